@@ -1,0 +1,3 @@
+from release_gate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""What a change set is, independent of where it came from (git, GitHub API, a test fake)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FileStatus(StrEnum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    COPIED = "copied"
+    TYPE_CHANGED = "type-changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One added or removed line; `number` is in the head file (added) or base file (removed)."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: str
+    status: FileStatus
+    old_path: str | None = None
+    added: tuple[Line, ...] = ()
+    removed: tuple[Line, ...] = ()
+    # False when the lines could not be read (binary, too large, no patch from the API):
+    # content rules then treat the file as matching (fail closed, DESIGN.md §1).
+    content_known: bool = True
+    unknown_reason: str | None = None
+    old_mode: str | None = None
+    new_mode: str | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path the change touches: renames count under the old and the new path."""
+        if self.old_path and self.old_path != self.path:
+            return (self.path, self.old_path)
+        return (self.path,)
+
+    def changed_lines(self) -> Iterator[tuple[str, Line]]:
+        """Added lines (side "head") then removed lines (side "base")."""
+        for line in self.added:
+            yield "head", line
+        for line in self.removed:
+            yield "base", line
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    base: str
+    head: str
+    files: tuple[FileChange, ...] = field(default_factory=tuple)
+
+    def by_path(self) -> dict[str, FileChange]:
+        return {f.path: f for f in self.files}

@@ -1,0 +1,222 @@
+"""Load and validate rules.yaml into frozen dataclasses, with located errors (STYLE.md 1).
+
+The schema is declared once, as JSON Schema (`json_schema()`), validated with `jsonschema`, and
+exported for editors (`release-gate validate --schema`). Every error names file:line:col, the key
+path and, where there is a closed set, the allowed values. Unknown keys are errors: in a gate a
+misspelt key must not silently disable a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from release_gate import yamlnodes
+from release_gate.errors import ConfigError
+from release_gate.rules import KINDS
+from release_gate.rules.base import Rule
+from release_gate.smoke.settings import SCHEMA as SMOKE_SCHEMA
+from release_gate.verdict import Outcome
+
+SCHEMA_ID = "https://release-gate.invalid/rules.schema.json"
+DEFAULT_RULES_NAME = "rules.yaml"
+
+_COMMON_RULE_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$",
+           "description": "Stable id, used in findings and docs/rules.md anchors."},
+    "kind": {"enum": sorted(KINDS), "description": "The rule kind (docs/rules.md)."},
+    "description": {"type": "string", "minLength": 1, "description": "One line a reviewer reads."},
+    "outcome": {"enum": [o.value for o in Outcome]},
+    "checklist": {"type": "array", "items": {"type": "string", "minLength": 1}},
+}
+
+_SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "keep_pass_when_unflagged": {
+            "type": "boolean",
+            "description": "Keep a smoke PASS across pushes whose new commits touch no flagged "
+                           "file (DESIGN.md §6). Default false: any push needs a new PASS.",
+        },
+        "smoke_workflow": {"type": "string", "minLength": 1,
+                           "description": "File name of the smoke workflow (.github/workflows/)."},
+        "owners": {"type": "array", "items": {"type": "string", "minLength": 1},
+                   "description": "GitHub handles called on for gate self-protection findings."},
+    },
+}
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    keep_pass_when_unflagged: bool = False
+    smoke_workflow: str = "smoke.yml"
+    owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    rules: tuple[Rule, ...]
+    settings: GateSettings = field(default_factory=GateSettings)
+    # The raw `smoke:` section, already schema-checked; the smoke parses it (smoke/settings.py).
+    smoke: Mapping[str, Any] = field(default_factory=dict)
+
+
+def json_schema() -> dict[str, Any]:
+    by_kind = []
+    for kind, check in sorted(KINDS.items()):
+        own = dict(check.SCHEMA.get("properties", {}))
+        by_kind.append({
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {
+                "properties": {**{k: True for k in _COMMON_RULE_PROPERTIES}, **own},
+                "required": list(check.SCHEMA.get("required", [])),
+                "additionalProperties": False,
+            },
+        })
+    rule = {
+        "type": "object",
+        "required": ["id", "kind", "description", "outcome"],
+        "properties": _COMMON_RULE_PROPERTIES,
+        "allOf": by_kind,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "release-gate rules.yaml",
+        "type": "object",
+        "required": ["version", "rules"],
+        "additionalProperties": False,
+        # `x-...` keys hold YAML anchors (shared checklists), as in docker-compose files.
+        "patternProperties": {"^x-": {}},
+        "properties": {
+            "version": {"const": 1},
+            "rules": {"type": "array", "items": rule},
+            "settings": _SETTINGS_SCHEMA,
+            "smoke": SMOKE_SCHEMA,
+        },
+    }
+
+
+_VALIDATOR = jsonschema.Draft202012Validator(json_schema())
+
+
+def load_file(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such rules file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read rules file: {error}") from None
+    return load_text(text, str(path))
+
+
+def load_default() -> Config:
+    """The policy shipped with the package (the same file as the repository's rules.yaml)."""
+    text = resources.files("release_gate").joinpath("data", DEFAULT_RULES_NAME).read_text("utf-8")
+    return load_text(text, f"<embedded default {DEFAULT_RULES_NAME}>")
+
+
+def load_text(text: str, source: str) -> Config:
+    located = _parse(text, source)
+    _validate(located, source)
+    data = located.data
+    rules = tuple(_compile_rule(raw, i, located, source) for i, raw in enumerate(data["rules"]))
+    _check_unique_ids(rules, located, source)
+    raw_settings = data.get("settings", {})
+    settings = GateSettings(
+        keep_pass_when_unflagged=raw_settings.get("keep_pass_when_unflagged", False),
+        smoke_workflow=raw_settings.get("smoke_workflow", "smoke.yml"),
+        owners=tuple(raw_settings.get("owners", ())),
+    )
+    return Config(source=source, rules=rules, settings=settings, smoke=data.get("smoke", {}))
+
+
+def _parse(text: str, source: str) -> yamlnodes.Located:
+    try:
+        located = yamlnodes.load(text, source)
+    except yamlnodes.DuplicateKey as error:
+        pos = error.position
+        raise ConfigError(f"{source}:{pos.line}:{pos.column}: {error}") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = error.problem or error.context or "invalid YAML"
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: invalid YAML: {error}") from None
+    if not isinstance(located.data, dict):
+        raise ConfigError(f"{source}:1:1: the top level must be a mapping with `version` and `rules`")
+    return located
+
+
+def _located(located: yamlnodes.Located, source: str, path: tuple[Any, ...], message: str,
+             *, key: bool = False) -> ConfigError:
+    pos = located.position(path, key=key) or located.position(path)
+    where = f"{source}:{pos.line}:{pos.column}" if pos else source
+    keypath = ".".join(str(p) for p in path) or "(top level)"
+    return ConfigError(f"{where}: {keypath}: {message}")
+
+
+def _validate(located: yamlnodes.Located, source: str) -> None:
+    errors = list(_VALIDATOR.iter_errors(located.data))
+    if not errors:
+        return
+    # An unknown key explains a "missing" one (a typo), so it is reported first.
+    unknown_keys = [e for e in errors if e.validator == "additionalProperties"]
+    error = unknown_keys[0] if unknown_keys else jsonschema.exceptions.best_match(errors)
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        unknown = [k for k in error.instance if k not in schema.get("properties", {})
+                   and not any(p.search(str(k)) for p in patterns)]
+        first = unknown[0] if unknown else "?"
+        raise _located(located, source, (*path, first),
+                       f"unknown key {first!r}; allowed keys: {', '.join(allowed)}", key=True)
+    if error.validator == "enum":
+        raise _located(located, source, path,
+                       f"{error.instance!r} is not allowed; allowed values: "
+                       f"[{', '.join(map(str, error.validator_value))}]")
+    if error.validator == "required":
+        raise _located(located, source, path, error.message.replace("property", "key"))
+    raise _located(located, source, path, error.message)
+
+
+def _compile_rule(raw: Mapping[str, Any], index: int, located: yamlnodes.Located,
+                  source: str) -> Rule:
+    base = ("rules", index)
+
+    def locate(key: str, message: str) -> Exception:
+        parts: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in key.split("/"))
+        return _located(located, source, (*base, *parts), message)
+
+    check = KINDS[raw["kind"]].from_config(raw, locate)
+    return Rule(
+        id=raw["id"],
+        kind=raw["kind"],
+        description=raw["description"],
+        outcome=Outcome(raw["outcome"]),
+        checklist=tuple(raw.get("checklist", ())),
+        check=check,
+    )
+
+
+def _check_unique_ids(rules: tuple[Rule, ...], located: yamlnodes.Located, source: str) -> None:
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        if rule.id in seen:
+            raise _located(located, source, ("rules", index, "id"), f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+
+

@@ -1,0 +1,48 @@
+"""The narrow interface every rule reads (STYLE.md 4): a change set plus file contents.
+
+A rule never sees git, GitHub or the network: the git adapter, the GitHub adapter and the
+tests' `FakeContext` all provide this same interface, so a rule runs unchanged everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from release_gate.changes import ChangeSet
+
+
+class ChangeContext(Protocol):
+    @property
+    def changes(self) -> ChangeSet: ...
+
+    def read_base(self, path: str) -> bytes | None:
+        """The file at the base revision, or None when it does not exist there."""
+        ...
+
+    def read_head(self, path: str) -> bytes | None:
+        """The file at the head revision, or None when it does not exist there."""
+        ...
+
+    def head_paths(self) -> Iterable[str]:
+        """Every file path in the head tree (for rules whose invariant spans the tree)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    """An in-memory change context: tests and the `passkey`/docs examples use it."""
+
+    changes: ChangeSet
+    base_files: Mapping[str, bytes] = field(default_factory=dict)
+    head_files: Mapping[str, bytes] = field(default_factory=dict)
+
+    def read_base(self, path: str) -> bytes | None:
+        return self.base_files.get(path)
+
+    def read_head(self, path: str) -> bytes | None:
+        return self.head_files.get(path)
+
+    def head_paths(self) -> Iterable[str]:
+        return sorted(self.head_files)

@@ -1,0 +1,15 @@
+"""The rule kinds, registered in a plain dict (STYLE.md: pre-commit's all_languages.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from release_gate.rules.content import ContentCheck
+from release_gate.rules.path import PathCheck
+
+# kind id -> class with KIND, DESCRIPTION, SCHEMA, from_config(raw, locate), evaluate(rule, ctx)
+KINDS: Mapping[str, Any] = {
+    PathCheck.KIND: PathCheck,
+    ContentCheck.KIND: ContentCheck,
+}

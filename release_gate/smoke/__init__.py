@@ -1,0 +1,1 @@
+"""The signup E2E smoke (DESIGN.md §5)."""
