@@ -1,0 +1,91 @@
+"""The command line: parse, dispatch to a command module, map errors to exit codes (DESIGN.md §2).
+
+Exit codes: 0 ok/clear/PASS, 1 the gate itself failed (never a pass), 2 bad command line, bad
+rules.yaml or a refused smoke, 3 needs-smoke, 4 blocked (from `check`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from types import ModuleType
+from typing import NoReturn
+
+from release_gate import __version__
+from release_gate.errors import ConfigError, GateError, SmokeRefused
+
+# name -> (module, one-line help). Order is the order of `release-gate --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("release_gate.commands.check", "judge a local change (base...head) offline"),
+    "validate": ("release_gate.commands.validate", "validate rules files"),
+    "pr": ("release_gate.commands.pr", "evaluate a pull request and post the release-gate status"),
+    "smoke": ("release_gate.commands.smoke", "run the signup E2E smoke (or `smoke cleanup`)"),
+    "passkey": ("release_gate.commands.passkey", "print a synthetic registration credential"),
+    "sandbox": ("release_gate.commands.sandbox", "run the bundled reference backend"),
+    "watch-config": ("release_gate.commands.watch_config",
+                     "report Heroku config changes to sensitive variables since the last PASS"),
+}
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, exit 2, as DESIGN.md §2 asks for a bad command line.
+        self.exit(EXIT_USAGE, f"release-gate: error: {message}\n")
+
+
+def _load(module_name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return None  # a subcommand not built yet is simply not offered
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="release-gate", description="Release check bot: rule engine, prod signup smoke, sticky checklist.")
+    parser.add_argument("--version", action="version", version=f"release-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = _load(module_name)
+        if module is None:
+            continue
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.configure(command_parser)
+        command_parser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (ConfigError, SmokeRefused) as error:
+        _fail(error)
+        return EXIT_USAGE
+    except GateError as error:
+        _fail(error)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("release-gate: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # fail closed: an unexpected error is never a pass
+        if os.environ.get("RELEASE_GATE_DEBUG"):
+            traceback.print_exc()
+        print(f"release-gate: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _fail(error: Exception) -> None:
+    if os.environ.get("RELEASE_GATE_DEBUG"):
+        traceback.print_exc()
+    print(f"release-gate: error: {error}", file=sys.stderr)
