@@ -1,0 +1,33 @@
+"""`release-gate validate [FILE ...]`: check rules files; `--schema` prints the JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="rules files to validate (default: rules.yaml)")
+    parser.add_argument("--schema", action="store_true",
+                        help="print the JSON Schema of rules.yaml (for editors) and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from release_gate import config
+    from release_gate.errors import ConfigError
+
+    if args.schema:
+        sys.stdout.write(json.dumps(config.json_schema(), indent=2) + "\n")
+        return 0
+    failed = False
+    for path in args.files or ["rules.yaml"]:
+        try:
+            loaded = config.load_file(path)
+        except ConfigError as error:
+            print(f"release-gate: error: {error}", file=sys.stderr)
+            failed = True
+            continue
+        print(f"{path}: ok ({len(loaded.rules)} rules)")
+    return 2 if failed else 0

@@ -1,0 +1,145 @@
+"""Parse `git diff --raw -p -z -U0` output into FileChanges. Pure: bytes in, dataclasses out.
+
+One git process gives both parts: the NUL-separated raw records (exact paths, status, modes;
+no quoting to undo, whatever the path holds) and, in the same order, the patch sections (the
+changed lines). Pairing them by order avoids parsing quoted paths out of `diff --git` headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from release_gate.changes import FileChange, FileStatus, Line
+from release_gate.errors import GitError
+
+_STATUS = {
+    "A": FileStatus.ADDED, "M": FileStatus.MODIFIED, "D": FileStatus.DELETED,
+    "R": FileStatus.RENAMED, "C": FileStatus.COPIED, "T": FileStatus.TYPE_CHANGED,
+}
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_SECTION_START = b"diff --git "
+_SUBMODULE_MODE = "160000"
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    old_mode: str
+    new_mode: str
+    status: FileStatus
+    path: str
+    old_path: str | None
+
+
+def _decode_path(raw: bytes) -> str:
+    # Paths are bytes in git; non-UTF-8 names survive as surrogate escapes, never as errors.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_raw_and_patch(output: bytes) -> list[FileChange]:
+    entries, patch = _split_raw(output)
+    sections = _split_sections(patch)
+    changes: list[FileChange] = []
+    index = 0
+    for entry in entries:
+        if index >= len(sections):
+            raise GitError(f"git diff printed no patch for {entry.path!r}: cannot judge it")
+        section = sections[index]
+        index += 1
+        # A type change (file <-> symlink) is printed as a deletion and a creation.
+        if (entry.status is FileStatus.TYPE_CHANGED and b"\ndeleted file mode" in section
+                and index < len(sections) and b"\nnew file mode" in sections[index]):
+            section = section + b"\n" + sections[index]
+            index += 1
+        changes.append(_file_change(entry, section))
+    if index != len(sections):
+        raise GitError(f"git diff printed {len(sections)} patches for {len(entries)} files")
+    return changes
+
+
+def _split_raw(output: bytes) -> tuple[list[RawEntry], bytes]:
+    entries: list[RawEntry] = []
+    pos = 0
+    size = len(output)
+    while pos < size and output[pos:pos + 1] == b":":
+        end = output.index(b"\0", pos)
+        meta = output[pos + 1:end].decode("ascii").split(" ")
+        if len(meta) != 5:
+            raise GitError(f"unexpected git diff --raw record: {output[pos:end]!r}")
+        old_mode, new_mode, _old_sha, _new_sha, status_score = meta
+        status = _STATUS.get(status_score[:1])
+        if status is None:
+            raise GitError(f"unexpected git diff status {status_score!r}")
+        first_end = output.index(b"\0", end + 1)
+        first = _decode_path(output[end + 1:first_end])
+        pos = first_end + 1
+        if status in (FileStatus.RENAMED, FileStatus.COPIED):
+            second_end = output.index(b"\0", pos)
+            second = _decode_path(output[pos:second_end])
+            pos = second_end + 1
+            entries.append(RawEntry(old_mode, new_mode, status, second, first))
+        else:
+            entries.append(RawEntry(old_mode, new_mode, status, first, None))
+    if pos < size and output[pos:pos + 1] == b"\0":
+        pos += 1  # the separator between the raw part and the patch part
+    return entries, output[pos:]
+
+
+def _split_sections(patch: bytes) -> list[bytes]:
+    if not patch.strip():
+        return []
+    if not patch.startswith(_SECTION_START):
+        raise GitError(f"unexpected git diff output: {patch[:60]!r}")
+    return [
+        part if i == 0 else _SECTION_START + part
+        for i, part in enumerate(patch.split(b"\n" + _SECTION_START))
+    ]
+
+
+def _file_change(entry: RawEntry, section: bytes) -> FileChange:
+    added: list[Line] = []
+    removed: list[Line] = []
+    binary = False
+    old_number = new_number = 0
+    in_hunk = False
+    for raw_line in section.split(b"\n"):
+        if in_hunk and raw_line:
+            marker = raw_line[:1]
+            if marker == b"+":
+                added.append(Line(new_number, raw_line[1:].decode("utf-8", "replace")))
+                new_number += 1
+                continue
+            if marker == b"-":
+                removed.append(Line(old_number, raw_line[1:].decode("utf-8", "replace")))
+                old_number += 1
+                continue
+            if marker == b" ":
+                old_number += 1
+                new_number += 1
+                continue
+            if marker == b"\\":
+                continue  # "\ No newline at end of file"
+        hunk = _HUNK.match(raw_line)
+        if hunk:
+            old_number, new_number = int(hunk.group(1)), int(hunk.group(2))
+            in_hunk = True
+            continue
+        in_hunk = in_hunk and not raw_line.startswith(_SECTION_START)
+        if raw_line.startswith(b"Binary files ") or raw_line.startswith(b"GIT binary patch"):
+            binary = True
+    reason = None
+    if binary:
+        reason = "binary file"
+    elif _SUBMODULE_MODE in (entry.old_mode, entry.new_mode):
+        reason = "submodule"
+    return FileChange(
+        path=entry.path,
+        status=entry.status,
+        old_path=entry.old_path,
+        added=tuple(added),
+        removed=tuple(removed),
+        content_known=reason is None,
+        unknown_reason=reason,
+        old_mode=None if entry.old_mode == "000000" else entry.old_mode,
+        new_mode=None if entry.new_mode == "000000" else entry.new_mode,
+    )
