@@ -50,7 +50,10 @@ def _load(module_name: str) -> ModuleType | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="release-gate", description="Release check bot: rule engine, prod signup smoke, sticky checklist.")
+    parser = _Parser(
+        prog="release-gate",
+        description="Release check bot: rule engine, prod signup smoke, sticky checklist.",
+    )
     parser.add_argument("--version", action="version", version=f"release-gate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_Parser)

@@ -155,7 +155,9 @@ def _parse(text: str, source: str) -> yamlnodes.Located:
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: invalid YAML: {error}") from None
     if not isinstance(located.data, dict):
-        raise ConfigError(f"{source}:1:1: the top level must be a mapping with `version` and `rules`")
+        raise ConfigError(
+            f"{source}:1:1: the top level must be a mapping with `version` and `rules`"
+        )
     return located
 
 
@@ -171,9 +173,15 @@ def _validate(located: yamlnodes.Located, source: str) -> None:
     errors = list(_VALIDATOR.iter_errors(located.data))
     if not errors:
         return
-    # An unknown key explains a "missing" one (a typo), so it is reported first.
-    unknown_keys = [e for e in errors if e.validator == "additionalProperties"]
-    error = unknown_keys[0] if unknown_keys else jsonschema.exceptions.best_match(errors)
+    # An unknown key explains a "missing" one (a typo), and a wrong `kind` explains every
+    # other complaint about its rule, so those are reported first.
+    for validator in ("additionalProperties", "enum"):
+        first = next((e for e in errors if e.validator == validator), None)
+        if first is not None:
+            error = first
+            break
+    else:
+        error = jsonschema.exceptions.best_match(errors)
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
@@ -216,7 +224,8 @@ def _check_unique_ids(rules: tuple[Rule, ...], located: yamlnodes.Located, sourc
     seen: set[str] = set()
     for index, rule in enumerate(rules):
         if rule.id in seen:
-            raise _located(located, source, ("rules", index, "id"), f"duplicate rule id {rule.id!r}")
+            raise _located(located, source, ("rules", index, "id"),
+                           f"duplicate rule id {rule.id!r}")
         seen.add(rule.id)
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from release_gate import config, engine
 from release_gate.changes import ChangeSet, FileChange, FileStatus, Line
 from release_gate.context import FakeContext
-from release_gate.verdict import Verdict
+from release_gate.verdict import Evaluation, Verdict
 
 POLICY = config.load_default()
 
 
-def change(path: str, *, added: list[str] = (), removed: list[str] = (),  # type: ignore[assignment]
+def change(path: str, *, added: Sequence[str] = (), removed: Sequence[str] = (),
            status: FileStatus = FileStatus.MODIFIED, old_path: str | None = None,
            known: bool = True) -> FileChange:
     return FileChange(
@@ -23,7 +25,7 @@ def change(path: str, *, added: list[str] = (), removed: list[str] = (),  # type
     )
 
 
-def judge(*files: FileChange):  # type: ignore[no-untyped-def]
+def judge(*files: FileChange) -> Evaluation:
     ctx = FakeContext(ChangeSet("b" * 40, "h" * 40, tuple(files)))
     return engine.evaluate(POLICY, ctx)
 
@@ -68,7 +70,8 @@ CASES = [
      [change("bin/tool.bin", known=False)], Verdict.NEEDS_SMOKE,
      {"sensitive-config", "process-model-flags"}),
     ("images are not config", [change("static/logo.png", known=False)], Verdict.CLEAR, set()),
-    ("origin in app.json", [change("app.json", added=['    "WEBAUTHN_ORIGIN": {"required": true},'])],
+    ("origin in app.json",
+     [change("app.json", added=['    "WEBAUTHN_ORIGIN": {"required": true},'])],
      Verdict.NEEDS_SMOKE, {"sensitive-config"}),
     ("redis url removed from .env", [change(".env.production", removed=["REDIS_URL=redis://x"])],
      Verdict.NEEDS_SMOKE, {"sensitive-config"}),
