@@ -1,0 +1,213 @@
+"""`release-gate check` and `validate` end to end on real git repositories replaying PRs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from release_gate.cli import main
+from tests.gitrepo import GitRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = (ROOT / "rules.yaml").read_text()
+
+AUTH_PY = '''from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/auth")
+
+
+@router.post("/register/begin")
+def register_begin():
+    return {}
+
+
+@router.post("/register/verify")
+def register_verify():
+    return {}
+'''
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> GitRepo:
+    """The protected backend's repo on main, with the team's rules.yaml committed."""
+    repo = GitRepo(tmp_path / "backend")
+    repo.commit({
+        "rules.yaml": POLICY,
+        "README.md": "backend\n",
+        "app.json": '{\n  "env": {\n    "SENTRY_DSN": {}\n  }\n}\n',
+        "backend_v2/api/routes/auth.py": AUTH_PY,
+        "backend_v2/api/services/webauthn_service.py": "def verify():\n    return True\n",
+        "backend_v2/api/services/bootstrap_token_service.py": "def mint():\n    return 't'\n",
+        "backend_v2/db/versions/0001_init.py": "def upgrade():\n    pass\n",
+    })
+    repo.branch("pr")
+    return repo
+
+
+def check(repo: GitRepo, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
+    code = main(["check", "--repo", str(repo.root), "--base", "main", "--head", "pr",
+                 "--format", "json", *extra])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def rules_of(report: dict) -> set[str]:
+    return {f["rule"] for f in report["findings"]}
+
+
+def test_readme_only_is_clear(backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.commit({"README.md": "backend\nmore words\n"})
+    code, report = check(backend, capsys)
+    assert (code, report["verdict"], report["findings"]) == (0, "clear", [])
+    assert report["schema"] == "release-gate/verdict@1"
+    assert report["head"] == backend.head() and len(report["base"]) == 40
+
+
+@pytest.mark.parametrize(("path", "rule"), [
+    ("backend_v2/api/routes/auth.py", "auth-routes"),
+    ("backend_v2/api/services/webauthn_service.py", "webauthn-service"),
+    ("backend_v2/api/services/bootstrap_token_service.py", "bootstrap-token-service"),
+])
+def test_each_sensitive_file_needs_smoke(backend: GitRepo, capsys: pytest.CaptureFixture[str],
+                                         path: str, rule: str) -> None:
+    text = (backend.root / path).read_text()
+    backend.commit({path: text + "# touched\n"})
+    code, report = check(backend, capsys)
+    assert (code, report["verdict"]) == (3, "needs-smoke")
+    assert rule in rules_of(report)
+    assert report["checklist"]
+
+
+@pytest.mark.parametrize(("table", "verdict", "code"), [
+    ("orders", "clear", 0),
+    ("webauthn_credentials", "needs-smoke", 3),
+    ("bootstrap_tokens_used", "needs-smoke", 3),
+])
+def test_migrations_flag_only_auth_tables(backend: GitRepo, capsys: pytest.CaptureFixture[str],
+                                          table: str, verdict: str, code: int) -> None:
+    backend.commit({f"backend_v2/db/versions/0002_{table}.py":
+                    f"def upgrade():\n    op.add_column('{table}', sa.Column('x', sa.Text()))\n"})
+    got_code, report = check(backend, capsys)
+    assert (got_code, report["verdict"]) == (code, verdict)
+
+
+def test_origin_added_to_app_json(backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.commit({"app.json": '{\n  "env": {\n    "SENTRY_DSN": {},\n'
+                                '    "WEBAUTHN_ORIGIN": {"required": true}\n  }\n}\n'})
+    code, report = check(backend, capsys)
+    assert (code, report["verdict"]) == (3, "needs-smoke")
+    (finding,) = [f for f in report["findings"] if f["rule"] == "sensitive-config"]
+    assert (finding["path"], finding["line"]) == ("app.json", 4)
+
+
+def test_rename_of_auth_is_flagged_under_old_path(backend: GitRepo,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    backend.rename("backend_v2/api/routes/auth.py", "backend_v2/api/routes/signup.py")
+    code, report = check(backend, capsys)
+    assert code == 3
+    assert any(f["rule"] == "auth-routes" and f["path"] == "backend_v2/api/routes/auth.py"
+               for f in report["findings"])
+
+
+def test_pr_deleting_the_auth_rule_is_still_judged_by_base_rules(
+        backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    relaxed = POLICY.replace("  - id: auth-routes\n", "  - id: auth-routes-disabled\n").replace(
+        "paths: [backend_v2/api/routes/auth.py]", "paths: [nothing/matches/this]")
+    assert relaxed != POLICY
+    backend.commit({"rules.yaml": relaxed,
+                    "backend_v2/api/routes/auth.py": AUTH_PY + "# sneaky\n"})
+    code, report = check(backend, capsys)
+    assert code == 3
+    assert {"auth-routes", "gate-self-protection"} <= rules_of(report)
+
+
+def test_no_rules_at_base_uses_embedded_policy(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    repo = GitRepo(tmp_path / "bare")
+    repo.commit({"README.md": "x\n"})
+    repo.branch("pr")
+    repo.commit({"backend_v2/api/routes/auth.py": "x = 1\n"})
+    code = main(["check", "--repo", str(repo.root), "--base", "main", "--head", "pr"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "embedded default policy" in out
+
+
+def test_rules_flag_overrides_base(backend: GitRepo, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("version: 1\nrules:\n  - {id: any-readme, kind: path, description: R,"
+                      " outcome: blocked, paths: [README.md]}\n")
+    backend.commit({"README.md": "changed\n"})
+    code, report = check(backend, capsys, "--rules", str(strict))
+    assert (code, report["verdict"], rules_of(report)) == (4, "blocked", {"any-readme"})
+
+
+BROKEN = "version: 1\nrules:\n  - id: a\n    kind: path\n    description: d\n    outcome: nope\n"
+
+
+def test_validate_broken_file_exits_2_with_one_located_line(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(BROKEN)
+    result = subprocess.run([sys.executable, "-m", "release_gate", "validate", str(bad)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"release-gate: error: {bad}:6:14: rules.0.outcome:")
+    assert "Traceback" not in result.stderr
+
+
+def test_check_with_broken_rules_exits_2_without_traceback(
+        backend: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    code = main(["check", "--repo", str(backend.root), "--base", "main", "--head", "pr",
+                 "--rules", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().startswith(f"release-gate: error: {bad}:6:14:")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_check_with_broken_rules_at_base_exits_2(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.commit({"rules.yaml": BROKEN})
+    repo.branch("pr")
+    repo.commit({"README.md": "x\n"})
+    code = main(["check", "--repo", str(repo.root), "--base", "main", "--head", "pr"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "rules.yaml@" in err and ":6:14:" in err
+
+
+def test_bad_revision_is_an_error_not_a_pass(backend: GitRepo,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--repo", str(backend.root), "--base", "no-such-branch"])
+    assert code == 1
+    assert "unknown revision 'no-such-branch'" in capsys.readouterr().err
+
+
+def test_text_and_markdown_formats(backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.commit({"backend_v2/api/routes/auth.py": AUTH_PY + "# x\n"})
+    base = ["check", "--repo", str(backend.root), "--base", "main", "--head", "pr"]
+    assert main([*base, "--format", "text"]) == 3
+    text = capsys.readouterr().out
+    assert "NEEDS SMOKE" in text and "backend_v2/api/routes/auth.py" in text and "[ ]" in text
+    assert main([*base, "--format", "markdown"]) == 3
+    md = capsys.readouterr().out
+    assert "needs-smoke" in md and "| `auth-routes` |" in md and "- [ ]" in md
+
+
+def test_console_script_on_this_repository() -> None:
+    """The README's quick check: works on a clone with no network and no credentials."""
+    result = subprocess.run([sys.executable, "-m", "release_gate", "check", "--repo", str(ROOT),
+                             "--base", "HEAD~1", "--format", "json"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode in (0, 3, 4), result.stderr
+    assert json.loads(result.stdout)["schema"] == "release-gate/verdict@1"
