@@ -89,11 +89,11 @@ class SyntheticAuthenticator:
         opts = unwrap_options(options)
         challenge = _challenge(opts)
         _require_es256(opts)
-        rp = opts.get("rp") if isinstance(opts.get("rp"), Mapping) else {}
+        rp = _mapping(opts.get("rp"))
         effective_rp_id = rp_id or rp.get("id") or urlsplit(origin).hostname
         if not effective_rp_id:
             raise AuthenticatorError("no RP id: the options have no rp.id and none is configured")
-        user = opts.get("user") if isinstance(opts.get("user"), Mapping) else {}
+        user = _mapping(opts.get("user"))
         if isinstance(user.get("id"), str):
             self._user_handle = user["id"]
 
@@ -165,6 +165,10 @@ class SyntheticAuthenticator:
             response["userHandle"] = self._user_handle
         return {"id": cred_id, "rawId": cred_id, "type": "public-key", "response": response,
                 "authenticatorAttachment": "platform", "clientExtensionResults": {}}
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _rp_id_hash(rp_id: str) -> bytes:
