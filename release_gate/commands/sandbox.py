@@ -1,0 +1,33 @@
+"""`release-gate sandbox`: run the bundled reference backend in the foreground (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import argparse
+
+from release_gate.sandbox.faults import FAULTS
+from release_gate.sandbox.settings import DEFAULT_PORT
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ("faults (also SANDBOX_FAULT):\n"
+                     + "\n".join(f"  {name:<22} {text}" for name, text in FAULTS.items())
+                     + "\n\nconfiguration: BOOTSTRAP_TOKEN_SIGNING_KEY, WEBAUTHN_RP_ID, "
+                       "WEBAUTHN_ORIGIN, DATABASE_URL,\nREDIS_URL, FLAG_WEBAUTHN_REGISTRATION "
+                       "(see docs/sandbox.md)")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port (default: {DEFAULT_PORT})")
+    parser.add_argument("--fault", choices=list(FAULTS), metavar="NAME",
+                        help="inject one fault (listed below)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from release_gate.errors import ConfigError
+    from release_gate.sandbox.server import serve
+
+    try:
+        serve(host=args.host, port=args.port, fault=args.fault)
+    except ValueError as error:  # a bad environment value, named by settings.py
+        raise ConfigError(f"sandbox: {error}") from error
+    return 0
