@@ -1,0 +1,229 @@
+"""Shared fixtures: real PostgreSQL and Redis servers on loopback, in temporary directories.
+
+DESIGN.md §8: real parts where users have real parts. The servers start once per test session
+and only when a test asks for them. If the binaries are missing the fixtures FAIL (not skip),
+naming what to install: CI installs them (scripts/install-system-deps).
+
+    postgres_server  (session)   PostgresServer: .host, .port, .url(dbname), .create_database()
+    postgres_url     (function)  "postgresql://postgres@127.0.0.1:PORT/<fresh database>"
+    redis_server     (session)   RedisServer: .host, .port, .url
+    redis_url        (function)  "redis://127.0.0.1:PORT/0", flushed before the test
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers import free_port
+
+_START_ATTEMPTS = 3  # a free port can be taken by a parallel test run between pick and bind
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    host: str
+    port: int
+    datadir: Path
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@{self.host}:{self.port}/{dbname}"
+
+    def create_database(self, name: str | None = None) -> str:
+        """CREATE DATABASE (a fresh name by default) and return its URL."""
+        import psycopg
+
+        name = name or f"t_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_bindir() -> Path:
+    candidates: list[Path] = []
+    if shutil.which("pg_config"):
+        result = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                                check=False)
+        if result.returncode == 0:
+            candidates.append(Path(result.stdout.strip()))
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                                           key=lambda p: int(p.split("/")[-2]), reverse=True)]
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found via `pg_config --bindir` "
+                "or /usr/lib/postgresql/*/bin: install them (scripts/install-system-deps, "
+                "apt-get install postgresql)", pytrace=False)
+
+
+def _as_postgres_user() -> tuple[list[str], int | None, int | None]:
+    """initdb and pg_ctl refuse to run as root: run them as the `postgres` user then."""
+    if os.geteuid() != 0:
+        return [], None, None
+    try:
+        account = pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.fail("running as root but there is no `postgres` user to run initdb/pg_ctl as: "
+                    "install the postgresql package (it creates the user)", pytrace=False)
+    runner = shutil.which("runuser")
+    prefix = [runner, "-u", "postgres", "--"] if runner else ["su", "postgres", "-s", "/bin/sh",
+                                                              "-c"]
+    return prefix, account.pw_uid, account.pw_gid
+
+
+def _run_as(prefix: list[str], argv: list[str]) -> subprocess.CompletedProcess[str]:
+    if prefix and prefix[0] == "su":  # su takes one shell command string
+        import shlex
+
+        argv = [shlex.join(argv)]
+    return subprocess.run([*prefix, *argv], capture_output=True, text=True, check=False,
+                          timeout=120)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bindir = _postgres_bindir()
+    prefix, uid, gid = _as_postgres_user()
+    # mkdtemp in /tmp, not pytest's tmp_path: that lives under a root-only 0700 directory
+    # that the postgres user cannot enter.
+    datadir = Path(tempfile.mkdtemp(prefix="release-gate-pg-"))
+    if uid is not None and gid is not None:
+        os.chown(datadir, uid, gid)
+    data = datadir / "data"
+    init = _run_as(prefix, [str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                            "-A", "trust", "-E", "UTF8", "--no-sync"])
+    if init.returncode != 0:
+        shutil.rmtree(datadir, ignore_errors=True)
+        pytest.fail(f"initdb failed:\n{init.stdout}\n{init.stderr}", pytrace=False)
+    server: PostgresServer | None = None
+    log = datadir / "postgres.log"
+    for _ in range(_START_ATTEMPTS):
+        port = free_port()
+        # fsync and friends off: a throwaway test cluster; the socket lives in our temp dir.
+        options = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        started = _run_as(prefix, [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log),
+                                   "-o", options, "-w", "-t", "60", "start"])
+        if started.returncode == 0:
+            server = PostgresServer(host="127.0.0.1", port=port, datadir=datadir)
+            break
+    if server is None:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        shutil.rmtree(datadir, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start:\n{text[-3000:]}", pytrace=False)
+    try:
+        yield server
+    finally:
+        _run_as(prefix, [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
+                         "stop"])
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database for this test; dropped afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+# ---------------------------------------------------------------- Redis
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    def flush(self) -> None:
+        import redis
+
+        client = redis.Redis(host=self.host, port=self.port)
+        try:
+            client.flushall()
+        finally:
+            client.close()
+
+
+def _wait_for_redis(port: int, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if client.ping():
+                    return True
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server not found on PATH: install it (scripts/install-system-deps, "
+                    "apt-get install redis-server)", pytrace=False)
+    workdir = Path(tempfile.mkdtemp(prefix="release-gate-redis-"))
+    log = workdir / "redis.log"
+    process: subprocess.Popen[bytes] | None = None
+    port = 0
+    for _ in range(_START_ATTEMPTS):
+        port = free_port()
+        candidate = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(workdir), "--logfile", str(log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if _wait_for_redis(port, candidate, time.monotonic() + 15):
+            process = candidate
+            break
+        candidate.kill()
+        candidate.wait()
+    if process is None:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        shutil.rmtree(workdir, ignore_errors=True)
+        pytest.fail(f"redis-server did not start:\n{text[-3000:]}", pytrace=False)
+    try:
+        yield RedisServer(host="127.0.0.1", port=port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The server's URL (database 0), flushed before the test."""
+    redis_server.flush()
+    return redis_server.url
