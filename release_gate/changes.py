@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class FileStatus(StrEnum):
@@ -24,7 +25,7 @@ class Line:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileChange:
     path: str
     status: FileStatus
@@ -44,6 +45,15 @@ class FileChange:
         if self.old_path and self.old_path != self.path:
             return (self.path, self.old_path)
         return (self.path,)
+
+    @cached_property
+    def added_text(self) -> str:
+        """The added lines joined by newlines: content rules scan this in one regex call."""
+        return "\n".join([line.text for line in self.added])
+
+    @cached_property
+    def removed_text(self) -> str:
+        return "\n".join([line.text for line in self.removed])
 
     def changed_lines(self) -> Iterator[tuple[str, Line]]:
         """Added lines (side "head") then removed lines (side "base")."""

@@ -17,7 +17,8 @@ _STATUS = {
     "A": FileStatus.ADDED, "M": FileStatus.MODIFIED, "D": FileStatus.DELETED,
     "R": FileStatus.RENAMED, "C": FileStatus.COPIED, "T": FileStatus.TYPE_CHANGED,
 }
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK_TEXT = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_BODY = frozenset("+- \\")
 _SECTION_START = b"diff --git "
 _SUBMODULE_MODE = "160000"
 
@@ -97,41 +98,17 @@ def _split_sections(patch: bytes) -> list[bytes]:
 
 
 def _file_change(entry: RawEntry, section: bytes) -> FileChange:
-    added: list[Line] = []
-    removed: list[Line] = []
-    binary = False
-    old_number = new_number = 0
-    in_hunk = False
-    for raw_line in section.split(b"\n"):
-        if in_hunk and raw_line:
-            marker = raw_line[:1]
-            if marker == b"+":
-                added.append(Line(new_number, raw_line[1:].decode("utf-8", "replace")))
-                new_number += 1
-                continue
-            if marker == b"-":
-                removed.append(Line(old_number, raw_line[1:].decode("utf-8", "replace")))
-                old_number += 1
-                continue
-            if marker == b" ":
-                old_number += 1
-                new_number += 1
-                continue
-            if marker == b"\\":
-                continue  # "\ No newline at end of file"
-        hunk = _HUNK.match(raw_line)
-        if hunk:
-            old_number, new_number = int(hunk.group(1)), int(hunk.group(2))
-            in_hunk = True
-            continue
-        in_hunk = in_hunk and not raw_line.startswith(_SECTION_START)
-        if raw_line.startswith(b"Binary files ") or raw_line.startswith(b"GIT binary patch"):
-            binary = True
+    first_hunk = section.find(b"\n@@ ")
+    header = section if first_hunk < 0 else section[:first_hunk]
     reason = None
-    if binary:
+    if b"\nBinary files " in header or b"\nGIT binary patch" in header:
         reason = "binary file"
     elif _SUBMODULE_MODE in (entry.old_mode, entry.new_mode):
         reason = "submodule"
+    added: list[Line] = []
+    removed: list[Line] = []
+    if first_hunk >= 0 and reason is None:
+        _parse_hunks(section[first_hunk + 1:].decode("utf-8", "replace"), added, removed)
     return FileChange(
         path=entry.path,
         status=entry.status,
@@ -143,3 +120,35 @@ def _file_change(entry: RawEntry, section: bytes) -> FileChange:
         old_mode=None if entry.old_mode == "000000" else entry.old_mode,
         new_mode=None if entry.new_mode == "000000" else entry.new_mode,
     )
+
+
+def _parse_hunks(text: str, added: list[Line], removed: list[Line]) -> None:
+    """Hunks of a -U0 diff: each is its removed lines, then its added lines, no context.
+
+    The hot loop of `check` on a large PR (bench/check_large.py): lines are split once per
+    file and numbered per hunk, so the per-line work is one slice and one Line.
+    """
+    lines = text.split("\n")
+    index = 0
+    count = len(lines)
+    while index < count:
+        hunk = _HUNK_TEXT.match(lines[index])
+        index += 1
+        if hunk is None:
+            # A type change's second section ("diff --git ...", headers) until its own hunk.
+            continue
+        old_number, new_number = int(hunk.group(1)), int(hunk.group(2))
+        start = index
+        while index < count and lines[index][:1] in _BODY:
+            index += 1
+        for text_line in lines[start:index]:
+            marker = text_line[:1]
+            if marker == "-":
+                removed.append(Line(old_number, text_line[1:]))
+                old_number += 1
+            elif marker == "+":
+                added.append(Line(new_number, text_line[1:]))
+                new_number += 1
+            elif marker == " ":
+                old_number += 1
+                new_number += 1

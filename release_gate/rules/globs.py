@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pathspec
 
+_NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
+
 
 @dataclass(frozen=True)
 class PathMatcher:
+    """Matches paths with pathspec's gitignore semantics.
+
+    When no pattern is a negation (`!x`), the patterns are folded into ONE regex, so a path costs
+    one C-level match instead of a Python loop over every pattern (bench/check_large.py: 3,000
+    files x every rule).
+    """
+
     patterns: tuple[str, ...]
     spec: pathspec.GitIgnoreSpec
+    combined: re.Pattern[str] | None
 
     @classmethod
     def compile(cls, patterns: Sequence[str]) -> PathMatcher:
-        return cls(tuple(patterns), pathspec.GitIgnoreSpec.from_lines(patterns))
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        regexes = [getattr(p, "regex", None) for p in spec.patterns]
+        combined = None
+        if regexes and all(
+            r is not None and p.include for r, p in zip(regexes, spec.patterns, strict=True)
+        ):
+            combined = re.compile(
+                "|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in regexes if r)
+            )
+        return cls(tuple(patterns), spec, combined)
 
     def matches(self, path: str) -> bool:
+        if self.combined is not None:
+            return self.combined.match(path) is not None
         return self.spec.match_file(path)
 
     def __bool__(self) -> bool:

@@ -1,0 +1,74 @@
+"""Literal prefilters for content patterns: which plain strings any match must contain.
+
+Python's `re` scans a pattern that starts with `\\b` or `^` position by position (150 ms over a
+4 MB PR), while `str.__contains__` finds a literal in ~1 ms. A file whose changed text holds none
+of a pattern's required literals cannot match it, so the regex is skipped there. When the
+literals cannot be derived (case-insensitive, no mandatory literal), there is no prefilter.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # CPython's regex parser; private, so its absence only disables the prefilter
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    sre_parse = None
+
+_MIN_LENGTH = 3
+
+
+def required_literals(patterns: list[str]) -> frozenset[str] | None:
+    """Strings of which every match of any pattern contains at least one; None: unknown."""
+    if sre_parse is None:
+        return None
+    found: set[str] = set()
+    for pattern in patterns:
+        try:
+            parsed = sre_parse.parse(pattern)
+        except (re.error, RecursionError):
+            return None
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        literals = _of_sequence(list(parsed))
+        if literals is None:
+            return None
+        found |= literals
+    return frozenset(found)
+
+
+def _of_sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is sre_parse.LITERAL:
+            run.append(chr(av))
+            continue
+        if len(run) >= _MIN_LENGTH:
+            candidates.append({"".join(run)})
+        run = []
+        inner = _of_node(op, av)
+        if inner is not None:
+            candidates.append(inner)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: min(len(s) for s in c))
+
+
+def _of_node(op: Any, av: Any) -> set[str] | None:
+    if op is sre_parse.SUBPATTERN:
+        if av[1] & re.IGNORECASE:  # (?i:...): its literals may match in any case
+            return None
+        return _of_sequence(list(av[-1]))
+    if op is sre_parse.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            literals = _of_sequence(list(branch))
+            if literals is None:
+                return None
+            union |= literals
+        return union
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] >= 1:
+        return _of_sequence(list(av[2]))
+    return None
