@@ -1,0 +1,224 @@
+"""`route-pairing`: a `.../begin[-x]` route never ships without its `.../verify[-x]` twin.
+
+RCA 2026-05-25, contributing factor 2: PR #2725 shipped `begin-with-token` without
+`verify-with-token`; the frontend fell back to the old verify endpoint and every debugging session
+after that started from a corrupted state. "Begin and verify ship in one PR" (action item 4).
+
+The invariant is checked on the head tree, within `scope`: every route whose last path segment is
+`begin` or `begin-<suffix>` has a route `verify` / `verify-<suffix>` under the same full prefix, in
+any file, any method. Path parameters match by position (`{id}` pairs with `{user_id}`).
+
+Which orphans are this PR's (and so block it):
+- an orphaned begin route in a file the PR touched (added, modified, renamed), even if it was
+  already orphaned before: whoever edits that file ships it, so the pair is fixed there;
+- an orphan that did not exist at the base: the begin is new, its twin was removed or renamed,
+  or a prefix changed (e.g. in the file with `include_router`) so the pair no longer lines up.
+An orphan that exists at the base in a file this PR does not touch is NOT reported: blocking
+every unrelated PR on old debt would make the team turn the gate off. It is reported as soon
+as a PR touches its file.
+
+Cost: the files the PR touches are parsed in full on both sides; the rest of the head tree in
+scope is read once and parsed only when its bytes mention routes at all (`_HINTS`), and the
+unchanged files stand in for the base side too. A file the PR touches that does not parse is a
+finding (fail closed); an untouched one that does not parse is named in orphan messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from release_gate.changes import FileChange, FileStatus
+from release_gate.context import ChangeContext
+from release_gate.routes import (
+    ModuleRoutes,
+    PythonSourceError,
+    Route,
+    load_module,
+    resolve_routes,
+)
+from release_gate.rules.base import Locate, Rule
+from release_gate.rules.globs import PathMatcher
+from release_gate.rules.path import GLOBS
+from release_gate.verdict import Finding
+
+DEFAULT_SCOPE = ("backend_v2/api/**/*.py",)
+RCA = "RCA 2026-05-25 factor 2: begin and verify ship in one PR"
+# A file that mentions none of these declares no route, router or prefix: not parsed.
+_HINTS = (b"begin", b"verify", b"route", b"Route", b"Blueprint", b"blueprint", b"prefix")
+_PARAM = re.compile(r"\{(?!\?)[^{}]*\}|<[^<>]*>")  # FastAPI `{id}`, Flask `<int:id>`
+
+
+def pair_key(path: str) -> str:
+    """Path as compared for pairing: no trailing slash, parameters by position only."""
+    path = _PARAM.sub("{}", path)
+    return path.rstrip("/") or "/"
+
+
+def twin_path(path: str) -> str | None:
+    """`/a/begin` -> `/a/verify`, `/a/begin-x` -> `/a/verify-x`; None for any other route."""
+    stripped = path.rstrip("/")
+    prefix, _, last = stripped.rpartition("/")
+    if last == "begin":
+        return f"{prefix}/verify"
+    if last.startswith("begin-"):
+        return f"{prefix}/verify-{last[len('begin-'):]}"
+    return None
+
+
+def _opaque_pairing_word(path: str) -> bool:
+    """The last segment is not literal and its expression names begin or verify."""
+    last = path.rstrip("/").rpartition("/")[2]
+    return "{?" in last and ("begin" in last.lower() or "verify" in last.lower())
+
+
+def _mentions_routes(data: bytes) -> bool:
+    return any(hint in data for hint in _HINTS)
+
+
+def _methods(route: Route) -> str:
+    return ",".join(route.methods)
+
+
+def orphans(routes: Iterable[Route]) -> list[tuple[Route, str]]:
+    """(begin route, missing twin path) for every begin route whose twin is absent."""
+    routes = list(routes)
+    present = {pair_key(r.path) for r in routes}
+    out = []
+    for route in routes:
+        twin = twin_path(route.path)
+        if twin is not None and pair_key(twin) not in present:
+            out.append((route, twin))
+    return out
+
+
+@dataclass
+class _Side:
+    modules: dict[str, ModuleRoutes]
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class RoutePairingCheck:
+    KIND: ClassVar[str] = "route-pairing"
+    DESCRIPTION: ClassVar[str] = (
+        "Blocks a change that leaves a .../begin[-x] route without its .../verify[-x] twin."
+    )
+    SCHEMA: ClassVar[Mapping[str, Any]] = {
+        "properties": {
+            "scope": {**GLOBS, "description": "Python files holding routes and routers "
+                                              f"(default {list(DEFAULT_SCOPE)})."},
+            "exclude": GLOBS,
+        },
+    }
+
+    scope: PathMatcher
+    exclude: PathMatcher
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> RoutePairingCheck:
+        return cls(PathMatcher.compile(raw.get("scope", DEFAULT_SCOPE)),
+                   PathMatcher.compile(raw.get("exclude", [])))
+
+    def covers(self, path: str) -> bool:
+        # Only Python source is read: a README in scope is not a syntax error.
+        return (path.endswith(".py") and self.scope.matches(path)
+                and not (self.exclude and self.exclude.matches(path)))
+
+    def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
+        touched_head: dict[str, FileChange] = {}
+        touched_base: set[str] = set()
+        for change in ctx.changes.files:
+            if change.status is not FileStatus.DELETED and self.covers(change.path):
+                touched_head[change.path] = change
+            base_path = change.old_path or change.path
+            if change.status is not FileStatus.ADDED and self.covers(base_path):
+                touched_base.add(base_path)
+        if not touched_head and not touched_base:
+            return []  # no orphan can be this PR's doing: the tree is not even read
+        findings: list[Finding] = []
+        head, unparsable = self._head_side(rule, ctx, touched_head, findings)
+        base = self._base_side(ctx, head, touched_head, touched_base)
+        head_routes = resolve_routes(list(head.modules.values()))
+        base_routes = resolve_routes(list(base.modules.values()))
+        old_orphans = {pair_key(r.path) for r, _ in orphans(base_routes)}
+        for route, twin in orphans(head_routes):
+            responsible = (route.file in touched_head or not base.complete
+                           or pair_key(route.path) not in old_orphans)
+            if responsible:
+                findings.append(rule.finding(route.file, route.line,
+                                             self._message(route, twin, base_routes, unparsable)))
+        for route in head_routes:
+            if route.file in touched_head and _opaque_pairing_word(route.path):
+                findings.append(rule.finding(
+                    route.file, route.line,
+                    f"{_methods(route)} {route.path} ({route.function or 'route'}): "
+                    f"{route.reason or 'the path is not a literal'}, so its begin/verify twin "
+                    f"cannot be checked; write the path as a literal ({RCA})."))
+        return findings
+
+    def _head_side(self, rule: Rule, ctx: ChangeContext, touched: Mapping[str, FileChange],
+                   findings: list[Finding]) -> tuple[_Side, list[str]]:
+        side = _Side({})
+        unparsable: list[str] = []
+        paths = [p for p in ctx.head_paths() if self.covers(p)]
+        paths += sorted(set(touched).difference(paths))
+        for path in paths:
+            data = ctx.read_head(path)
+            if data is None:
+                # None means "not in the head tree" (context.py); only a change whose content
+                # the adapter could not get is a failure to read (fail closed, DESIGN.md §1).
+                if path in touched and not touched[path].content_known:
+                    findings.append(rule.finding(
+                        path, None, f"{path} could not be read at the head, so its routes "
+                                    f"cannot be checked for begin/verify pairing; treated as "
+                                    f"failing (fail closed; {RCA})."))
+                continue
+            if path not in touched and not _mentions_routes(data):
+                continue
+            try:
+                side.modules[path] = load_module(path, data)
+            except PythonSourceError as error:
+                if path in touched:
+                    findings.append(rule.finding(
+                        path, error.line, f"{path} {error.reason}: its routes cannot be checked "
+                                          f"for begin/verify pairing, so this blocks (fail "
+                                          f"closed; {RCA})."))
+                else:
+                    unparsable.append(path)
+        return side, unparsable
+
+    def _base_side(self, ctx: ChangeContext, head: _Side, touched_head: Mapping[str, FileChange],
+                   touched_base: set[str]) -> _Side:
+        # Files the PR did not touch are the same at the base: their head parse stands in.
+        side = _Side({p: m for p, m in head.modules.items() if p not in touched_head})
+        for path in sorted(touched_base):
+            data = ctx.read_base(path)
+            if data is None:
+                side.complete = False
+                continue
+            if not _mentions_routes(data):
+                continue
+            try:
+                side.modules[path] = load_module(path, data)
+            except PythonSourceError:
+                # Unknown base: every head orphan counts as this PR's (fail closed).
+                side.complete = False
+        return side
+
+    @staticmethod
+    def _message(route: Route, twin: str, base_routes: Iterable[Route],
+                 unparsable: list[str]) -> str:
+        text = f"{_methods(route)} {route.path} has no {twin} in this PR's head"
+        removed = next((r for r in base_routes if pair_key(r.path) == pair_key(twin)), None)
+        if removed is not None:
+            text += (f"; this PR removed or renamed it (at the base: {removed.file} "
+                     f"line {removed.line})")
+        if not route.known and route.reason:
+            text += f"; note: {route.reason}"
+        if unparsable:
+            shown = ", ".join(unparsable[:3]) + (" ..." if len(unparsable) > 3 else "")
+            text += f"; could not parse {shown}, which may define it"
+        return f"{text} ({RCA})."
