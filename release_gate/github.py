@@ -1,0 +1,652 @@
+"""The PyGithub adapter: the only module that imports `github` (DESIGN.md §4, §6).
+
+It gives the rule engine the same `ChangeContext` it gets from git (`PullContext`, built by
+`pull_context`), reads and writes commit statuses and issue comments, and fetches workflow runs
+for the evidence check. It decides no policy. Every PyGithub/requests failure leaves this module
+as a `GitHubError` (STYLE.md 5); 5xx, 429 and secondary rate limits are retried first with
+backoff that honours `Retry-After` (DESIGN.md §6), then the caller fails closed.
+
+Nothing happens at import time: the environment is read by `GitHubEnv.from_environ`, called by
+the commands, and the client is built on first use.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from release_gate.changes import ChangeSet, FileChange, FileStatus
+from release_gate.errors import GitHubError
+from release_gate.evidence import RunRecord, StatusRecord
+from release_gate.patch import PatchError, decode_text, diff_texts, parse_hunks
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+FILES_CAP = 3000  # "Responses include a maximum of 3000 files" (List pull request files)
+PER_PAGE = 100
+
+
+class WaitTooLong(Exception):
+    """The server asked us to wait longer than we are willing to (then we fail closed)."""
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How hard to try. Tests shrink the waits; production keeps GitHub's advice."""
+
+    retries: int = 4
+    backoff_factor: float = 1.0  # urllib3: 0, 2, 4, 8 s between attempts
+    secondary_rate_wait: float = 60.0  # GitHub: wait >= 1 min on a secondary limit w/o Retry-After
+    max_wait: float = 120.0  # never sleep longer than this on one Retry-After
+    timeout: int = 30
+    # PyGithub's own pacing between requests (GitHub asks for >= 1 s between writes).
+    seconds_between_requests: float = 0.0
+    seconds_between_writes: float = 1.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+
+@dataclass(frozen=True)
+class GitHubEnv:
+    """Where and as whom to talk, from the Actions environment (DESIGN.md §3)."""
+
+    api_url: str
+    repository: str
+    server_url: str
+    token: str = field(repr=False)
+    run_url: str | None = None  # this workflow run, for status target_url
+    event_name: str | None = None
+    event_path: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], *, repository: str | None = None
+                     ) -> GitHubEnv:
+        token = environ.get("GITHUB_TOKEN", "")
+        if not token:
+            raise GitHubError("GITHUB_TOKEN is not set: the PR check needs a token to read the "
+                              "PR and post its status")
+        repo = repository or environ.get("GITHUB_REPOSITORY", "")
+        if not repo or repo.count("/") != 1:
+            raise GitHubError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
+        server = environ.get("GITHUB_SERVER_URL", DEFAULT_SERVER_URL).rstrip("/")
+        run_url = None
+        run_id, run_repo = environ.get("GITHUB_RUN_ID"), environ.get("GITHUB_REPOSITORY")
+        if run_id and run_repo:
+            run_url = f"{server}/{run_repo}/actions/runs/{run_id}"
+        return cls(
+            api_url=environ.get("GITHUB_API_URL", DEFAULT_API_URL).rstrip("/"),
+            repository=repo,
+            server_url=server,
+            token=token,
+            run_url=run_url,
+            event_name=environ.get("GITHUB_EVENT_NAME"),
+            event_path=environ.get("GITHUB_EVENT_PATH"),
+        )
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    head_sha: str
+    base_sha: str
+    base_ref: str
+    default_branch: str
+    changed_files: int
+    comments: int  # issue comments: 0 means there is no sticky comment to find
+    html_url: str
+    state: str
+    source: str = "api"  # "api" or "event" (the Actions event payload)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, source: str) -> PullInfo:
+        base = data["base"]
+        return cls(
+            number=int(data["number"]),
+            head_sha=str(data["head"]["sha"]),
+            base_sha=str(base["sha"]),
+            base_ref=str(base["ref"]),
+            default_branch=str(base["repo"]["default_branch"]),
+            changed_files=int(data.get("changed_files", 0)),
+            comments=int(data.get("comments", 0)),
+            html_url=str(data.get("html_url", "")),
+            state=str(data.get("state", "open")),
+            source=source,
+        )
+
+
+@dataclass(frozen=True)
+class ApiFile:
+    """One entry of `GET /pulls/{n}/files`."""
+
+    filename: str
+    status: str
+    previous_filename: str | None
+    patch: str | None  # absent for large and binary files
+    sha: str | None  # blob sha (head side; base side for removed files)
+    changes: int
+    ref: str | None  # the commit the entry was computed at (from contents_url)
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    id: int
+    body: str
+    author: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Comparison:
+    status: str  # ahead | behind | diverged | identical
+    merge_base: str
+    ahead_by: int
+    behind_by: int
+    files: tuple[ApiFile, ...]  # at most 300 (the compare API's own cap)
+
+
+COMPARE_FILES_CAP = 300
+
+
+class _GateRetry(GithubRetry):
+    """PyGithub's retry (403 secondary limits, 5xx) plus 429, PATCH/DELETE, and a sleep we own.
+
+    urllib3 calls `sleep()` between attempts; this override honours `Retry-After` like urllib3
+    does but refuses waits longer than `max_wait` (fail closed rather than hang the job) and
+    sleeps through an injectable function, so tests run in milliseconds.
+    """
+
+    def __init__(self, *, sleeper: Callable[[float], None] = time.sleep,
+                 max_wait: float = 120.0, **kwargs: Any) -> None:
+        self.sleeper = sleeper
+        self.max_wait = max_wait
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> _GateRetry:
+        kw.update(sleeper=self.sleeper, max_wait=self.max_wait)
+        return super().new(**kw)
+
+    def sleep(self, response: Any = None) -> None:
+        delay: float | None = None
+        if self.respect_retry_after_header and response is not None:
+            delay = self.get_retry_after(response)
+        if not delay:
+            delay = self.get_backoff_time()
+        if delay > self.max_wait:
+            raise WaitTooLong(f"GitHub asked to wait {delay:.0f} s (limit {self.max_wait:.0f} s)")
+        if delay > 0:
+            self.sleeper(delay)
+
+
+def _retry(transport: Transport) -> _GateRetry:
+    return _GateRetry(
+        sleeper=transport.sleep,
+        max_wait=transport.max_wait,
+        total=transport.retries,
+        backoff_factor=transport.backoff_factor,
+        secondary_rate_wait=transport.secondary_rate_wait,
+        max_rate_limit_wait=transport.max_wait,
+        status_forcelist=[429, *range(500, 600)],
+        allowed_methods=frozenset({"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"}),
+    )
+
+
+def _message(error: GithubException) -> str:
+    data = error.data
+    if isinstance(data, dict) and data.get("message"):
+        return str(data["message"])
+    return str(data or "")[:200]
+
+
+@contextlib.contextmanager
+def _api(what: str) -> Iterator[None]:
+    """Translate every transport failure into a GitHubError that says what we were doing."""
+    try:
+        yield
+    except GitHubError:
+        raise
+    except GithubException as error:
+        raise GitHubError(f"GitHub API: {what}: HTTP {error.status} {_message(error)}".rstrip()
+                          ) from error
+    except WaitTooLong as error:
+        raise GitHubError(f"GitHub API: {what}: {error}") from error
+    except requests.exceptions.RetryError as error:
+        raise GitHubError(f"GitHub API: {what}: still failing after retries ({error})") from error
+    except (requests.exceptions.RequestException, Urllib3Error, OSError) as error:
+        raise GitHubError(f"GitHub API: {what}: {type(error).__name__}: {error}") from error
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _api_file(item: Any) -> ApiFile:
+    ref = None
+    contents_url = item.contents_url
+    if contents_url:
+        ref = parse_qs(urlsplit(contents_url).query).get("ref", [None])[0]
+    return ApiFile(
+        filename=item.filename,
+        status=item.status,
+        previous_filename=item.previous_filename,
+        patch=item.patch,
+        sha=item.sha,
+        changes=int(item.changes or 0),
+        ref=ref,
+    )
+
+
+class GitHub:
+    """One repository through PyGithub. Each method is one logical API operation."""
+
+    def __init__(self, env: GitHubEnv, transport: Transport | None = None) -> None:
+        self.env = env
+        self.transport = transport or Transport()
+        self._client: Github | None = None
+
+    @property
+    def repository(self) -> str:
+        return self.env.repository
+
+    def _gh(self) -> Github:
+        if self._client is None:
+            t = self.transport
+            # lazy=True: `get_repo`, `get_pull`, `get_commit` build objects without a request,
+            # so each method below costs exactly the calls it names (bench/github_calls.py).
+            self._client = Github(
+                base_url=self.env.api_url,
+                auth=Auth.Token(self.env.token),
+                per_page=PER_PAGE,
+                timeout=t.timeout,
+                retry=_retry(t),
+                seconds_between_requests=t.seconds_between_requests or None,
+                seconds_between_writes=t.seconds_between_writes or None,
+                lazy=True,
+            )
+        return self._client
+
+    def _repo(self) -> Any:
+        return self._gh().get_repo(self.env.repository)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def pull(self, number: int) -> PullInfo:
+        with _api(f"reading PR #{number}"):
+            pull = self._repo().get_pull(number)
+            pull.complete()
+            return PullInfo.from_json(pull.raw_data, source="api")
+
+    def pull_files(self, number: int) -> list[ApiFile]:
+        """All pages of the PR's files, up to the API's own cap of 3,000."""
+        with _api(f"listing the files of PR #{number}"):
+            files = []
+            for item in self._repo().get_pull(number).get_files():
+                files.append(_api_file(item))
+                if len(files) >= FILES_CAP:
+                    break
+            return files
+
+    def compare(self, base: str, head: str) -> Comparison:
+        with _api(f"comparing {base[:12]}...{head[:12]}"):
+            comparison = self._repo().compare(base, head, comparison_commits_per_page=1)
+            comparison.complete()
+            return Comparison(
+                status=comparison.status,
+                merge_base=comparison.merge_base_commit.sha,
+                ahead_by=comparison.ahead_by,
+                behind_by=comparison.behind_by,
+                files=tuple(_api_file(f) for f in comparison.files),
+            )
+
+    def read(self, path: str, ref: str) -> bytes | None:
+        """A file's bytes at `ref`, or None when it does not exist there (or is no file)."""
+        with _api(f"reading {path} at {ref[:12]}"):
+            try:
+                content = self._repo().get_contents(path, ref=ref)
+            except UnknownObjectException:
+                return None
+            if isinstance(content, list) or content.type != "file":
+                return None
+            if content.encoding == "base64" and content.content is not None:
+                return base64.b64decode(content.content)
+            # Over 1 MB the contents API sends no content ("encoding": "none"): use the blob.
+            return self.blob(content.sha)
+
+    def blob(self, sha: str) -> bytes:
+        with _api(f"reading blob {sha[:12]}"):
+            blob = self._repo().get_git_blob(sha)
+            if blob.encoding == "base64":
+                return base64.b64decode(blob.content)
+            return str(blob.content).encode("utf-8")
+
+    def tree(self, sha: str) -> dict[str, str]:
+        """path -> blob sha of every file in the commit's tree (fails on a truncated tree)."""
+        with _api(f"reading the tree of {sha[:12]}"):
+            tree = self._repo().get_git_tree(sha, recursive=True)
+            if tree.raw_data.get("truncated"):
+                raise GitHubError(f"the tree of {sha[:12]} is too large for the API (truncated);"
+                                  " run with a local clone (--clone) to judge it")
+            return {e.path: e.sha for e in tree.tree if e.type == "blob"}
+
+    def statuses(self, sha: str, *, max_pages: int = 3) -> list[StatusRecord]:
+        """The commit's statuses, newest first (the newest 300 are plenty to decide)."""
+        with _api(f"listing statuses of {sha[:12]}"):
+            records = []
+            for item in self._repo().get_commit(sha).get_statuses():
+                creator = item.creator
+                records.append(StatusRecord(
+                    id=int(item.id),
+                    sha=sha,
+                    context=item.context,
+                    state=item.state,
+                    description=item.description,
+                    target_url=item.target_url,
+                    creator_login=creator.login if creator is not None else None,
+                    creator_type=creator.type if creator is not None else None,
+                    created_at=_utc(item.created_at) or datetime.now(UTC),
+                ))
+                if len(records) >= max_pages * PER_PAGE:
+                    break
+            return records
+
+    def run(self, run_id: int) -> RunRecord | None:
+        with _api(f"reading workflow run {run_id}"):
+            try:
+                run = self._repo().get_workflow_run(run_id)
+                run.complete()
+            except UnknownObjectException:
+                return None
+            data = run.raw_data
+            return RunRecord(
+                id=int(data["id"]),
+                repository=str((data.get("repository") or {}).get("full_name", "")),
+                path=str(data.get("path") or ""),
+                event=str(data.get("event") or ""),
+                head_branch=data.get("head_branch"),
+                display_title=data.get("display_title"),
+                status=data.get("status"),
+                conclusion=data.get("conclusion"),
+                html_url=str(data.get("html_url") or ""),
+                updated_at=_utc(run.updated_at),
+            )
+
+    def comments(self, number: int) -> list[CommentRecord]:
+        with _api(f"listing comments of PR #{number}"):
+            return [
+                CommentRecord(
+                    id=int(c.id), body=c.body or "",
+                    author=c.user.login if c.user is not None else None,
+                    created_at=_utc(c.created_at) or datetime.now(UTC),
+                )
+                for c in self._repo().get_issue(number).get_comments()
+            ]
+
+    # -- writes --------------------------------------------------------------------------
+
+    def post_status(self, sha: str, *, state: str, description: str, context: str,
+                    target_url: str | None) -> None:
+        with _api(f"posting status {context}={state} on {sha[:12]}"):
+            commit = self._repo().get_commit(sha)
+            if target_url:
+                commit.create_status(state, target_url=target_url, description=description,
+                                     context=context)
+            else:
+                commit.create_status(state, description=description, context=context)
+
+    def create_comment(self, number: int, body: str) -> CommentRecord:
+        with _api(f"commenting on PR #{number}"):
+            c = self._repo().get_issue(number).create_comment(body)
+            return CommentRecord(id=int(c.id), body=c.body or "",
+                                 author=c.user.login if c.user is not None else None,
+                                 created_at=_utc(c.created_at) or datetime.now(UTC))
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        with _api(f"updating comment {comment_id} on PR #{number}"):
+            self._repo().get_issue(number).get_comment(comment_id).edit(body)
+
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        # A concurrent run may have deleted it first: that is the outcome we wanted.
+        with (_api(f"deleting duplicate comment {comment_id} on PR #{number}"),
+              contextlib.suppress(UnknownObjectException)):
+            self._repo().get_issue(number).get_comment(comment_id).delete()
+
+
+# -- the change context of a PR ------------------------------------------------------------
+
+_STATUS = {
+    "added": FileStatus.ADDED, "removed": FileStatus.DELETED, "modified": FileStatus.MODIFIED,
+    "renamed": FileStatus.RENAMED, "copied": FileStatus.COPIED,
+    "changed": FileStatus.TYPE_CHANGED, "unchanged": FileStatus.MODIFIED,
+}
+# Files without a patch are diffed from their contents: two reads each, so bound the cost.
+MAX_CONTENT_FILES = 100
+
+
+class HeadMoved(GitHubError):
+    """The files API answered for a newer head than the one we are judging."""
+
+    def __init__(self, expected: str, seen: str) -> None:
+        super().__init__(f"the PR head moved from {expected[:7]} to {seen[:7]} while reading it")
+        self.expected = expected
+        self.seen = seen
+
+
+class PullContext:
+    """A ChangeContext for base...head of a PR, over the API (and a local clone when given)."""
+
+    def __init__(self, api: GitHub, *, base: str, head: str, files: tuple[FileChange, ...],
+                 merge_base: Callable[[], str], local: Any = None,
+                 notes: tuple[str, ...] = ()) -> None:
+        self._api = api
+        self._changes = ChangeSet(base=base, head=head, files=files)
+        self._merge_base = merge_base
+        self._local = local
+        self.notes = notes
+        self._cache: dict[tuple[str, str], bytes | None] = {}
+        self._paths: tuple[str, ...] | None = None
+
+    @property
+    def changes(self) -> ChangeSet:
+        return self._changes
+
+    def read_base(self, path: str) -> bytes | None:
+        if self._local is not None:
+            return self._local.read_base(path)
+        return self._read(path, self._merge_base())
+
+    def read_head(self, path: str) -> bytes | None:
+        if self._local is not None:
+            return self._local.read_head(path)
+        return self._read(path, self._changes.head)
+
+    def head_paths(self) -> Iterable[str]:
+        if self._local is not None:
+            return self._local.head_paths()
+        if self._paths is None:
+            self._paths = tuple(sorted(self._api.tree(self._changes.head)))
+        return self._paths
+
+    def _read(self, path: str, ref: str) -> bytes | None:
+        key = (ref, path)
+        if key not in self._cache:
+            self._cache[key] = self._api.read(path, ref)
+        return self._cache[key]
+
+    def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+
+
+def _open_local(clone: str | None, base: str, head: str) -> Any:
+    """The lead's GitContext over a local clone holding both commits, or None."""
+    if not clone:
+        return None
+    from release_gate.errors import GitError
+    from release_gate.git import GitContext
+    try:
+        return GitContext.from_repo(clone, base, head)
+    except GitError:
+        return None
+
+
+def _from_patch(entry: ApiFile) -> FileChange | None:
+    """The FileChange of an API entry, or None when its lines must come from elsewhere."""
+    status = _STATUS.get(entry.status, FileStatus.MODIFIED)
+    renamed = status in (FileStatus.RENAMED, FileStatus.COPIED)
+    old_path = entry.previous_filename if renamed else None
+    if entry.patch is None:
+        if entry.changes == 0 and status in (FileStatus.RENAMED, FileStatus.COPIED):
+            return FileChange(entry.filename, status, old_path)  # a pure rename: no lines
+        return None
+    try:
+        lines = parse_hunks(entry.patch)
+    except PatchError as error:
+        return FileChange(entry.filename, status, old_path, content_known=False,
+                          unknown_reason=f"unreadable patch from the API ({error})")
+    return FileChange(entry.filename, status, old_path, lines.added, lines.removed)
+
+
+def _from_contents(path: str, status: FileStatus, old_path: str | None,
+                   old: bytes | None, new: bytes | None, *, what: str) -> FileChange:
+    old_text = "" if old is None else decode_text(old)
+    new_text = "" if new is None else decode_text(new)
+    if old_text is None or new_text is None:
+        return FileChange(path, status, old_path, content_known=False,
+                          unknown_reason=f"binary file ({what})")
+    lines = diff_texts(old_text, new_text)
+    return FileChange(path, status, old_path, lines.added, lines.removed)
+
+
+def _unknown(path: str, status: FileStatus, old_path: str | None, reason: str) -> FileChange:
+    return FileChange(path, status, old_path, content_known=False, unknown_reason=reason)
+
+
+class _MergeBase:
+    def __init__(self, api: GitHub, base: str, head: str) -> None:
+        self._api, self._base, self._head = api, base, head
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = self._api.compare(self._base, self._head).merge_base
+        return self._value
+
+
+def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> PullContext:
+    """Every changed file of the PR, with its lines: never a partial list (DESIGN.md §6).
+
+    1. the files API (one page per 100 files, patches parsed);
+    2. a file without `patch` (large or binary): the local clone's diff when there is one,
+       else both versions from the API diffed here, else content unknown (rules fail closed);
+    3. a PR over the API's 3,000-file cap: the local clone's whole diff, else the complete
+       list from the two trees (merge base and head), patches where the API gave them.
+    """
+    entries = api.pull_files(pull.number)
+    for entry in entries:
+        if entry.ref and entry.ref != pull.head_sha:
+            raise HeadMoved(pull.head_sha, entry.ref)
+    merge_base = _MergeBase(api, pull.base_sha, pull.head_sha)
+    complete = len(entries) == pull.changed_files and len(entries) <= FILES_CAP
+    if not complete:
+        local = _open_local(clone, pull.base_sha, pull.head_sha)
+        note = (f"the files API listed {len(entries)} of {pull.changed_files} changed files "
+                f"(its cap is {FILES_CAP})")
+        if local is not None:
+            return PullContext(api, base=pull.base_sha, head=pull.head_sha,
+                               files=local.changes.files, merge_base=merge_base, local=local,
+                               notes=(f"{note}: judged from the local clone's git diff",))
+        files = _from_trees(api, pull, entries, merge_base)
+        return PullContext(api, base=pull.base_sha, head=pull.head_sha, files=files,
+                           merge_base=merge_base,
+                           notes=(f"{note}: judged from the full trees of both commits",))
+    changes: list[FileChange] = []
+    missing: list[ApiFile] = []
+    for entry in entries:
+        change = _from_patch(entry)
+        if change is None:
+            missing.append(entry)
+        changes.append(change or _unknown(entry.filename, FileStatus.MODIFIED, None, "pending"))
+    notes: tuple[str, ...] = ()
+    local = None
+    if missing:
+        local = _open_local(clone, pull.base_sha, pull.head_sha)
+        filled = _fill_missing(api, pull, missing, merge_base, local)
+        changes = [filled.get(c.path, c) for c in changes]
+        notes = (f"{len(missing)} file(s) had no patch in the API: diffed "
+                 f"{'from the local clone' if local is not None else 'from their contents'}",)
+    return PullContext(api, base=pull.base_sha, head=pull.head_sha, files=tuple(changes),
+                       merge_base=merge_base, local=local, notes=notes)
+
+
+def _fill_missing(api: GitHub, pull: PullInfo, missing: list[ApiFile],
+                  merge_base: Callable[[], str], local: Any) -> dict[str, FileChange]:
+    filled: dict[str, FileChange] = {}
+    by_path = local.changes.by_path() if local is not None else {}
+    for count, entry in enumerate(missing):
+        status = _STATUS.get(entry.status, FileStatus.MODIFIED)
+        old_path = entry.previous_filename if status in (FileStatus.RENAMED, FileStatus.COPIED) \
+            else None
+        if entry.filename in by_path:
+            filled[entry.filename] = by_path[entry.filename]
+            continue
+        if count >= MAX_CONTENT_FILES:
+            filled[entry.filename] = _unknown(
+                entry.filename, status, old_path,
+                f"no patch from the API and more than {MAX_CONTENT_FILES} such files")
+            continue
+        old = None if status is FileStatus.ADDED else api.read(old_path or entry.filename,
+                                                               merge_base())
+        new = None if status is FileStatus.DELETED else api.read(entry.filename, pull.head_sha)
+        filled[entry.filename] = _from_contents(entry.filename, status, old_path, old, new,
+                                                what="no patch from the API")
+    return filled
+
+
+def _from_trees(api: GitHub, pull: PullInfo, entries: list[ApiFile],
+                merge_base: Callable[[], str]) -> tuple[FileChange, ...]:
+    base_tree = api.tree(merge_base())
+    head_tree = api.tree(pull.head_sha)
+    by_name = {e.filename: e for e in entries}
+    handled: set[str] = set()
+    changes: list[FileChange] = []
+    reads = 0
+    for path in sorted(set(base_tree) | set(head_tree)):
+        if path in handled or base_tree.get(path) == head_tree.get(path):
+            continue
+        entry = by_name.get(path)
+        # Use the API's patch only when it is for exactly this blob (same head tree).
+        if entry is not None and entry.sha in (head_tree.get(path), base_tree.get(path)):
+            change = _from_patch(entry)
+            if change is not None:
+                changes.append(change)
+                handled.update(change.paths)
+                continue
+        status = (FileStatus.ADDED if path not in base_tree
+                  else FileStatus.DELETED if path not in head_tree else FileStatus.MODIFIED)
+        if reads >= MAX_CONTENT_FILES:
+            changes.append(_unknown(path, status, None,
+                                    "beyond the files API's cap and too many files to read"))
+            continue
+        reads += 1
+        old = api.blob(base_tree[path]) if path in base_tree else None
+        new = api.blob(head_tree[path]) if path in head_tree else None
+        changes.append(_from_contents(path, status, None, old, new,
+                                      what="beyond the files API's cap"))
+    # A renamed file's old path was covered by its API entry; drop a duplicate deletion.
+    return tuple(sorted(changes, key=lambda c: c.path))
