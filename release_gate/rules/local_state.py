@@ -39,7 +39,7 @@ from release_gate.verdict import Finding
 DEFAULT_SCOPE = ("backend_v2/api/**",)
 RCA = "RCA 2026-05-25 factor 1"
 ALLOW = "release-gate: allow-process-local-state"
-_ALLOW_RE = re.compile(r"#\s*release-gate:\s*allow-process-local-state(?:\s+(?P<reason>.*))?$")
+_ALLOW_RE = re.compile(r"#\s*release-gate:\s*allow-process-local-state(?:[:\s]\s*(?P<reason>.*))?$")
 
 _LITERAL_KINDS: Mapping[type[ast.AST], str] = {
     ast.Dict: "dict", ast.List: "list", ast.Set: "set",

@@ -199,8 +199,6 @@ class RoutePairingCheck:
             if data is None:
                 side.complete = False
                 continue
-            if not _mentions_routes(data):
-                continue
             try:
                 side.modules[path] = load_module(path, data)
             except PythonSourceError:
