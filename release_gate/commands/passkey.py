@@ -1,0 +1,44 @@
+"""`release-gate passkey --options FILE --origin ORIGIN`: the synthetic authenticator on its own.
+
+Prints a registration credential (RegistrationResponseJSON) for any registration-options JSON,
+wrapped in `publicKey` or not, for debugging a backend by hand (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--options", required=True, metavar="FILE",
+                        help="registration options JSON (`-` for standard input)")
+    parser.add_argument("--origin", required=True,
+                        help="WebAuthn origin for clientDataJSON, e.g. https://raxx.app")
+    parser.add_argument("--rp-id", help="RP id (default: rp.id from the options)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from release_gate.errors import ConfigError
+    from release_gate.smoke.authenticator import AuthenticatorError, SyntheticAuthenticator
+
+    try:
+        text = (sys.stdin.read() if args.options == "-"
+                else Path(args.options).read_text(encoding="utf-8"))
+        options = json.loads(text)
+    except OSError as error:
+        raise ConfigError(f"--options: cannot read {args.options}: {error.strerror}") from None
+    except ValueError as error:
+        raise ConfigError(f"--options: {args.options} is not JSON: {error}") from None
+    if not isinstance(options, dict):
+        raise ConfigError(f"--options: {args.options} must hold a JSON object")
+    try:
+        registration = SyntheticAuthenticator().register(options, origin=args.origin,
+                                                         rp_id=args.rp_id)
+    except AuthenticatorError as error:
+        raise ConfigError(f"--options: {error}") from None
+    json.dump(registration.credential, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

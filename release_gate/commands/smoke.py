@@ -1,0 +1,63 @@
+"""`release-gate smoke` and `release-gate smoke cleanup` (DESIGN.md §3, §5).
+
+Exit 0 PASS, 1 FAIL, 2 refused (fences, usage). The work is in release_gate.smoke.session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default=None, metavar="sandbox|prod|URL",
+                        help="sandbox (started locally, no credentials), prod "
+                             "(RAXX_SMOKE_API_URL or smoke.prod_url) or an http(s) URL; "
+                             "default prod. Anything but sandbox needs RAXX_SMOKE_ALLOW_PROD=1")
+    parser.add_argument("--email", help="smoke account email (default RAXX_SMOKE_EMAIL, else "
+                                        "smoke-test+<unix-ts>@moosequest.net)")
+    parser.add_argument("--report", type=Path, metavar="FILE",
+                        help="write the run as JSON (verdict, steps with timings, ids, failure)")
+    _rules_option(parser)
+    parser.add_argument("--server-log", type=Path, metavar="FILE",
+                        help="the target's log file; on failure the diagnosis reads the RCA's "
+                             "challenge-store lines from it")
+    parser.add_argument("--sandbox-fault", metavar="NAME",
+                        help="with --target sandbox: start it with this fault switch")
+    sub = parser.add_subparsers(dest="smoke_command", metavar="{cleanup}")
+    cleanup = sub.add_parser("cleanup", help="delete orphaned rows of a smoke email",
+                             description="Delete the rows a smoke run left behind (replaces the "
+                                         "runbook's hand-typed snippet). Needs "
+                                         "RAXX_SMOKE_ALLOW_PROD=1; refuses protected emails.")
+    cleanup.add_argument("--email", required=True, dest="cleanup_email")
+    _rules_option(cleanup)
+
+
+def _rules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="FILE",
+                        help="rules file with the smoke: section (default ./rules.yaml if "
+                             "present, else the embedded default)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from release_gate import config
+    from release_gate.smoke import session
+    from release_gate.smoke.settings import parse
+
+    rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
+    loaded = config.load_file(rules) if rules else config.load_default()
+    settings = parse(loaded.smoke)
+    env = dict(os.environ)
+    if args.smoke_command == "cleanup":
+        session.cleanup(args.cleanup_email, settings, env=env, stream=sys.stdout)
+        return EXIT_PASS
+    request = session.SmokeRequest(target=args.target, email=args.email, report=args.report,
+                                   server_log=args.server_log, sandbox_fault=args.sandbox_fault)
+    result = session.smoke(request, settings, env=env, stream=sys.stdout)
+    return EXIT_PASS if result.passed else EXIT_FAIL

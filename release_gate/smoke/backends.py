@@ -1,0 +1,217 @@
+"""Where step 1 mints its token and where step 5 / teardown read and delete rows.
+
+Chosen in the `smoke:` section (`mint.backend`, `database.backend`):
+
+- mint `command`: a local command that prints the token (the sandbox's `mint`, or your own);
+- mint `python`: an in-process call `module:function(email) -> token`;
+- database `sql`: SQL through a URL (sqlite:/// or postgresql://), see sqldb.py;
+- `heroku` (both): a one-off dyno, as the runbook does with `heroku run`. The runner that starts
+  dynos is a separate piece of work; until it exists this backend refuses clearly, before any
+  request is sent, instead of pretending.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from release_gate.errors import GateError, SmokeRefused
+from release_gate.smoke.settings import SmokeSettings
+
+
+class BackendUnavailable(SmokeRefused):
+    """The configured backend cannot run here (yet); nothing was sent."""
+
+
+class BackendError(GateError):
+    """A backend ran and failed; the runner turns it into a diagnosed step failure."""
+
+    def __init__(self, message: str, *, exit_code: int | None = None, output: str = "",
+                 timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.output = output
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class DbState:
+    """What step 5 reads (runbook: "confirms DB write + commit, not just API 200")."""
+
+    users: tuple[tuple[object, str], ...]  # (id, email) rows for the smoke email
+    cred_count: int | None  # None when there is no user row to count for
+    recovery_codes: int | None
+    nonce_used: bool | None  # None when not checked (no SQL configured or opaque token)
+
+
+class Minter(Protocol):
+    description: str
+    waiting_ms: float
+
+    def mint(self, email: str) -> str: ...
+
+
+class Database(Protocol):
+    description: str
+    waiting_ms: float
+
+    def check(self, *, email: str, nonce: str | None) -> DbState: ...
+
+    def delete(self, *, email: str) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class DynoRunner(Protocol):
+    """Runs a command on a one-off dyno of `app` (`heroku run --exit-code`) and returns its output.
+
+    Implemented by the Heroku adapter (a later issue); the smoke only depends on this interface.
+    """
+
+    def run(self, app: str, argv: Sequence[str], *, timeout_s: float) -> CommandOutput: ...
+
+
+def expand(argv: Sequence[str], email: str) -> list[str]:
+    return [a.replace("{email}", email).replace("{python}", sys.executable) for a in argv]
+
+
+class CommandMinter:
+    def __init__(self, argv: Sequence[str], *, timeout_s: float,
+                 env: Mapping[str, str] | None = None, label: str | None = None) -> None:
+        self._argv = tuple(argv)
+        self._timeout_s = timeout_s
+        self._env = dict(env) if env is not None else None
+        shown = " ".join(a.replace("{python}", "python") for a in self._argv
+                         if a != "{email}")
+        self.description = label or f"local command ({shown})"
+        self.waiting_ms = 0.0
+
+    def mint(self, email: str) -> str:
+        argv = expand(self._argv, email)
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=self._timeout_s,
+                                  env=self._env, stdin=subprocess.DEVNULL, check=False)
+        except subprocess.TimeoutExpired:
+            raise BackendError(f"mint command timed out after {self._timeout_s:g} s",
+                               timed_out=True) from None
+        except OSError as error:
+            raise BackendError(f"mint command could not start: {error}") from None
+        finally:
+            self.waiting_ms += (time.perf_counter() - start) * 1000
+        if done.returncode != 0:
+            raise BackendError(f"mint command exited {done.returncode}",
+                               exit_code=done.returncode, output=done.stderr[-2000:])
+        return _token_from_output(done.stdout, done.stderr)
+
+
+class PythonMinter:
+    """In-process: `module:function(email) -> token` (for a backend whose code is importable)."""
+
+    def __init__(self, spec: str) -> None:
+        module_name, _, attr = spec.partition(":")
+        if not module_name or not attr:
+            raise BackendUnavailable(f"smoke.mint.function must be 'module:function', not {spec!r}")
+        self._module_name, self._attr = module_name, attr
+        self.description = f"in-process call {spec}"
+        self.waiting_ms = 0.0
+
+    def mint(self, email: str) -> str:
+        start = time.perf_counter()
+        try:
+            function: Callable[[str], object] = getattr(
+                importlib.import_module(self._module_name), self._attr)
+            token = function(email)
+        except Exception as error:  # whatever the team's function raises is a step 1 failure
+            raise BackendError(f"{self.description} raised {type(error).__name__}: {error}",
+                               exit_code=1) from None
+        finally:
+            self.waiting_ms += (time.perf_counter() - start) * 1000
+        if not isinstance(token, str) or not token.strip():
+            raise BackendError(f"{self.description} returned no token", exit_code=1)
+        return token.strip()
+
+
+class HerokuMinter:
+    """`heroku run` on a one-off dyno (runbook step 1), through a `DynoRunner`."""
+
+    def __init__(self, runner: DynoRunner, *, app: str, argv: Sequence[str],
+                 timeout_s: float) -> None:
+        self._runner, self._app, self._argv, self._timeout_s = runner, app, tuple(argv), timeout_s
+        self.description = app
+        self.waiting_ms = 0.0
+
+    def mint(self, email: str) -> str:
+        start = time.perf_counter()
+        try:
+            out = self._runner.run(self._app, expand(self._argv, email), timeout_s=self._timeout_s)
+        finally:
+            self.waiting_ms += (time.perf_counter() - start) * 1000
+        if out.exit_code != 0:
+            raise BackendError(f"heroku run exited {out.exit_code}", exit_code=out.exit_code,
+                               output=out.stderr[-2000:])
+        return _token_from_output(out.stdout, out.stderr)
+
+
+def _token_from_output(stdout: str, stderr: str) -> str:
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        raise BackendError("mint printed no token", exit_code=0, output=stderr[-2000:])
+    return lines[-1]
+
+
+# Set by the Heroku adapter once it exists; None means "not available yet".
+heroku_runner_factory: Callable[[], DynoRunner] | None = None
+
+_HEROKU_NOT_YET = (
+    "the Heroku one-off dyno backend is not available yet (it arrives with the Heroku issue); "
+    "for now set smoke.mint.backend: command and smoke.database.backend: sql "
+    "(with {url_env}) in rules.yaml, or run `release-gate smoke --target sandbox`")
+
+
+def _heroku_runner(settings: SmokeSettings) -> DynoRunner:
+    if heroku_runner_factory is None:
+        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
+    return heroku_runner_factory()
+
+
+def build_minter(settings: SmokeSettings, *, heroku_app: str,
+                 env: Mapping[str, str] | None = None) -> Minter:
+    mint = settings.mint
+    if mint.backend == "command":
+        return CommandMinter(mint.command, timeout_s=settings.timeouts.command, env=env)
+    if mint.backend == "python":
+        if not mint.function:
+            raise BackendUnavailable("smoke.mint.backend is python but smoke.mint.function "
+                                     "is not set ('module:function')")
+        return PythonMinter(mint.function)
+    return HerokuMinter(_heroku_runner(settings), app=heroku_app, argv=mint.dyno_command,
+                        timeout_s=settings.timeouts.command)
+
+
+def build_database(settings: SmokeSettings, *, env: Mapping[str, str],
+                   url: str | None = None) -> Database:
+    """`url` (the sandbox target's own database) wins over the configured backend."""
+    if url is None and settings.database.backend == "heroku":
+        _heroku_runner(settings)
+        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
+    if url is None:
+        url = env.get(settings.database.url_env)
+        if not url:
+            raise BackendUnavailable(
+                f"smoke.database.backend is sql but {settings.database.url_env} is not set: "
+                "step 5 needs the database to confirm the rows (runbook: 'confirms DB write + "
+                "commit, not just API 200')")
+    from release_gate.smoke.sqldb import SqlDatabase
+
+    return SqlDatabase(url, sql=settings.sql, timeout_s=settings.timeouts.command)

@@ -1,0 +1,206 @@
+"""From a failed step to the runbook's likely cause and next step ("Interpreting failures").
+
+One row per symptom: the runbook's table, the RCA's challenge-store miss, and the few symptoms
+the smoke adds beyond the runbook (replay accepted, nonce not recorded, login failed, ...).
+The first matching row wins, so specific rows come before general ones.
+
+The RCA's precise signal was latency: verify answered 400 in 1 ms, before any database or crypto
+work could have run, so the challenge lookup had missed. The smoke measures every step and a
+health-check round trip; when the target's log is available, its `webauthn.challenge_miss` line
+(the RCA's fix: "turns a negative signal into a positive one") settles the question outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from release_gate.smoke.result import Diagnosis
+
+RUNBOOK = "runbook"
+RCA = "RCA 2026-05-25"
+OURS = "release-gate"
+
+INVALID_LINK = "invalid or expired signup link"
+VERIFICATION_FAILED = "passkey verification failed"
+SESSION_NOT_FOUND = "signup session not found"
+MISS_LOG = "webauthn.challenge_miss"
+VERIFY_FAILED_LOG = "webauthn.registration_verify_failed"
+
+
+@dataclass(frozen=True)
+class Symptom:
+    """What the runner saw when a step failed."""
+
+    step: str
+    kind: str  # http | timeout | transport | backend | check | authenticator | interrupted
+    http_status: int | None = None
+    body: str = ""
+    latency_ms: float | None = None
+    baseline_ms: float | None = None  # health-check round trip, when measured
+    fast_ms: float = 5.0  # smoke.diagnosis.fast_verify_ms
+    code: str = ""  # for `check` failures: which check (no-credential-row, ...)
+    detail: str = ""
+    log: str | None = None  # the target's log since the run began, when available
+    app: str = "raxx-api-prod"
+    backend: str = ""  # the mint/database backend's description
+
+    @property
+    def body_lower(self) -> str:
+        return self.body.lower()
+
+    def fast(self) -> bool:
+        if self.latency_ms is None:
+            return False
+        return self.latency_ms - (self.baseline_ms or 0.0) <= self.fast_ms
+
+
+Row = tuple[Callable[[Symptom], bool], Callable[[Symptom], Diagnosis]]
+
+
+def _http(step: str, status: int, needle: str | None = None) -> Callable[[Symptom], bool]:
+    def match(s: Symptom) -> bool:
+        return (s.step == step and s.kind == "http" and s.http_status == status
+                and (needle is None or needle in s.body_lower))
+    return match
+
+
+def _check(code: str) -> Callable[[Symptom], bool]:
+    return lambda s: s.kind == "check" and s.code == code
+
+
+def _verify_failed_is_miss(s: Symptom) -> bool:
+    if not _http("4", 400, VERIFICATION_FAILED)(s):
+        return False
+    if s.log is not None and (MISS_LOG in s.log or VERIFY_FAILED_LOG in s.log):
+        return MISS_LOG in s.log  # the log settles it either way
+    return s.fast()
+
+
+def _ms(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f} ms"
+
+
+def _miss(s: Symptom) -> Diagnosis:
+    if s.log is not None and MISS_LOG in s.log:
+        evidence = f"the target logged `{MISS_LOG}`"
+    else:
+        evidence = (f"answered in {_ms(s.latency_ms)} against a {_ms(s.baseline_ms)} health-check "
+                    "round trip: too fast for any database or crypto work")
+    return Diagnosis(
+        "challenge-miss",
+        f"Step 4 returns 400 passkey verification failed; {evidence}",
+        "The challenge stored in step 2 is not visible to the process serving verify: an "
+        "in-process challenge store split across gunicorn processes (--preload copy-on-write), "
+        "or a Redis store that is unreachable, expired (60 s TTL) or not used",
+        "Check Redis connectivity; look for `webauthn.challenge_miss` and "
+        f"`webauthn.challenge_stored store=` in `heroku logs --app {s.app}` (store=redis "
+        "expected); shared state must live in Redis or Postgres, never a module-level dict",
+        RCA)
+
+
+def _timeout(s: Symptom) -> Diagnosis:
+    what = "the mint" if s.step == "1" else "the database check" if s.step == "5" else "the API"
+    return Diagnosis(
+        "timeout",
+        f"Step {s.step} timed out ({what}{', ' + s.backend if s.backend else ''}; {s.detail})",
+        "Dyno boot under load, or a slow dependency (database, Redis) on the target",
+        f"Re-run the smoke; if it persists, check Heroku metrics (heroku logs --app {s.app}) "
+        "and the database/Redis latency",
+        RUNBOOK)
+
+
+ROWS: tuple[Row, ...] = (
+    (lambda s: s.kind == "interrupted", lambda s: Diagnosis(
+        "interrupted", f"Run interrupted by {s.detail} during step {s.step}",
+        "The job was cancelled (Actions sends SIGINT, then SIGTERM) or stopped by hand",
+        "Teardown ran; re-run the smoke for a verdict", OURS)),
+    (lambda s: s.kind == "timeout", _timeout),
+    (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
+        "mint-failed", f"Step 1 fails with `{s.detail}`",
+        "BOOTSTRAP_TOKEN_SIGNING_KEY not set on the target (or the mint command is broken)",
+        f"heroku config --app {s.app} | grep BOOTSTRAP (for a local mint command: check "
+        "BOOTSTRAP_TOKEN_SIGNING_KEY in its environment; its output is above)", RUNBOOK)),
+    (_http("2", 400, INVALID_LINK), lambda s: Diagnosis(
+        "wrong-signing-key", "Step 2 returns 400 Invalid or expired signup link",
+        "Token minted against wrong BOOTSTRAP_TOKEN_SIGNING_KEY",
+        "Confirm the same key is set on prod as was used to mint the token", RUNBOOK)),
+    (_http("2", 404), lambda s: Diagnosis(
+        "registration-disabled", "Step 2 returns 404", "FLAG_WEBAUTHN_REGISTRATION is off",
+        f"Check feature flags via heroku config --app {s.app}", RUNBOOK)),
+    (_verify_failed_is_miss, _miss),
+    (_http("4", 400, VERIFICATION_FAILED), lambda s: Diagnosis(
+        "verification-failed", "Step 4 returns 400 passkey verification failed",
+        "Challenge mismatch in the synthetic credential, or CBOR encoding regression (step 3 "
+        "confirmed the echoed challenge, so suspect the server's attestation parsing)",
+        "Check Redis connectivity; check that options[\"challenge\"] matches what was stored "
+        "in step 2", RUNBOOK)),
+    (_http("4", 400, SESSION_NOT_FOUND), lambda s: Diagnosis(
+        "session-not-found", "Step 4 returns 400 signup session not found",
+        "User row was not created in step 2",
+        "Check step 2 logs for a 500 or database error", RUNBOOK)),
+    (_check("no-credential-row"), lambda s: Diagnosis(
+        "no-credential-row", f"Step 5 cred_count=0 ({s.detail})",
+        "verify-with-token returned 200 but DB write failed silently",
+        "Boolean cast bug (#2748 class); check webauthn_service.verify_registration", RUNBOOK)),
+    (_check("no-user-row"), lambda s: Diagnosis(
+        "no-user-row", f"Step 5 finds no users row ({s.detail})",
+        "verify-with-token returned 200 but the user row was never committed (the same "
+        "silent-write class as cred_count=0)",
+        "Check that begin-with-token commits the user row; check "
+        "webauthn_service.verify_registration", OURS)),
+    (_check("user-id-mismatch"), lambda s: Diagnosis(
+        "user-id-mismatch", f"Step 5 users row disagrees with step 4 ({s.detail})",
+        "verify-with-token reported a user_id that is not the smoke email's row",
+        "Check how verify-with-token resolves the user from the token", OURS)),
+    (_check("nonce-not-recorded"), lambda s: Diagnosis(
+        "nonce-not-recorded", f"Step 5: the token's nonce is not in bootstrap_tokens_used "
+        f"({s.detail})",
+        "begin-with-token did not commit the single-use record, so the token could be replayed "
+        "(the RCA was misled by this table once: check it, do not assume it)",
+        "Check bootstrap_token_service's nonce insert and its transaction; compare "
+        "smoke.sql.nonce_used with the schema", OURS)),
+    (lambda s: s.step == "replay" and s.kind == "check", lambda s: Diagnosis(
+        "replay-accepted", f"Replaying begin-with-token with the same token was not refused "
+        f"({s.detail})",
+        "Single-use bootstrap tokens are not enforced (the nonce is not checked or not recorded)",
+        "Check bootstrap_token_service: the nonce must be recorded in bootstrap_tokens_used "
+        "and a second use answered 400", OURS)),
+    (lambda s: s.step == "login", lambda s: Diagnosis(
+        "login-failed", f"Sign-in with the registered key failed ({s.detail})",
+        "The stored public key or sign count is not usable, or the login path regressed",
+        "Check webauthn_credentials.public_key for this user and the login/verify logs", OURS)),
+    (lambda s: s.kind == "authenticator", lambda s: Diagnosis(
+        "options-unusable", f"Step 3 cannot answer the registration options ({s.detail})",
+        "begin-with-token's options changed shape (challenge, rp, pubKeyCredParams)",
+        "Compare the step 2 body with py_webauthn's options_to_json output", OURS)),
+    (lambda s: s.kind == "check" and s.step in ("2", "4"), lambda s: Diagnosis(
+        "unexpected-response", f"Step {s.step} answered 200 with an unexpected body "
+        f"({s.detail})",
+        "The endpoint's response shape changed",
+        "Compare the body above with smoke.responses / smoke.bodies in rules.yaml", OURS)),
+    (lambda s: s.kind == "http" and (s.http_status or 0) >= 500, lambda s: Diagnosis(
+        "server-error", f"Step {s.step} returns {s.http_status}",
+        "The app raised (database error, missing config, crash)",
+        f"Read the traceback: heroku logs --app {s.app}", OURS)),
+    (lambda s: s.kind == "transport", lambda s: Diagnosis(
+        "unreachable", f"Step {s.step} got no HTTP answer ({s.detail})",
+        "The API URL is wrong, the app is down, or DNS/TLS failed",
+        "Check the URL (RAXX_SMOKE_API_URL) and `heroku ps --app <app>`", OURS)),
+    (lambda s: s.kind == "backend", lambda s: Diagnosis(
+        "database-failed", f"Step {s.step} cannot read the database ({s.detail})",
+        "The database URL, credentials or SQL (smoke.sql) do not fit the target",
+        "Check DATABASE_URL and the SQL in rules.yaml against the schema", OURS)),
+)
+
+
+def diagnose(symptom: Symptom) -> Diagnosis:
+    for matches, build in ROWS:
+        if matches(symptom):
+            return build(symptom)
+    status = f"returns {symptom.http_status}" if symptom.http_status else "fails"
+    return Diagnosis(
+        "unexpected", f"Step {symptom.step} {status} ({symptom.detail or 'see body'})",
+        "No row of the runbook's table matches this symptom",
+        "Read the response body above and the app logs; add a row to docs/smoke.md once "
+        "understood", OURS)

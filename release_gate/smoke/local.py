@@ -1,0 +1,135 @@
+"""`--target sandbox`: start the bundled sandbox as a separate process, for one run.
+
+The smoke and the sandbox share no code (a tester must not share code with its target,
+DESIGN.md §4): the sandbox is started through its command line (`python -m release_gate.sandbox
+serve`), minted through `... mint`, and read through its SQLite file. No credentials, no network:
+loopback only, a fresh temporary directory, a fresh signing key, and Redis only if REDIS_URL
+is set.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from release_gate.errors import GateError
+
+HOST = "127.0.0.1"
+
+
+class SandboxError(GateError):
+    """The local sandbox did not start."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalSandbox:
+    """Context manager: a running sandbox with its URL, origin, database URL and child env."""
+
+    def __init__(self, env: Mapping[str, str], *, health_path: str = "/healthz",
+                 start_timeout_s: float = 30.0, fault: str | None = None) -> None:
+        self._base_env = dict(env)
+        self._health_path = health_path or "/healthz"
+        self._timeout_s = start_timeout_s
+        self._fault = fault
+        self._process: subprocess.Popen[bytes] | None = None
+        self._dir: Path | None = None
+        self.port = 0
+        self.api_url = ""
+        self.origin = ""
+        self.rp_id = "localhost"
+        self.database_url = ""
+        self.signing_key = secrets.token_hex(32)
+        self.log_path = Path()
+        self.env: dict[str, str] = {}
+
+    def __enter__(self) -> LocalSandbox:
+        self._dir = Path(tempfile.mkdtemp(prefix="release-gate-smoke-"))
+        self.port = free_port()
+        self.api_url = f"http://{HOST}:{self.port}"
+        self.origin = f"http://localhost:{self.port}"
+        self.database_url = f"sqlite:///{self._dir / 'sandbox.sqlite3'}"
+        self.log_path = self._dir / "sandbox.log"
+        env = {k: v for k, v in self._base_env.items()
+               if k not in ("DATABASE_URL", "PORT", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGIN")}
+        env.update({
+            "DATABASE_URL": self.database_url,
+            "BOOTSTRAP_TOKEN_SIGNING_KEY": self.signing_key,
+            "WEBAUTHN_RP_ID": self.rp_id,
+            "WEBAUTHN_ORIGIN": self.origin,
+            "PYTHONUNBUFFERED": "1",
+        })
+        if not env.get("REDIS_URL"):
+            env.pop("REDIS_URL", None)  # the in-process challenge store
+        self.env = env
+        argv = [sys.executable, "-m", "release_gate.sandbox", "serve", "--host", HOST,
+                "--port", str(self.port)]
+        if self._fault:
+            argv += ["--fault", self._fault]
+        with self.log_path.open("wb") as log:
+            # Its own session: a Ctrl-C or SIGTERM sent to our process group must not kill the
+            # sandbox before our teardown has read and deleted its rows.
+            self._process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self._timeout_s
+        with httpx.Client(base_url=self.api_url, timeout=2.0, trust_env=False) as client:
+            while True:
+                code = self._process.poll()
+                if code is not None:
+                    raise SandboxError(f"the sandbox exited with code {code} while starting:\n"
+                                       f"{self.log_tail()}")
+                try:
+                    if client.get(self._health_path).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"the sandbox did not answer {self._health_path} within "
+                                       f"{self._timeout_s:g} s:\n{self.log_tail()}")
+                time.sleep(0.02)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text("utf-8", "replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._dir is not None and not self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"):
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

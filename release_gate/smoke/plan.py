@@ -1,0 +1,54 @@
+"""Everything a run needs, resolved (and fenced) before the first request is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from release_gate.smoke.authenticator import SyntheticAuthenticator
+from release_gate.smoke.backends import Database, Minter
+from release_gate.smoke.client import ApiClient
+from release_gate.smoke.settings import SmokeSettings
+from release_gate.smoke.transcript import Transcript
+
+
+@dataclass
+class ServerLog:
+    """The target's log file (the sandbox's, or `--server-log`), read from where the run began."""
+
+    path: Path
+    offset: int = 0
+
+    @classmethod
+    def from_now(cls, path: Path) -> ServerLog:
+        try:
+            offset = path.stat().st_size
+        except OSError:
+            offset = 0
+        return cls(path, offset)
+
+    def since_start(self) -> str | None:
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+
+@dataclass
+class SmokePlan:
+    settings: SmokeSettings
+    target: str  # "sandbox", "prod" or "url"
+    api_url: str
+    email: str
+    heroku_app: str
+    minter: Minter
+    database: Database
+    client: ApiClient
+    out: Transcript
+    origin: str | None = None  # WebAuthn origin; None: settings.origin or https://<rp.id>
+    rp_id: str | None = None
+    server_log: ServerLog | None = None
+    authenticator: SyntheticAuthenticator = field(default_factory=SyntheticAuthenticator)
+    pause_after: tuple[str, float] | None = None  # test hook: (step, seconds)

@@ -1,0 +1,177 @@
+"""`run_smoke`: the steps in order, a diagnosis on failure, and a teardown that always runs.
+
+Teardown runs on pass, on fail, on Ctrl-C and on SIGTERM (runbook "Prod-write safety": both rows
+"are deleted in the teardown step (step 6) regardless of pass or fail"; Actions cancels a job with
+SIGINT then SIGTERM). The result object feeds the transcript, the JSON report and `--pr`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from release_gate.smoke import steps
+from release_gate.smoke.backends import BackendError
+from release_gate.smoke.diagnosis import Symptom, diagnose
+from release_gate.smoke.fences import is_protected
+from release_gate.smoke.plan import SmokePlan
+from release_gate.smoke.result import Diagnosis, Failure, SmokeResult, StepRecord, Verdict
+from release_gate.smoke.signals import SignalGuard, SmokeInterrupted
+
+Step = Callable[[SmokePlan, steps.RunState, SmokeResult], None]
+ORDER = ("health", "1", "2", "3", "4", "5", "login", "replay", "teardown")
+LOG_TAIL_LINES = 15
+
+
+def planned_steps(plan: SmokePlan) -> list[tuple[str, Step]]:
+    chosen: list[tuple[str, Step]] = [("1", steps.mint), ("2", steps.begin), ("3", steps.build),
+                                      ("4", steps.verify), ("5", steps.check_database)]
+    if plan.settings.steps.login:
+        chosen.append(("login", steps.login))
+    if plan.settings.steps.replay:
+        chosen.append(("replay", steps.replay))
+    return chosen
+
+
+def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
+              now: datetime | None = None) -> SmokeResult:
+    guard = guard or SignalGuard(enabled=False)
+    started = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = SmokeResult(target=plan.target, api_url=plan.api_url, email=plan.email,
+                         started_at=started)
+    state = steps.RunState()
+    wall = time.perf_counter()
+    current = "health"
+    with guard.installed():
+        try:
+            plan.out.header(started_at=started, api_url=plan.api_url,
+                            heroku_line=_heroku_line(plan), email=plan.email)
+            steps.probe_health(plan, state, result)
+            for current, step in planned_steps(plan):
+                step(plan, state, result)
+                _maybe_pause(plan, current)
+            result.verdict = Verdict.PASS
+        except steps.StepFailed as failed:
+            _fail(plan, state, result, failed)
+        except (SmokeInterrupted, KeyboardInterrupt) as interrupt:
+            name = interrupt.signame if isinstance(interrupt, SmokeInterrupted) else "SIGINT"
+            result.interrupted = name
+            _fail(plan, state, result, steps.StepFailed(
+                current, "interrupted", f"interrupted by {name}", kind="interrupted",
+                detail=name))
+        except Exception as error:  # a bug in the smoke is a FAIL, never a PASS; teardown runs
+            _fail(plan, state, result, steps.StepFailed(
+                current, "internal error", f"{type(error).__name__}: {error}", kind="internal",
+                detail=f"{type(error).__name__}: {error}"))
+        finally:
+            guard.shield()
+            _teardown(plan, state, result)
+            if guard.deferred:
+                plan.out.step("teardown", f"note: {', '.join(guard.deferred)} received during "
+                                          "teardown; teardown completed first")
+    result.wall_ms = (time.perf_counter() - wall) * 1000
+    result.waiting_ms = (plan.client.waiting_ms + plan.minter.waiting_ms
+                         + plan.database.waiting_ms)
+    plan.out.verdict(result, order=ORDER)
+    return result
+
+
+def _heroku_line(plan: SmokePlan) -> str:
+    if plan.heroku_app in (plan.minter.description, plan.database.description):
+        return plan.heroku_app
+    return f"n/a ({plan.target}: mint and database check run locally)"
+
+
+def _maybe_pause(plan: SmokePlan, step: str) -> None:
+    # Test hook (RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP): hold the run after a step so a test can
+    # deliver SIGTERM at a known point and check that teardown still runs.
+    if plan.pause_after is None or plan.pause_after[0] != step:
+        return
+    plan.out.step(step, f"pausing {plan.pause_after[1]:g} s (RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP)")
+    deadline = time.monotonic() + plan.pause_after[1]
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
+          failed: steps.StepFailed) -> None:
+    result.verdict = Verdict.FAIL
+    exchange = failed.exchange
+    log = plan.server_log.since_start() if plan.server_log else None
+    symptom = Symptom(
+        step=failed.step, kind=failed.kind,
+        http_status=exchange.status if exchange else None,
+        body=exchange.body if exchange else "", latency_ms=failed.latency_ms,
+        baseline_ms=state.baseline_ms, fast_ms=plan.settings.fast_verify_ms, code=failed.code,
+        detail=failed.detail or failed.message, log=log, app=plan.heroku_app,
+        backend=(plan.minter.description if failed.step == "1"
+                 else plan.database.description if failed.step == "5" else ""))
+    diagnosis = diagnose(symptom)
+    result.failure = Failure(step=failed.step, title=failed.title, message=failed.message,
+                             diagnosis=diagnosis, http_status=symptom.http_status,
+                             body=exchange.body if exchange else None,
+                             latency_ms=failed.latency_ms)
+    if failed.latency_ms is not None:
+        result.steps.append(StepRecord(failed.step, failed.title, False, failed.latency_ms,
+                                       symptom.http_status, failed.message))
+    out = plan.out
+    status = f"HTTP {exchange.status} " if exchange and exchange.status else ""
+    took = f"after {failed.latency_ms:.0f} ms" if failed.latency_ms is not None else ""
+    out.step(failed.step, f"FAIL {status}{took}: {failed.message}".replace("  ", " "))
+    if exchange is not None and exchange.status is not None:
+        out.body(failed.step, exchange.body)
+    if failed.output.strip():
+        for line in failed.output.strip().splitlines()[-10:]:
+            out.step(failed.step, f"output: {line}")
+    out.step(failed.step, f"likely cause: {diagnosis.likely_cause}")
+    out.step(failed.step, f"next step: {diagnosis.next_step}")
+    if log:
+        health = plan.settings.endpoints.health or "\0"
+        lines = [line for line in log.strip().splitlines() if health not in line]
+        for line in lines[-LOG_TAIL_LINES:]:
+            out.line(f"[server log] {line}")
+
+
+def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult) -> None:
+    teardown = result.teardown
+    out = plan.out
+    if is_protected(plan.email, plan.settings):
+        # Runbook fence: `if email == "kris@moosequest.net": skip cleanup`. Unreachable (the
+        # email was refused before any request), kept as the last line of defence.
+        teardown.message = "skipped: protected email"
+        out.step("teardown", f"SKIPPED: {plan.email!r} is a protected email; nothing deleted")
+        return
+    if not state.wrote:
+        teardown.message = "nothing written"
+        out.step("teardown", "nothing to delete: no request that writes rows was sent")
+        return
+    shown_id = state.user_id if state.user_id is not None else "unknown"
+    out.step("teardown", f"deleting smoke rows for user_id={shown_id} email='{plan.email}'...")
+    teardown.ran = True
+    before = plan.database.waiting_ms
+    try:
+        deleted = plan.database.delete(email=plan.email)
+    except BackendError as error:
+        teardown.ok = False
+        teardown.message = str(error)
+        result.steps.append(StepRecord("teardown", "teardown", False,
+                                       plan.database.waiting_ms - before, detail=str(error)))
+        out.step("teardown", f"FAILED: {error}; orphaned rows may remain: run "
+                             f"`release-gate smoke cleanup --email {plan.email}`")
+        if result.failure is None:
+            result.verdict = Verdict.FAIL
+            result.failure = Failure("teardown", "teardown", str(error), Diagnosis(
+                "teardown-failed", f"Teardown could not delete the smoke rows ({error})",
+                "The database is unreachable or the teardown SQL does not fit the schema",
+                f"release-gate smoke cleanup --email {plan.email}", "release-gate"))
+        return
+    result.steps.append(StepRecord("teardown", "teardown", True,
+                                   plan.database.waiting_ms - before))
+    teardown.deleted = deleted
+    counts = ", ".join(f"{n} {label} row(s)" for label, n in deleted.items())
+    out.step("teardown", f"OK deleted {counts}")
+    for step in state.timed_out_writes:
+        out.step("teardown", f"note: step {step} timed out and the target may still write rows "
+                             f"for this email; later run `release-gate smoke cleanup --email "
+                             f"{plan.email}`")

@@ -1,0 +1,302 @@
+"""The runbook's steps 1-5 and the optional login and replay rounds.
+
+Each step prints its runbook lines, records a `StepRecord` with its latency, and raises
+`StepFailed` with what it saw; the runner diagnoses, tears down and prints the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from release_gate.smoke.authenticator import AuthenticatorError, Registration, unwrap_options
+from release_gate.smoke.backends import BackendError
+from release_gate.smoke.client import Exchange
+from release_gate.smoke.codec import DecodeError, b64url_decode
+from release_gate.smoke.plan import SmokePlan
+from release_gate.smoke.result import SmokeResult, StepRecord
+from release_gate.smoke.transcript import prefix
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, title: str, message: str, *, kind: str,
+                 exchange: Exchange | None = None, code: str = "", detail: str = "",
+                 latency_ms: float | None = None, output: str = "") -> None:
+        super().__init__(message)
+        self.step, self.title, self.message, self.kind = step, title, message, kind
+        self.exchange, self.code, self.detail, self.output = exchange, code, detail, output
+        self.latency_ms = latency_ms if latency_ms is not None else (
+            exchange.latency_ms if exchange else None)
+
+
+@dataclass
+class RunState:
+    token: str | None = None
+    nonce: str | None = None
+    options: Mapping[str, Any] | None = None
+    registration: Registration | None = None
+    user_id: int | str | None = None
+    wrote: bool = False  # a request that may write rows was sent: teardown has work
+    timed_out_writes: list[str] = field(default_factory=list)
+    baseline_ms: float | None = None
+
+
+def _record(result: SmokeResult, step: str, title: str, ms: float, *,
+            status: int | None = None, detail: str = "") -> None:
+    result.steps.append(StepRecord(step, title, True, ms, status, detail))
+
+
+def _fill(template: Any, values: Mapping[str, Any]) -> Any:
+    """Replace "{token}", "{email}", "{credential}" string values in a JSON body template."""
+    if isinstance(template, str):
+        stripped = template.strip()
+        if stripped.startswith("{") and stripped.endswith("}") and stripped[1:-1] in values:
+            return values[stripped[1:-1]]
+        return template
+    if isinstance(template, Mapping):
+        return {k: _fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, values) for v in template]
+    return template
+
+
+def _post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
+          *, writes: bool) -> Exchange:
+    title = f"POST {path}"
+    if writes:
+        state.wrote = True
+    exchange = plan.client.post_json(path, body)
+    if exchange.status is None:
+        if writes and exchange.timed_out:
+            state.timed_out_writes.append(step)
+        raise StepFailed(step, title, exchange.error or "no answer",
+                         kind="timeout" if exchange.timed_out else "transport",
+                         exchange=exchange, detail=exchange.error or "")
+    if not exchange.ok:
+        detail = _detail(exchange)
+        raise StepFailed(step, title, detail, kind="http",
+                         exchange=exchange, detail=detail)
+    return exchange
+
+
+def _detail(exchange: Exchange) -> str:
+    body = exchange.json()
+    if isinstance(body, Mapping) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return " ".join(exchange.body.split())[:200]
+
+
+def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    """Two GETs: the second, on a warm connection, is the round-trip baseline for diagnosis."""
+    path = plan.settings.endpoints.health
+    if not path:
+        return
+    times = []
+    for _ in range(2):
+        exchange = plan.client.get(path)
+        if not exchange.ok:
+            return  # no baseline; the steps will say what is wrong
+        times.append(exchange.latency_ms)
+    state.baseline_ms = min(times)
+    _record(result, "health", f"GET {path}", state.baseline_ms, status=200)
+
+
+def mint(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    title = f"mint via {plan.minter.description}"
+    plan.out.step("1", f"minting bootstrap token for '{plan.email}' via "
+                       f"{plan.minter.description}...")
+    before = plan.minter.waiting_ms
+    start = time.perf_counter()
+    try:
+        token = plan.minter.mint(plan.email)
+    except BackendError as error:
+        raise StepFailed("1", title, str(error), kind="timeout" if error.timed_out else "backend",
+                         detail=str(error), output=error.output,
+                         latency_ms=(time.perf_counter() - start) * 1000) from None
+    plan.out.masker.add(token)
+    state.token = token
+    state.nonce = _nonce(token, plan.settings.token_nonce_field)
+    _record(result, "1", title, plan.minter.waiting_ms - before)
+    plan.out.step("1", f"OK token={token}")
+
+
+def _nonce(token: str, field_name: str | None) -> str | None:
+    """The nonce in the token's payload (base64url JSON before the first '.'), if readable."""
+    if not field_name:
+        return None
+    try:
+        payload = json.loads(b64url_decode(token.split(".", 1)[0]))
+    except (DecodeError, ValueError):
+        return None
+    value = payload.get(field_name) if isinstance(payload, Mapping) else None
+    return str(value) if value is not None else None
+
+
+def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    path = plan.settings.endpoints.begin
+    plan.out.step("2", f"POST {path} ...")
+    body = _fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email})
+    exchange = _post(plan, state, "2", path, body, writes=True)
+    options = exchange.json()
+    inner = unwrap_options(options) if isinstance(options, Mapping) else {}
+    user: Mapping[str, Any] = inner.get("user") or {}
+    if not isinstance(user, Mapping):
+        user = {}
+    if not isinstance(inner.get("challenge"), str) or not isinstance(user.get("id"), str):
+        raise StepFailed("2", f"POST {path}", "200 without registration options",
+                         kind="check", exchange=exchange,
+                         detail="no challenge or user.id in the registration options")
+    state.options = inner
+    _record(result, "2", f"POST {path}", exchange.latency_ms, status=exchange.status)
+    plan.out.step("2", f"OK challenge={prefix(inner['challenge'], 16)} "
+                       f"user.id={prefix(user['id'], 8)}")
+
+
+def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    title = "build synthetic credential"
+    plan.out.step("3", "building synthetic credential (EC P-256, fmt=none)...")
+    assert state.options is not None
+    start = time.perf_counter()
+    rp_id = plan.rp_id or plan.settings.rp_id
+    origin = plan.origin or plan.settings.origin
+    if origin is None:
+        rp = state.options.get("rp")
+        rp_host = rp.get("id") if isinstance(rp, Mapping) else None
+        origin = f"https://{rp_id or rp_host}"
+    try:
+        registration = plan.authenticator.register(state.options, origin=origin, rp_id=rp_id)
+    except AuthenticatorError as error:
+        raise StepFailed("3", title, str(error), kind="authenticator", detail=str(error),
+                         latency_ms=(time.perf_counter() - start) * 1000) from None
+    # Runbook step 3: "clientData challenge matches options challenge", checked on the bytes
+    # we will send, not on what we meant to send.
+    sent = json.loads(b64url_decode(registration.credential["response"]["clientDataJSON"]))
+    expected = state.options["challenge"]
+    if sent.get("challenge") != expected or (
+            b64url_decode(sent["challenge"]) != b64url_decode(expected)):
+        raise StepFailed("3", title, "clientData challenge differs from the options challenge",
+                         kind="authenticator", detail="challenge not echoed byte for byte")
+    state.registration = registration
+    _record(result, "3", title, (time.perf_counter() - start) * 1000)
+    result.credential_id = registration.credential_id_b64
+    plan.out.step("3", f"OK cred_id={prefix(registration.credential_id_b64, 16)} "
+                       "clientData challenge matches options challenge")
+
+
+def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    path = plan.settings.endpoints.verify
+    assert state.registration is not None
+    plan.out.step("4", f"POST {path} ...")
+    body = _fill(plan.settings.bodies.verify, {
+        "token": state.token, "email": plan.email,
+        "credential": state.registration.credential})
+    exchange = _post(plan, state, "4", path, body, writes=True)
+    answer = exchange.json()
+    responses = plan.settings.responses
+    if not isinstance(answer, Mapping):
+        answer = {}
+    wrong = {k: answer.get(k) for k, v in responses.ok.items() if answer.get(k) != v}
+    user_id = answer.get(responses.user_id_field)
+    if wrong or user_id is None:
+        raise StepFailed("4", f"POST {path}", "200 without the expected body", kind="check",
+                         exchange=exchange, code="bad-response",
+                         detail=f"expected {dict(responses.ok)} and "
+                                f"{responses.user_id_field}, got {_detail(exchange)}")
+    state.user_id = user_id
+    result.user_id = user_id
+    _record(result, "4", f"POST {path}", exchange.latency_ms, status=exchange.status)
+    shown = " ".join(f"{k}={answer[k]}" for k in responses.ok)
+    plan.out.step("4", f"OK {responses.user_id_field}={user_id} {shown}")
+
+
+def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    title = f"database check via {plan.database.description}"
+    plan.out.step("5", f"confirming DB persistence via {plan.database.description}...")
+    before = plan.database.waiting_ms
+    start = time.perf_counter()
+    try:
+        db = plan.database.check(email=plan.email, nonce=state.nonce)
+    except BackendError as error:
+        raise StepFailed("5", title, str(error), kind="timeout" if error.timed_out else "backend",
+                         detail=str(error),
+                         latency_ms=(time.perf_counter() - start) * 1000) from None
+    ms = plan.database.waiting_ms - before
+    result.cred_count = db.cred_count
+    result.recovery_codes = db.recovery_codes
+    result.nonce_recorded = db.nonce_used
+
+    def fail(code: str, detail: str) -> StepFailed:
+        return StepFailed("5", title, detail, kind="check", code=code, detail=detail,
+                          latency_ms=ms)
+
+    # Runbook step 5: "confirms DB write + commit, not just API 200".
+    if not db.users:
+        raise fail("no-user-row", f"no users row for {plan.email} after verify answered 200")
+    row_id, row_email = db.users[0]
+    if str(row_id) != str(state.user_id):
+        raise fail("user-id-mismatch", f"users row id={row_id}, verify said "
+                                       f"user_id={state.user_id}")
+    if not db.cred_count:
+        raise fail("no-credential-row", f"cred_count=0 for user.id={row_id}")
+    if db.nonce_used is False:
+        raise fail("nonce-not-recorded", f"nonce {state.nonce} not found")
+    if db.nonce_used:
+        plan.out.step("5", "token nonce recorded as used in bootstrap_tokens_used")
+    else:
+        plan.out.step("5", "token nonce not checked (opaque token or smoke.sql.nonce_used unset)")
+    _record(result, "5", title, ms, detail=f"cred_count={db.cred_count}")
+    plan.out.step("5", f"OK user.id={row_id} email={row_email} cred_count={db.cred_count}")
+
+
+def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    """Optional: sign in with the same key (proves the stored public key is usable)."""
+    endpoints, bodies = plan.settings.endpoints, plan.settings.bodies
+    assert state.registration is not None
+    plan.out.step("login", f"POST {endpoints.login_begin} + {endpoints.login_verify} with the "
+                           "registered key ...")
+    values: dict[str, Any] = {"token": state.token, "email": plan.email}
+    first = _post(plan, state, "login", endpoints.login_begin,
+                  _fill(bodies.login_begin, values), writes=False)
+    options = first.json()
+    try:
+        assertion = plan.authenticator.authenticate(
+            options if isinstance(options, Mapping) else {},
+            origin=state.registration.origin, rp_id=plan.rp_id or plan.settings.rp_id)
+    except AuthenticatorError as error:
+        raise StepFailed("login", f"POST {endpoints.login_begin}", str(error), kind="check",
+                         exchange=first, detail=str(error)) from None
+    second = _post(plan, state, "login", endpoints.login_verify,
+                   _fill(bodies.login_verify, {**values, "credential": assertion}), writes=True)
+    answer = second.json()
+    if not isinstance(answer, Mapping) or any(answer.get(k) != v
+                                              for k, v in plan.settings.responses.ok.items()):
+        raise StepFailed("login", f"POST {endpoints.login_verify}", "unexpected body",
+                         kind="check", exchange=second, detail=_detail(second))
+    _record(result, "login", "login round", first.latency_ms + second.latency_ms,
+            status=second.status)
+    plan.out.step("login", f"OK signed in with the registered key "
+                           f"{plan.settings.responses.user_id_field}="
+                           f"{answer.get(plan.settings.responses.user_id_field)}")
+
+
+def replay(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
+    """Optional: the same token again must be refused (single-use tokens; RCA timeline 00:56:48)."""
+    path = plan.settings.endpoints.begin
+    plan.out.step("replay", f"POST {path} again with the same token (must be refused) ...")
+    state.wrote = True
+    exchange = plan.client.post_json(
+        path, _fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email}))
+    if exchange.status is None:
+        raise StepFailed("replay", f"POST {path}", exchange.error or "no answer",
+                         kind="timeout" if exchange.timed_out else "transport",
+                         exchange=exchange, detail=exchange.error or "")
+    if not 400 <= exchange.status < 500:
+        raise StepFailed("replay", f"POST {path}", f"replayed token answered {exchange.status}",
+                         kind="check" if exchange.ok else "http", exchange=exchange,
+                         detail=f"HTTP {exchange.status}, expected a 4xx refusal")
+    _record(result, "replay", f"POST {path} (replay)", exchange.latency_ms,
+            status=exchange.status)
+    plan.out.step("replay", f"OK refused with {exchange.status} ({_detail(exchange)})")

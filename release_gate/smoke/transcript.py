@@ -1,0 +1,70 @@
+"""The smoke's output, line for line as the runbook's "Reading the output" section.
+
+Every line goes through the masker first, so no secret reaches the terminal or the Actions log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from release_gate.smoke.masking import Masker
+from release_gate.smoke.result import SmokeResult
+
+BAR = "=" * 60
+TITLE = "RAXX SIGNUP E2E SMOKE"
+BODY_LIMIT = 4000
+
+
+def prefix(value: object, length: int) -> str:
+    """`rsBS7cZK4GWOm8-V...`: the runbook shows ids by their first characters."""
+    text = str(value)
+    return f"{text[:length]}..."
+
+
+class Transcript:
+    def __init__(self, stream: TextIO, masker: Masker) -> None:
+        self._stream = stream
+        self.masker = masker
+
+    def line(self, text: str = "") -> None:
+        self._stream.write(self.masker.redact(text) + "\n")
+        self._stream.flush()
+
+    def step(self, step: str, text: str) -> None:
+        label = f"step {step}" if step[:1].isdigit() else step
+        self.line(f"[{label}] {text}")
+
+    def header(self, *, started_at: str, api_url: str, heroku_line: str, email: str) -> None:
+        self.line(BAR)
+        self.line(f"{TITLE} — {started_at} UTC")
+        self.line(f"API: {api_url}")
+        self.line(f"Heroku app: {heroku_line}")
+        self.line(f"Test email: {email}")
+        self.line(BAR)
+
+    def body(self, step: str, body: str) -> None:
+        shown = body if len(body) <= BODY_LIMIT else body[:BODY_LIMIT] + "... (truncated)"
+        self.step(step, f"response body: {shown if shown else '(empty)'}")
+
+    def verdict(self, result: SmokeResult, *, order: Sequence[str]) -> None:
+        self.line(BAR)
+        self.line(f"SMOKE VERDICT: {result.verdict.value}")
+        failure = result.failure
+        if failure is not None:
+            where = f"step {failure.step}" if failure.step[:1].isdigit() else failure.step
+            self.line(f"failed at: {where} ({failure.title})")
+            self.line(f"symptom: {failure.diagnosis.symptom}")
+            self.line(f"likely cause: {failure.diagnosis.likely_cause}")
+            self.line(f"next step: {failure.diagnosis.next_step}")
+        show: Callable[[object], str] = lambda v: "-" if v is None else str(v)  # noqa: E731
+        self.line(f"user_id: {show(result.user_id)}")
+        cred = None if result.credential_id is None else prefix(result.credential_id, 16)
+        self.line(f"credential_id prefix: {show(cred)}")
+        self.line(f"DB cred_count: {show(result.cred_count)}")
+        self.line(f"recovery codes: {show(result.recovery_codes)}")
+        timings = [f"{s.step if not s.step[:1].isdigit() else 'step ' + s.step} {s.ms:.0f} ms"
+                   for name in order for s in result.steps if s.step == name]
+        if timings:
+            self.line(f"timings: {', '.join(timings)}; total {result.wall_ms:.0f} ms")
+        self.line(BAR)
