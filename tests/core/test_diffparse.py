@@ -1,0 +1,86 @@
+"""diffparse on hand-written `git diff --raw -p -z -U0` output, including the odd shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from release_gate.changes import FileStatus
+from release_gate.diffparse import parse_raw_and_patch
+from release_gate.errors import GitError
+
+
+def raw(*records: str) -> bytes:
+    return "".join(records).encode() + b"\0"
+
+
+def test_no_newline_markers_do_not_shift_numbers() -> None:
+    output = raw(":100644 100644 1111111 2222222 M\0a.txt\0") + (
+        b"diff --git a/a.txt b/a.txt\nindex 1111111..2222222 100644\n--- a/a.txt\n+++ b/a.txt\n"
+        b"@@ -3 +3,2 @@\n-old\n\\ No newline at end of file\n+new\n+newer\n"
+        b"\\ No newline at end of file\n"
+    )
+    (change,) = parse_raw_and_patch(output)
+    assert [(ln.number, ln.text) for ln in change.removed] == [(3, "old")]
+    assert [(ln.number, ln.text) for ln in change.added] == [(3, "new"), (4, "newer")]
+
+
+def test_lines_that_look_like_headers_inside_a_hunk() -> None:
+    output = raw(":100644 100644 1111111 2222222 M\0a.txt\0") + (
+        b"diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n"
+        b"@@ -1,2 +1,2 @@\n--- not a header\n-@@ nor a hunk\n++++ added\n+@@ -9 +9 @@\n"
+    )
+    (change,) = parse_raw_and_patch(output)
+    assert [ln.text for ln in change.removed] == ["-- not a header", "@@ nor a hunk"]
+    assert [ln.text for ln in change.added] == ["+++ added", "@@ -9 +9 @@"]
+
+
+def test_typechange_spans_two_sections() -> None:
+    output = raw(":100644 120000 1111111 2222222 T\0link\0") + (
+        b"diff --git a/link b/link\ndeleted file mode 100644\n--- a/link\n+++ /dev/null\n"
+        b"@@ -1 +0,0 @@\n-text\n"
+        b"diff --git a/link b/link\nnew file mode 120000\n--- /dev/null\n+++ b/link\n"
+        b"@@ -0,0 +1 @@\n+target\n\\ No newline at end of file\n"
+    )
+    (change,) = parse_raw_and_patch(output)
+    assert change.status is FileStatus.TYPE_CHANGED
+    assert [ln.text for ln in change.removed] == ["text"]
+    assert [ln.text for ln in change.added] == ["target"]
+
+
+def test_binary_and_submodule_are_unknown_content() -> None:
+    output = raw(":000000 100644 0000000 2222222 A\0img.bin\0",
+                 ":160000 160000 1111111 2222222 M\0vendor/lib\0") + (
+        b"diff --git a/img.bin b/img.bin\nnew file mode 100644\nindex 0..2\n"
+        b"Binary files /dev/null and b/img.bin differ\n"
+        b"diff --git a/vendor/lib b/vendor/lib\nindex 1..2 160000\n--- a/vendor/lib\n"
+        b"+++ b/vendor/lib\n@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2\n"
+    )
+    binary, submodule = parse_raw_and_patch(output)
+    assert (binary.content_known, binary.unknown_reason) == (False, "binary file")
+    assert (submodule.content_known, submodule.unknown_reason) == (False, "submodule")
+
+
+def test_non_utf8_path_and_content_survive() -> None:
+    output = b":100644 100644 1 2 M\0caf\xe9.txt\0\0" + (
+        b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-\xff\n+ok\n"
+    )
+    (change,) = parse_raw_and_patch(output)
+    assert change.path == "caf\udce9.txt"
+    assert change.removed[0].text == "\ufffd"
+
+
+@pytest.mark.parametrize("output", [
+    b":100644 100644 1 2 M\0a\0\0",  # a file with no patch section
+    b":100644 100644 1 2 Q\0a\0\0diff --git a/a b/a\n",  # unknown status letter
+    b":100644 100644 1 M\0a\0\0",  # short raw record
+    b":100644 100644 1 2 M\0a\0\0garbage\n",  # not a patch
+    b":100644 100644 1 2 M\0a\0\0diff --git a/a b/a\ndiff --git a/b b/b\n",  # extra section
+    b":100644 100644 1 2 R100\0a\0",  # truncated rename record
+])
+def test_unexpected_output_is_an_error_not_a_pass(output: bytes) -> None:
+    with pytest.raises(GitError):
+        parse_raw_and_patch(output)
+
+
+def test_empty_diff() -> None:
+    assert parse_raw_and_patch(b"") == []
