@@ -87,9 +87,8 @@ class ContentCheck:
         more = f" (and {hits - 1} more changed line{'s' if hits > 2 else ''})" if hits > 1 else ""
         if added:
             line, word = added[0]
-            return rule.finding(
-                change.path, line.number, f"{rule.description}: line {line.number} adds `{word}`{more}."
-            )
+            message = f"{rule.description}: line {line.number} adds `{word}`{more}."
+            return rule.finding(change.path, line.number, message)
         line, word = removed[0]
         # A removed line has no place in the head file, so the finding carries no line number.
         return rule.finding(
