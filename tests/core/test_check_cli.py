@@ -211,3 +211,24 @@ def test_console_script_on_this_repository() -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode in (0, 3, 4), result.stderr
     assert json.loads(result.stdout)["schema"] == "release-gate/verdict@1"
+
+
+def test_help_lists_commands_without_importing_them() -> None:
+    code = ("import sys; from release_gate.cli import build_parser; "
+            "build_parser(['check']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('github', 'httpx', 'fastapi', 'heroku3', 'release_gate.smoke')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+    listing = subprocess.run([sys.executable, "-m", "release_gate", "--help"],
+                             capture_output=True, text=True, check=True).stdout
+    for name in ("check", "validate", "pr", "smoke", "sandbox"):
+        assert f"    {name}" in listing
+
+
+def test_unknown_command_exits_2_in_one_line() -> None:
+    result = subprocess.run([sys.executable, "-m", "release_gate", "frobnicate"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("release-gate: error: argument COMMAND: invalid choice")
