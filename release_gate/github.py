@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,29 @@ class Transport:
     seconds_between_requests: float = 0.0
     seconds_between_writes: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Transport:
+        """Defaults, tunable for tests and slow networks (docs/github.md lists the knobs)."""
+        def number(name: str, default: float) -> float:
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise GitHubError(f"{name}={raw!r} is not a number") from None
+
+        base = cls()
+        return cls(
+            retries=int(number("RELEASE_GATE_GITHUB_RETRIES", base.retries)),
+            backoff_factor=number("RELEASE_GATE_GITHUB_BACKOFF", base.backoff_factor),
+            secondary_rate_wait=number("RELEASE_GATE_GITHUB_SECONDARY_WAIT",
+                                       base.secondary_rate_wait),
+            max_wait=number("RELEASE_GATE_GITHUB_MAX_WAIT", base.max_wait),
+            seconds_between_writes=number("RELEASE_GATE_GITHUB_WRITE_INTERVAL",
+                                          base.seconds_between_writes),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +125,7 @@ class PullInfo:
     base_ref: str
     default_branch: str
     changed_files: int
-    comments: int  # issue comments: 0 means there is no sticky comment to find
+    comments: int | None  # issue comments (0: no sticky comment to find; None: unknown)
     html_url: str
     state: str
     source: str = "api"  # "api" or "event" (the Actions event payload)
@@ -115,8 +139,8 @@ class PullInfo:
             base_sha=str(base["sha"]),
             base_ref=str(base["ref"]),
             default_branch=str(base["repo"]["default_branch"]),
-            changed_files=int(data.get("changed_files", 0)),
-            comments=int(data.get("comments", 0)),
+            changed_files=int(data["changed_files"]),
+            comments=int(data["comments"]) if data.get("comments") is not None else None,
             html_url=str(data.get("html_url", "")),
             state=str(data.get("state", "open")),
             source=source,
@@ -444,6 +468,44 @@ class HeadMoved(GitHubError):
         super().__init__(f"the PR head moved from {expected[:7]} to {seen[:7]} while reading it")
         self.expected = expected
         self.seen = seen
+
+
+def event_pull(env: GitHubEnv, number: int) -> PullInfo | None:
+    """The PR from the Actions event payload (saves one API call), when it is this PR.
+
+    Only `pull_request_target`/`pull_request` events carry it. The payload can be older than the
+    PR (a re-run reuses it): `pull_context` checks every file entry against its head SHA and the
+    command re-reads the PR when the head moved (HeadMoved).
+    """
+    if env.event_name not in ("pull_request_target", "pull_request") or not env.event_path:
+        return None
+    try:
+        with open(env.event_path, encoding="utf-8") as handle:
+            payload = json.load(handle)
+        data = payload["pull_request"]
+        if int(data["number"]) != number:
+            return None
+        if str(payload["repository"]["full_name"]).lower() != env.repository.lower():
+            return None
+        if "changed_files" not in data or "comments" not in data:
+            return None
+        return PullInfo.from_json(data, source="event")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def comparison_context(api: GitHub, comparison: Comparison, *, base: str, head: str
+                       ) -> PullContext | None:
+    """base...head from a compare answer, or None when its file list may be cut (>= 300)."""
+    if len(comparison.files) >= COMPARE_FILES_CAP:
+        return None
+    files = tuple(
+        _from_patch(f) or _unknown(f.filename, _STATUS.get(f.status, FileStatus.MODIFIED),
+                                   f.previous_filename, "no patch from the compare API")
+        for f in comparison.files
+    )
+    return PullContext(api, base=comparison.merge_base, head=head, files=files,
+                       merge_base=lambda: comparison.merge_base)
 
 
 class PullContext:

@@ -1,0 +1,174 @@
+"""The sticky checklist comment on a flagged PR (DESIGN.md intro §3, §6). Pure.
+
+One comment per PR, found by the hidden MARKER (never by author: every workflow posts as
+`github-actions[bot]`). The body is a deterministic function of the evaluation, the smoke
+evidence and the previous body (ticks a person made by hand are kept), so an unchanged PR
+renders byte for byte the same text and the command skips the edit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from release_gate.evidence import SMOKE_CONTEXT, SmokeEvidence
+from release_gate.verdict import Evaluation, Finding, GateStatus, Outcome, Verdict
+
+MARKER = "<!-- release-gate:checklist -->"
+CLEARED_TITLE = "### ✅ release-gate: no longer flagged"
+_STATE = re.compile(r"<!-- release-gate:state (\{.*?\}) -->")
+_TICKED = re.compile(r"^- \[[xX]\] (.+)$", re.MULTILINE)
+
+# Items that evidence proves: the smoke PASS on this head (DESIGN.md §6) ticks them itself.
+_SMOKE_ITEM_MARKS = (SMOKE_CONTEXT, "SMOKE VERDICT")
+
+
+@dataclass(frozen=True)
+class Links:
+    server_url: str  # https://github.com
+    repository: str  # owner/name
+    pr_number: int
+    workflow_file: str = "smoke.yml"
+
+    def blob(self, path: str, sha: str, line: int | None) -> str:
+        url = f"{self.server_url}/{self.repository}/blob/{sha}/{quote(path)}"
+        return f"{url}#L{line}" if line is not None else url
+
+    def commit(self, sha: str) -> str:
+        return f"{self.server_url}/{self.repository}/commit/{sha}"
+
+    @property
+    def dispatch_command(self) -> str:
+        return f"gh workflow run {self.workflow_file} -f pr={self.pr_number}"
+
+    @property
+    def workflow_page(self) -> str:
+        return f"{self.server_url}/{self.repository}/actions/workflows/{self.workflow_file}"
+
+
+@dataclass(frozen=True)
+class CommentState:
+    """The machine-readable part of the comment: which head it describes, which head passed."""
+
+    head: str
+    pass_head: str | None = None
+
+
+def is_ours(body: str) -> bool:
+    return body.lstrip().startswith(MARKER)
+
+
+def parse_state(body: str) -> CommentState | None:
+    match = _STATE.search(body)
+    if match is None:
+        return None
+    try:
+        data = json.loads(match.group(1))
+        return CommentState(head=str(data["head"]), pass_head=data.get("pass_head"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _header(state: CommentState) -> list[str]:
+    payload = json.dumps({"head": state.head, "pass_head": state.pass_head}, sort_keys=True)
+    return [MARKER, f"<!-- release-gate:state {payload} -->"]
+
+
+def _hand_ticked(previous: str | None) -> set[str]:
+    return set(_TICKED.findall(previous or ""))
+
+
+def is_smoke_item(item: str) -> bool:
+    return any(mark in item for mark in _SMOKE_ITEM_MARKS)
+
+
+_TITLE = {
+    Verdict.BLOCKED: "⛔ release-gate: blocked",
+    Verdict.NEEDS_SMOKE: "🟡 release-gate: prod smoke required",
+    Verdict.CLEAR: "✅ release-gate: clear",
+}
+
+
+def _finding_line(finding: Finding, links: Links, head: str) -> str:
+    icon = "⛔" if finding.outcome is Outcome.BLOCKED else "🟡"
+    where = finding.path if finding.line is None else f"{finding.path}:{finding.line}"
+    url = links.blob(finding.path, head, finding.line)
+    return f"- {icon} [`{where}`]({url}) · `{finding.rule}`: {finding.message}"
+
+
+def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
+    sha7 = evidence.head[:7]
+    out: list[str] = []
+    if evidence.passed and evidence.decisive is not None:
+        run = evidence.run
+        run_link = f"[run {run.id}]({run.html_url})" if run is not None else "the smoke run"
+        desc = f" ({evidence.decisive.description})" if evidence.decisive.description else ""
+        if evidence.kept_from:
+            out.append(f"- ✅ PASS on `{evidence.kept_from[:7]}`{desc}, {run_link}: kept for "
+                       f"`{sha7}` because the commits since touch no flagged file")
+        else:
+            out.append(f"- ✅ PASS on `{sha7}`{desc}, {run_link}")
+    elif evidence.decisive is not None:
+        run = evidence.run
+        run_link = f"[run {run.id}]({run.html_url})" if run is not None else "the smoke run"
+        desc = f" ({evidence.decisive.description})" if evidence.decisive.description else ""
+        out.append(f"- ❌ the latest smoke on `{sha7}` FAILED{desc}, {run_link}. Fix and re-run: "
+                   f"`{links.dispatch_command}`")
+    else:
+        out.append(f"- ⏳ no smoke PASS for `{sha7}` yet. Run it: `{links.dispatch_command}` "
+                   f"(or [Run workflow]({links.workflow_page}) with pr = {links.pr_number})")
+    if evidence.running is not None:
+        target = evidence.running.target_url
+        link = f" ([run]({target}))" if target else ""
+        out.append(f"- 🔄 a smoke is running on `{sha7}`{link}")
+    for ignored in evidence.ignored:
+        s = ignored.status
+        who = s.creator_login or "unknown"
+        out.append(f"- ⚠️ ignored `{s.context}` = {s.state} by {who}: {ignored.reason}")
+    out.extend(f"- {note}" for note in evidence.notes)
+    return out
+
+
+def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, *,
+           links: Links, previous: str | None = None) -> str:
+    """The checklist comment for a flagged PR (needs-smoke or blocked)."""
+    head = evaluation.head
+    out = _header(CommentState(head=head, pass_head=evidence.pass_head))
+    out += [
+        f"### {_TITLE[evaluation.verdict]}",
+        "",
+        f"Head [`{head[:7]}`]({links.commit(head)}) · status `release-gate`: "
+        f"**{status.state.value}** ({status.description})",
+        "",
+        "**What matched**",
+        "",
+    ]
+    out.extend(_finding_line(f, links, head) for f in evaluation.findings)
+    if evaluation.checklist:
+        ticked_by_hand = _hand_ticked(previous)
+        out += ["", "**Checklist**", ""]
+        for raw in evaluation.checklist:
+            item = raw.replace("<PR>", str(links.pr_number))
+            # Evidence, never a hand tick, decides the smoke items.
+            done = evidence.passed if is_smoke_item(item) else item in ticked_by_hand
+            out.append(f"- [{'x' if done else ' '}] {item}")
+    out += ["", f"**Smoke** (`{SMOKE_CONTEXT}`)", ""]
+    out += smoke_lines(evidence, links)
+    if evaluation.notes:
+        out += [""]
+        out.extend(f"<sub>{note}</sub><br>" for note in evaluation.notes)
+    return "\n".join(out) + "\n"
+
+
+def render_cleared(evaluation: Evaluation, *, links: Links) -> str:
+    """What the comment becomes when a later push leaves nothing flagged."""
+    head = evaluation.head
+    return "\n".join([
+        *_header(CommentState(head=head)),
+        CLEARED_TITLE,
+        "",
+        f"As of [`{head[:7]}`]({links.commit(head)}) this PR changes nothing release-sensitive; "
+        "the earlier checklist no longer applies.",
+    ]) + "\n"

@@ -1,0 +1,782 @@
+"""A fake GitHub REST API: real HTTPS on loopback, in-memory state, GitHub's response shapes.
+
+DESIGN.md §8: tests drive the real PyGithub code paths over real HTTP/TLS against this server.
+It reproduces the semantics that bite: Link pagination (per_page up to 100), the files API's
+3,000-file cap, files without `patch` (large or binary), statuses listed newest first, issue
+comments that race (list-then-create from concurrent runs), workflow runs, and programmable
+faults (5xx, 403 secondary rate limit with Retry-After, 429). Every request is counted per
+method + route template, so tests and bench/github_calls.py can assert call budgets.
+
+Shapes follow docs.github.com/rest and PyGithub's tests/ReplayData (trimmed to the fields a
+client reads; URLs point back at this server so PyGithub can follow them).
+
+    with FakeGitHub() as gh:
+        base = gh.commit({"README.md": "hi\\n"})
+        head = gh.commit({"backend_v2/api/routes/auth.py": "x = 1\\n"}, parent=base)
+        gh.open_pull(1, base=base, head=head)
+        env = gh.environ(token=gh.ACTIONS_TOKEN)   # GITHUB_API_URL, GITHUB_TOKEN, ...
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import random
+import re
+import ssl
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import trustme
+
+FILES_CAP = 3000
+COMPARE_FILES_CAP = 300
+CONTENTS_INLINE_LIMIT = 1024 * 1024  # the contents API sends no content over 1 MB
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    type: str = "User"
+    id: int = 1
+
+    def json(self, api: str) -> dict[str, Any]:
+        return {"login": self.login, "id": self.id, "node_id": f"U_{self.id}",
+                "type": self.type, "site_admin": False,
+                "url": f"{api}/users/{quote(self.login)}",
+                "html_url": f"https://github.example/{quote(self.login)}",
+                "avatar_url": "https://avatars.example/u/1"}
+
+
+ACTIONS_BOT = User("github-actions[bot]", "Bot", 41898282)
+
+
+@dataclass
+class Fault:
+    method: str
+    route: str  # a route template, e.g. "/repos/{owner}/{repo}/pulls/{number}/files"
+    status: int
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Pull:
+    number: int
+    base: str
+    head: str
+    base_ref: str = "main"
+    head_ref: str = "feature"
+    state: str = "open"
+
+
+@dataclass
+class Commit:
+    sha: str
+    tree: dict[str, bytes]
+    parent: str | None
+
+
+@dataclass
+class Hit:
+    at: float
+    method: str
+    route: str
+    path: str
+    status: int
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = []
+
+
+def _route(method: str, template: str) -> None:
+    pattern = re.escape(template)
+    pattern = pattern.replace(re.escape("{path}"), "(?P<path>.+)")
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern)
+    _ROUTES.append((method, re.compile(f"^{pattern}$"), template))
+
+
+for _m, _t in [
+    ("GET", "/repos/{owner}/{repo}"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{number}"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{number}/files"),
+    ("GET", "/repos/{owner}/{repo}/contents/{path}"),
+    ("GET", "/repos/{owner}/{repo}/git/blobs/{sha}"),
+    ("GET", "/repos/{owner}/{repo}/git/trees/{sha}"),
+    ("GET", "/repos/{owner}/{repo}/compare/{basehead}"),
+    ("POST", "/repos/{owner}/{repo}/statuses/{sha}"),
+    ("GET", "/repos/{owner}/{repo}/statuses/{sha}"),
+    ("GET", "/repos/{owner}/{repo}/commits/{sha}/statuses"),
+    ("GET", "/repos/{owner}/{repo}/commits/{sha}/status"),
+    ("GET", "/repos/{owner}/{repo}/issues/{number}/comments"),
+    ("POST", "/repos/{owner}/{repo}/issues/{number}/comments"),
+    ("GET", "/repos/{owner}/{repo}/issues/comments/{id}"),
+    ("PATCH", "/repos/{owner}/{repo}/issues/comments/{id}"),
+    ("DELETE", "/repos/{owner}/{repo}/issues/comments/{id}"),
+    ("GET", "/repos/{owner}/{repo}/actions/runs/{id}"),
+]:
+    _route(_m, _t)
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None,
+                 body: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = dict(headers or {})
+        self.body = body or {"message": message,
+                             "documentation_url": "https://docs.github.com/rest"}
+
+
+class FakeGitHub:
+    ACTIONS_TOKEN = "ghs_fake_actions_token"
+    USER_TOKEN = "ghp_fake_user_token"
+
+    def __init__(self, *, owner: str = "acme", name: str = "signup-backend",
+                 default_branch: str = "main", server_url: str = "https://github.example",
+                 comment_race_delay: float = 0.02) -> None:
+        self.owner, self.name = owner, name
+        self.full_name = f"{owner}/{name}"
+        self.default_branch = default_branch
+        self.server_url = server_url
+        self.comment_race_delay = comment_race_delay
+        self.tokens: dict[str, User] = {
+            self.ACTIONS_TOKEN: ACTIONS_BOT,
+            self.USER_TOKEN: User("mallory", "User", 7),
+        }
+        self.lock = threading.RLock()
+        self.commits: dict[str, Commit] = {}
+        self.blobs: dict[str, bytes] = {}
+        self.pulls: dict[int, Pull] = {}
+        self.statuses: dict[str, list[dict[str, Any]]] = {}
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.runs: dict[int, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.hits: list[Hit] = []
+        self._ids = 1000
+        self._file_cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-github-")
+        self.ca_path = str(Path(self._tmp.name) / "ca.pem")
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(self.ca_path)
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, name="fake-github", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._tmp.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def environ(self, *, token: str | None = None, run_id: int | None = None,
+                **extra: str) -> dict[str, str]:
+        """The Actions environment a `release-gate pr` run sees."""
+        env = {
+            "GITHUB_API_URL": self.api_url,
+            "GITHUB_SERVER_URL": self.server_url,
+            "GITHUB_REPOSITORY": self.full_name,
+            "GITHUB_TOKEN": token or self.ACTIONS_TOKEN,
+            "REQUESTS_CA_BUNDLE": self.ca_path,
+        }
+        if run_id is not None:
+            env["GITHUB_RUN_ID"] = str(run_id)
+        env.update(extra)
+        return env
+
+    # -- state helpers for tests -------------------------------------------------------
+
+    def _next_id(self) -> int:
+        with self.lock:
+            self._ids += 1
+            return self._ids
+
+    def commit(self, files: Mapping[str, str | bytes | None], *, parent: str | None = None
+               ) -> str:
+        """A new commit: the parent's tree with `files` written (None deletes). Returns its sha."""
+        with self.lock:
+            tree = dict(self.commits[parent].tree) if parent else {}
+            for path, content in files.items():
+                if content is None:
+                    tree.pop(path, None)
+                else:
+                    data = content.encode("utf-8") if isinstance(content, str) else content
+                    tree[path] = data
+                    self.blobs[blob_sha(data)] = data
+            digest = hashlib.sha1(repr((parent, sorted(
+                (p, blob_sha(d)) for p, d in tree.items()), self._next_id())).encode())
+            sha = digest.hexdigest()
+            self.commits[sha] = Commit(sha, tree, parent)
+            return sha
+
+    def open_pull(self, number: int, *, base: str, head: str, base_ref: str = "main") -> Pull:
+        with self.lock:
+            pull = Pull(number, base, head, base_ref=base_ref)
+            self.pulls[number] = pull
+            self.comments.setdefault(number, [])
+            return pull
+
+    def push(self, number: int, files: Mapping[str, str | bytes | None]) -> str:
+        with self.lock:
+            pull = self.pulls[number]
+            pull.head = self.commit(files, parent=pull.head)
+            return pull.head
+
+    def add_status(self, sha: str, *, state: str, context: str, creator: User,
+                   description: str | None = None, target_url: str | None = None
+                   ) -> dict[str, Any]:
+        with self.lock:
+            status = {
+                "url": f"{self.api_url}/repos/{self.full_name}/statuses/{sha}",
+                "avatar_url": "https://avatars.example/u/1",
+                "id": self._next_id(), "node_id": "SC_x", "state": state,
+                "description": description, "target_url": target_url, "context": context,
+                "created_at": _now(), "updated_at": _now(),
+                "creator": creator.json(self.api_url),
+            }
+            self.statuses.setdefault(sha, []).append(status)
+            return status
+
+    def add_run(self, *, path: str = ".github/workflows/smoke.yml",
+                event: str = "workflow_dispatch", head_branch: str | None = None,
+                display_title: str = "smoke", status: str = "in_progress",
+                conclusion: str | None = None, repository: str | None = None) -> int:
+        with self.lock:
+            run_id = self._next_id() * 1000 + 7
+            repo = repository or self.full_name
+            self.runs[run_id] = {
+                "id": run_id, "name": "smoke", "node_id": "WFR_x",
+                "head_branch": head_branch or self.default_branch,
+                "head_sha": "0" * 40, "path": path, "display_title": display_title,
+                "run_number": len(self.runs) + 1, "event": event, "status": status,
+                "conclusion": conclusion, "workflow_id": 42,
+                "url": f"{self.api_url}/repos/{repo}/actions/runs/{run_id}",
+                "html_url": f"{self.server_url}/{repo}/actions/runs/{run_id}",
+                "created_at": _now(), "updated_at": _now(), "run_started_at": _now(),
+                "run_attempt": 1, "pull_requests": [],
+                "repository": self._repo_json(repo),
+                "head_repository": self._repo_json(repo),
+            }
+            return run_id
+
+    def finish_run(self, run_id: int, conclusion: str = "success") -> None:
+        with self.lock:
+            self.runs[run_id].update(status="completed", conclusion=conclusion,
+                                     updated_at=_now())
+
+    def run_url(self, run_id: int) -> str:
+        return self.runs[run_id]["html_url"]  # type: ignore[no-any-return]
+
+    def fail(self, method: str, route: str, status: int, *, times: int = 1,
+             retry_after: int | None = None, message: str | None = None) -> None:
+        """Answer the next `times` requests to `route` with `status`."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if message is None:
+            message = {
+                403: "You have exceeded a secondary rate limit. Please wait a few minutes "
+                     "before you try again.",
+                429: "You have exceeded a secondary rate limit. Please retry your request "
+                     "again later.",
+            }.get(status, "Server Error")
+        body = {"message": message,
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits"}
+        with self.lock:
+            self.faults.append(Fault(method, route, status, times, headers, body))
+
+    def sticky_comments(self, number: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return [c for c in self.comments.get(number, [])
+                    if c["body"].lstrip().startswith("<!-- release-gate:checklist")]
+
+    def latest_status(self, sha: str, context: str) -> dict[str, Any] | None:
+        with self.lock:
+            found = [s for s in self.statuses.get(sha, []) if s["context"] == context]
+            return found[-1] if found else None
+
+    def writes(self) -> int:
+        return sum(n for (method, _), n in self.calls.items() if method != "GET")
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.hits.clear()
+
+    # -- JSON shapes -------------------------------------------------------------------
+
+    def _repo_json(self, full_name: str | None = None) -> dict[str, Any]:
+        full = full_name or self.full_name
+        owner, name = full.split("/")
+        api = self.api_url
+        return {
+            "id": 1296269, "node_id": "R_x", "name": name, "full_name": full, "private": False,
+            "owner": User(owner, "Organization", 9).json(api),
+            "html_url": f"{self.server_url}/{full}", "url": f"{api}/repos/{full}",
+            "default_branch": self.default_branch, "fork": False,
+            "statuses_url": f"{api}/repos/{full}/statuses/{{sha}}",
+        }
+
+    def _merge_base(self, base: str, head: str) -> str:
+        ancestors = set()
+        sha: str | None = head
+        while sha:
+            ancestors.add(sha)
+            sha = self.commits[sha].parent
+        sha = base
+        while sha:
+            if sha in ancestors:
+                return sha
+            sha = self.commits[sha].parent
+        raise _HttpError(404, "No common ancestor between base and head.")
+
+    def _diff_files(self, base: str, head: str) -> list[dict[str, Any]]:
+        key = (base, head)
+        if key in self._file_cache:
+            return self._file_cache[key]
+        old, new = self.commits[base].tree, self.commits[head].tree
+        removed = {p for p in old if p not in new}
+        added = {p for p in new if p not in old}
+        renames: dict[str, str] = {}
+        for path in sorted(added):
+            match = next((r for r in sorted(removed) if old[r] == new[path]
+                          and r not in renames.values()), None)
+            if match is not None:
+                renames[path] = match
+        entries = []
+        for path in sorted(set(old) | set(new)):
+            if path in renames.values():
+                continue
+            before, after = old.get(path), new.get(path)
+            if before == after:
+                continue
+            if path in renames:
+                entries.append(self._file_entry(path, "renamed", old[renames[path]],
+                                                new[path], head, previous=renames[path]))
+                continue
+            status = "added" if before is None else "removed" if after is None else "modified"
+            entries.append(self._file_entry(path, status, before, after, head))
+        self._file_cache[key] = entries
+        return entries
+
+    def _file_entry(self, path: str, status: str, before: bytes | None, after: bytes | None,
+                    head: str, previous: str | None = None) -> dict[str, Any]:
+        api, full = self.api_url, self.full_name
+        data = after if after is not None else before
+        assert data is not None
+        entry: dict[str, Any] = {
+            "sha": blob_sha(data), "filename": path, "status": status,
+            "additions": 0, "deletions": 0, "changes": 0,
+            "blob_url": f"{self.server_url}/{full}/blob/{head}/{quote(path)}",
+            "raw_url": f"{self.server_url}/{full}/raw/{head}/{quote(path)}",
+            "contents_url": f"{api}/repos/{full}/contents/{quote(path)}?ref={head}",
+        }
+        if previous is not None:
+            entry["previous_filename"] = previous
+        binary = b"\0" in (before or b"") or b"\0" in (after or b"")
+        if before == after:
+            return entry  # a pure rename: no patch, no changes
+        if binary:
+            return entry  # GitHub sends no patch for binary files
+        old_lines = (before or b"").decode("utf-8").splitlines()
+        new_lines = (after or b"").decode("utf-8").splitlines()
+        diff = list(difflib.unified_diff(old_lines, new_lines, lineterm="", n=3))[2:]
+        entry["additions"] = sum(1 for d in diff if d.startswith("+"))
+        entry["deletions"] = sum(1 for d in diff if d.startswith("-"))
+        entry["changes"] = entry["additions"] + entry["deletions"]
+        if path not in self.no_patch:
+            entry["patch"] = "\n".join(diff)
+        return entry
+
+    def _pull_json(self, pull: Pull) -> dict[str, Any]:
+        api, full = self.api_url, self.full_name
+        files = self._diff_files(self._merge_base(pull.base, pull.head), pull.head)
+        repo = self._repo_json()
+        return {
+            "url": f"{api}/repos/{full}/pulls/{pull.number}", "id": pull.number * 11,
+            "node_id": "PR_x", "number": pull.number, "state": pull.state,
+            "title": f"PR {pull.number}", "user": User("octocat").json(api),
+            "html_url": f"{self.server_url}/{full}/pull/{pull.number}",
+            "issue_url": f"{api}/repos/{full}/issues/{pull.number}",
+            "statuses_url": f"{api}/repos/{full}/statuses/{pull.head}",
+            "head": {"label": f"{self.owner}:{pull.head_ref}", "ref": pull.head_ref,
+                     "sha": pull.head, "repo": repo, "user": User(self.owner).json(api)},
+            "base": {"label": f"{self.owner}:{pull.base_ref}", "ref": pull.base_ref,
+                     "sha": pull.base, "repo": repo, "user": User(self.owner).json(api)},
+            "merged": False, "mergeable": None, "comments": len(self.comments[pull.number]),
+            "review_comments": 0, "commits": 1,
+            "additions": sum(f["additions"] for f in files),
+            "deletions": sum(f["deletions"] for f in files),
+            "changed_files": len(files),
+        }
+
+    def event_payload(self, number: int, action: str = "synchronize") -> dict[str, Any]:
+        """A `pull_request_target` webhook payload for the PR as it is now."""
+        with self.lock:
+            return {"action": action, "number": number,
+                    "pull_request": self._pull_json(self.pulls[number]),
+                    "repository": self._repo_json()}
+
+    def _content_json(self, path: str, ref: str, data: bytes) -> dict[str, Any]:
+        api, full = self.api_url, self.full_name
+        large = len(data) > CONTENTS_INLINE_LIMIT
+        return {
+            "type": "file", "encoding": "none" if large else "base64", "size": len(data),
+            "name": path.rsplit("/", 1)[-1], "path": path,
+            "content": "" if large else base64.b64encode(data).decode(),
+            "sha": blob_sha(data), "url": f"{api}/repos/{full}/contents/{quote(path)}?ref={ref}",
+            "git_url": f"{api}/repos/{full}/git/blobs/{blob_sha(data)}",
+            "html_url": f"{self.server_url}/{full}/blob/{ref}/{quote(path)}",
+            "download_url": None,
+        }
+
+    def _status_list(self, sha: str) -> list[dict[str, Any]]:
+        # GitHub lists a ref's statuses in reverse chronological order.
+        return list(reversed(self.statuses.get(sha, [])))
+
+    def _comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
+        return dict(comment)
+
+    # -- request handling --------------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+               ) -> tuple[int, dict[str, str], Any]:
+        parts = urlsplit(raw_path)
+        path = unquote(parts.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        found = next(((p.match(path), t) for m, p, t in _ROUTES
+                      if m == method and p.match(path)), None)
+        if found is None or found[0] is None:
+            return 404, {}, {"message": "Not Found"}
+        match, template = found
+        with self.lock:
+            self.calls[(method, template)] += 1
+            fault = next((f for f in self.faults if f.method == method
+                          and f.route == template and f.times > 0), None)
+            if fault is not None:
+                fault.times -= 1
+        if fault is not None:
+            return fault.status, fault.headers, fault.body
+        user = self._auth(headers)
+        params = match.groupdict()
+        if params.get("owner") and f"{params['owner']}/{params['repo']}" != self.full_name:
+            raise _HttpError(404, "Not Found")
+        handler = getattr(self, "_" + re.sub(r"\W+", "_", f"{method} {template}").strip("_"))
+        payload = json.loads(body) if body else None
+        return handler(params=params, query=query, payload=payload, user=user)
+
+    def _auth(self, headers: Mapping[str, str]) -> User:
+        value = headers.get("Authorization", "")
+        token = value.split(" ", 1)[1] if " " in value else ""
+        user = self.tokens.get(token)
+        if user is None:
+            raise _HttpError(401, "Bad credentials")
+        return user
+
+    def _paginate(self, items: list[Any], query: Mapping[str, str], route_path: str,
+                  *, cap: int | None = None) -> tuple[int, dict[str, str], Any]:
+        if cap is not None:
+            items = items[:cap]
+        per_page = max(1, min(100, int(query.get("per_page", 30))))
+        page = max(1, int(query.get("page", 1)))
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        links = []
+        base = f"{self.api_url}{quote(route_path)}"
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        return 200, headers, chunk
+
+    def _pull(self, params: Mapping[str, str]) -> Pull:
+        pull = self.pulls.get(int(params["number"]))
+        if pull is None:
+            raise _HttpError(404, "Not Found")
+        return pull
+
+    def _GET_repos_owner_repo(self, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return 200, {}, self._repo_json()
+
+    def _GET_repos_owner_repo_pulls_number(self, params: Mapping[str, str], **kw: Any
+                                           ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            return 200, {}, self._pull_json(self._pull(params))
+
+    def _GET_repos_owner_repo_pulls_number_files(self, params: Mapping[str, str],
+                                                 query: Mapping[str, str], **kw: Any
+                                                 ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            pull = self._pull(params)
+            files = self._diff_files(self._merge_base(pull.base, pull.head), pull.head)
+        path = f"/repos/{self.full_name}/pulls/{pull.number}/files"
+        return self._paginate(files, query, path, cap=FILES_CAP)
+
+    def _commit(self, ref: str) -> Commit:
+        commit = self.commits.get(ref)
+        if commit is None:
+            raise _HttpError(404, "No commit found for the ref " + ref)
+        return commit
+
+    def _GET_repos_owner_repo_contents_path(self, params: Mapping[str, str],
+                                            query: Mapping[str, str], **kw: Any
+                                            ) -> tuple[int, dict[str, str], Any]:
+        ref = query.get("ref", "")
+        with self.lock:
+            tree = self._commit(ref).tree
+            data = tree.get(params["path"])
+        if data is None:
+            raise _HttpError(404, "Not Found")
+        return 200, {}, self._content_json(params["path"], ref, data)
+
+    def _GET_repos_owner_repo_git_blobs_sha(self, params: Mapping[str, str], **kw: Any
+                                            ) -> tuple[int, dict[str, str], Any]:
+        data = self.blobs.get(params["sha"])
+        if data is None:
+            raise _HttpError(404, "Not Found")
+        return 200, {}, {"sha": params["sha"], "size": len(data), "encoding": "base64",
+                         "content": base64.b64encode(data).decode(), "node_id": "B_x",
+                         "url": f"{self.api_url}/repos/{self.full_name}/git/blobs/"
+                                f"{params['sha']}"}
+
+    def _GET_repos_owner_repo_git_trees_sha(self, params: Mapping[str, str], **kw: Any
+                                            ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            tree = self._commit(params["sha"]).tree
+        entries = [{"path": p, "mode": "100644", "type": "blob", "sha": blob_sha(d),
+                    "size": len(d),
+                    "url": f"{self.api_url}/repos/{self.full_name}/git/blobs/{blob_sha(d)}"}
+                   for p, d in sorted(tree.items())]
+        return 200, {}, {"sha": params["sha"], "url": "", "tree": entries, "truncated": False}
+
+    def _GET_repos_owner_repo_compare_basehead(self, params: Mapping[str, str],
+                                               query: Mapping[str, str], **kw: Any
+                                               ) -> tuple[int, dict[str, str], Any]:
+        base, _, head = params["basehead"].partition("...")
+        with self.lock:
+            self._commit(base)
+            self._commit(head)
+            merge_base = self._merge_base(base, head)
+            files = self._diff_files(merge_base, head)
+            ahead = behind = 0
+            sha: str | None = head
+            while sha and sha != merge_base:
+                ahead += 1
+                sha = self.commits[sha].parent
+            sha = base
+            while sha and sha != merge_base:
+                behind += 1
+                sha = self.commits[sha].parent
+        status = ("identical" if ahead == behind == 0 else "ahead" if behind == 0
+                  else "behind" if ahead == 0 else "diverged")
+        api, full = self.api_url, self.full_name
+
+        def commit_json(sha: str) -> dict[str, Any]:
+            return {"sha": sha, "url": f"{api}/repos/{full}/commits/{sha}",
+                    "html_url": f"{self.server_url}/{full}/commit/{sha}", "parents": []}
+
+        return 200, {}, {
+            "url": f"{api}/repos/{full}/compare/{base}...{head}",
+            "html_url": f"{self.server_url}/{full}/compare/{base}...{head}",
+            "status": status, "ahead_by": ahead, "behind_by": behind,
+            "total_commits": ahead, "base_commit": commit_json(base),
+            "merge_base_commit": commit_json(merge_base), "commits": [],
+            "files": files[:COMPARE_FILES_CAP],
+        }
+
+    def _POST_repos_owner_repo_statuses_sha(self, params: Mapping[str, str], payload: Any,
+                                            user: User, **kw: Any
+                                            ) -> tuple[int, dict[str, str], Any]:
+        state = (payload or {}).get("state")
+        if state not in ("error", "failure", "pending", "success"):
+            raise _HttpError(422, "Validation Failed")
+        with self.lock:
+            self._commit(params["sha"])
+            status = self.add_status(params["sha"], state=state,
+                                     context=payload.get("context", "default"), creator=user,
+                                     description=payload.get("description"),
+                                     target_url=payload.get("target_url"))
+        return 201, {}, status
+
+    def _GET_repos_owner_repo_statuses_sha(self, params: Mapping[str, str],
+                                           query: Mapping[str, str], **kw: Any
+                                           ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            items = self._status_list(params["sha"])
+        return self._paginate(items, query, f"/repos/{self.full_name}/statuses/{params['sha']}")
+
+    def _GET_repos_owner_repo_commits_sha_statuses(self, params: Mapping[str, str],
+                                                   query: Mapping[str, str], **kw: Any
+                                                   ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            items = self._status_list(params["sha"])
+        return self._paginate(items, query,
+                              f"/repos/{self.full_name}/commits/{params['sha']}/statuses")
+
+    def _GET_repos_owner_repo_commits_sha_status(self, params: Mapping[str, str], **kw: Any
+                                                 ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            latest: dict[str, dict[str, Any]] = {}
+            for status in self.statuses.get(params["sha"], []):
+                latest[status["context"]] = status
+        states = {s["state"] for s in latest.values()}
+        combined = ("failure" if states & {"failure", "error"} else
+                    "pending" if "pending" in states or not states else "success")
+        return 200, {}, {"state": combined, "sha": params["sha"],
+                         "total_count": len(latest), "statuses": list(latest.values()),
+                         "repository": self._repo_json()}
+
+    def _GET_repos_owner_repo_issues_number_comments(self, params: Mapping[str, str],
+                                                     query: Mapping[str, str], **kw: Any
+                                                     ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            items = [dict(c) for c in self.comments.get(int(params["number"]), [])]
+        return self._paginate(items, query,
+                              f"/repos/{self.full_name}/issues/{params['number']}/comments")
+
+    def _POST_repos_owner_repo_issues_number_comments(self, params: Mapping[str, str],
+                                                      payload: Any, user: User, **kw: Any
+                                                      ) -> tuple[int, dict[str, str], Any]:
+        number = int(params["number"])
+        # Real comment creation takes a while and is not serialised against listing: concurrent
+        # "list, none found, create" runs all create (what the command must dedupe).
+        time.sleep(random.uniform(0, self.comment_race_delay))
+        with self.lock:
+            if number not in self.comments:
+                raise _HttpError(404, "Not Found")
+            comment_id = self._next_id()
+            api, full = self.api_url, self.full_name
+            comment = {
+                "id": comment_id, "node_id": "IC_x",
+                "url": f"{api}/repos/{full}/issues/comments/{comment_id}",
+                "html_url": f"{self.server_url}/{full}/pull/{number}#issuecomment-{comment_id}",
+                "issue_url": f"{api}/repos/{full}/issues/{number}",
+                "body": payload["body"], "user": user.json(api),
+                "created_at": _now(), "updated_at": _now(),
+                "author_association": "CONTRIBUTOR",
+            }
+            self.comments[number].append(comment)
+        return 201, {}, dict(comment)
+
+    def _find_comment(self, comment_id: int) -> tuple[int, dict[str, Any]]:
+        for number, comments in self.comments.items():
+            for comment in comments:
+                if comment["id"] == comment_id:
+                    return number, comment
+        raise _HttpError(404, "Not Found")
+
+    def _GET_repos_owner_repo_issues_comments_id(self, params: Mapping[str, str], **kw: Any
+                                                 ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            return 200, {}, dict(self._find_comment(int(params["id"]))[1])
+
+    def _PATCH_repos_owner_repo_issues_comments_id(self, params: Mapping[str, str],
+                                                   payload: Any, **kw: Any
+                                                   ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            _, comment = self._find_comment(int(params["id"]))
+            comment["body"] = payload["body"]
+            comment["updated_at"] = _now()
+            return 200, {}, dict(comment)
+
+    def _DELETE_repos_owner_repo_issues_comments_id(self, params: Mapping[str, str], **kw: Any
+                                                    ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            number, comment = self._find_comment(int(params["id"]))
+            self.comments[number].remove(comment)
+        return 204, {}, None
+
+    def _GET_repos_owner_repo_actions_runs_id(self, params: Mapping[str, str], **kw: Any
+                                             ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            run = self.runs.get(int(params["id"]))
+            if run is None:
+                raise _HttpError(404, "Not Found")
+            return 200, {}, dict(run)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        fake = self.owner
+        try:
+            status, headers, payload = fake.handle(self.command, self.path, self.headers, body)
+        except _HttpError as error:
+            status, headers, payload = error.status, error.headers, error.body
+        except Exception as error:  # a bug in the fake: say so loudly, as a 500
+            status, headers, payload = 500, {}, {"message": f"fake crashed: {error!r}"}
+        with fake.lock:
+            route = next((t for m, p, t in _ROUTES if m == self.command
+                          and p.match(unquote(urlsplit(self.path).path))), "?")
+            fake.hits.append(Hit(time.monotonic(), self.command, route, self.path, status))
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-RateLimit-Limit", "5000")
+        self.send_header("X-RateLimit-Remaining", "4999")
+        self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _serve
