@@ -80,6 +80,8 @@ def parse_python(path: str, data: bytes | str) -> ast.Module:
             raise PythonSourceError(
                 path, None, f"is not decodable as Python source text ({message})") from None
         line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+        if line is not None:  # "unexpected EOF" may point one past the last line
+            line = min(line, _line_count(data))
         where = f", line {line}" if line else ""
         raise PythonSourceError(
             path, line, f"does not parse as {PARSER} ({message}{where})") from None
@@ -87,6 +89,13 @@ def parse_python(path: str, data: bytes | str) -> ast.Module:
         # ValueError: null bytes on older Pythons; RecursionError: absurdly deep expressions.
         raise PythonSourceError(
             path, None, f"cannot be parsed as {PARSER} ({type(error).__name__})") from None
+
+
+def _line_count(data: bytes | str) -> int:
+    """Lines as Python counts them (\\n, \\r\\n and a lone \\r end a line)."""
+    if isinstance(data, str):
+        return len(re.split(r"\r\n|\r|\n", data))
+    return len(re.split(rb"\r\n|\r|\n", data))
 
 
 # --- text with placeholders ------------------------------------------------------------------
