@@ -4,9 +4,10 @@ DESIGN.md §8: real parts where users have real parts. The servers start once pe
 and only when a test asks for them. If the binaries are missing the fixtures FAIL (not skip),
 naming what to install: CI installs them (scripts/install-system-deps).
 
-    postgres_server  (session)   PostgresServer: .host, .port, .url(dbname), .create_database()
+    postgres_server  (session)   PostgresServer: .host, .port, .url(dbname), .create_database(),
+                                 .drop_database(name)
     postgres_url     (function)  "postgresql://postgres@127.0.0.1:PORT/<fresh database>"
-    redis_server     (session)   RedisServer: .host, .port, .url
+    redis_server     (session)   RedisServer: .host, .port, .url, .url_for_db(n), .flush()
     redis_url        (function)  "redis://127.0.0.1:PORT/0", flushed before the test
 """
 
@@ -157,7 +158,11 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://{self.host}:{self.port}/0"
+        return self.url_for_db(0)
+
+    def url_for_db(self, index: int) -> str:
+        """Servers sharing one Redis can use separate databases (0-15) to keep keys apart."""
+        return f"redis://{self.host}:{self.port}/{index}"
 
     def flush(self) -> None:
         import redis

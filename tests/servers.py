@@ -4,6 +4,12 @@
         httpx.post(server.base_url + "/api/auth/register/begin-with-token", json=...)
         server.wait_for_log("webauthn.challenge_miss store=redis user_id=1")
 
+    run_sandbox(env, fault=None)        python -m release_gate.sandbox serve (the faithful way)
+    run_uvicorn_app(target, env)        uvicorn [--factory] TARGET, any app or factory
+    run_gunicorn_sandbox(env, workers=2, preload=True)   the RCA's process model
+    run_server(argv_for_port, env)      any command line that takes a port
+    run_all({name: run_sandbox(...)})   several at once, started concurrently
+
 Each helper picks a free loopback port, starts the process with its stdout and stderr going to a
 log file, waits until GET /healthz answers 200, yields a `ServerProcess`, and stops the process
 (SIGTERM, then SIGKILL) on exit. The sandbox's own configuration variables (DATABASE_URL,
@@ -112,6 +118,31 @@ def run_server(argv_for_port: Callable[[int], Sequence[str]], env: Mapping[str, 
     finally:
         server._final_log = _stop(server)
         server.log_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def run_all(servers: Mapping[str, AbstractContextManager[ServerProcess]],
+            ) -> Iterator[dict[str, ServerProcess]]:
+    """Start several servers concurrently (start-up is mostly imports and waiting); stop all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+        futures = {name: pool.submit(manager.__enter__) for name, manager in servers.items()}
+        started: dict[str, ServerProcess] = {}
+        error: BaseException | None = None
+        for name, future in futures.items():
+            try:
+                started[name] = future.result()
+            except BaseException as exc:  # stop the others before reporting
+                error = error or exc
+    try:
+        if error is not None:
+            raise error
+        yield started
+    finally:
+        with ThreadPoolExecutor(max_workers=max(1, len(started))) as pool:
+            for name in started:
+                pool.submit(servers[name].__exit__, None, None, None)
 
 
 def run_sandbox(env: Mapping[str, str] | None = None, *, fault: str | None = None,

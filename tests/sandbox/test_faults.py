@@ -6,13 +6,12 @@ Symptoms are the runbook's "Interpreting failures" table and the RCA (docs/sandb
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
 from release_gate.sandbox.faults import FAULTS
+from tests.conftest import PostgresServer, RedisServer
 from tests.sandbox._target import (
     BEGIN,
     INVALID_LINK,
@@ -22,31 +21,45 @@ from tests.sandbox._target import (
     Target,
     new_email,
 )
-from tests.servers import run_sandbox
+from tests.servers import run_all, run_sandbox
 
-Start = Callable[..., AbstractContextManager[Target]]  # start(fault, **env)
+# Every server of a module starts at once (run_all): start-up dominates these tests' time.
+SQLITE_CASES: dict[str, tuple[str | None, dict[str, str]]] = {
+    "wrong-signing-key": ("wrong-signing-key", {}),
+    "registration-disabled": ("registration-disabled", {}),
+    "challenge-store-split": ("challenge-store-split", {}),
+    "user-row-missing": ("user-row-missing", {}),
+    "verify-no-commit": ("verify-no-commit", {}),
+    "cbor-regression": ("cbor-regression", {}),
+    "slow-dependency": ("slow-dependency", {"SANDBOX_SLOW_SECONDS": "1.5"}),
+    "flag-off": (None, {"FLAG_WEBAUTHN_REGISTRATION": "false"}),  # the real flag, no fault
+}
+# The faults whose symptom depends on the store or the database, on the production shape too.
+POSTGRES_REDIS_CASES = ["challenge-store-split", "verify-no-commit", "user-row-missing"]
 
 
-@pytest.fixture
-def sqlite_memory(tmp_path: Path) -> Start:
-    @contextmanager
-    def start(fault: str | None = None, **env: str) -> Iterator[Target]:
-        database_url = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
-        with run_sandbox({"DATABASE_URL": database_url, **env}, fault=fault) as server:
-            yield Target(server, database_url, "memory")
+@pytest.fixture(scope="module")
+def sqlite_memory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Target]]:
+    urls = {case: f"sqlite:///{tmp_path_factory.mktemp(case) / 'sandbox.sqlite3'}"
+            for case in SQLITE_CASES}
+    managers = {case: run_sandbox({"DATABASE_URL": urls[case], **env}, fault=fault)
+                for case, (fault, env) in SQLITE_CASES.items()}
+    with run_all(managers) as servers:
+        yield {case: Target(server, urls[case], "memory") for case, server in servers.items()}
 
-    return start
 
-
-@pytest.fixture
-def postgres_redis(postgres_url: str, redis_url: str) -> Start:
-    @contextmanager
-    def start(fault: str | None = None, **env: str) -> Iterator[Target]:
-        with run_sandbox({"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, **env},
-                         fault=fault) as server:
-            yield Target(server, postgres_url, "redis")
-
-    return start
+@pytest.fixture(scope="module")
+def postgres_redis(postgres_server: PostgresServer,
+                   redis_server: RedisServer) -> Iterator[dict[str, Target]]:
+    redis_server.flush()
+    urls = {case: postgres_server.create_database() for case in POSTGRES_REDIS_CASES}
+    # One Redis database each: user ids restart at 1 in every PostgreSQL database, and a
+    # challenge left behind by one server must never be popped by another.
+    managers = {case: run_sandbox({"DATABASE_URL": urls[case],
+                                   "REDIS_URL": redis_server.url_for_db(index + 1)}, fault=case)
+                for index, case in enumerate(POSTGRES_REDIS_CASES)}
+    with run_all(managers) as servers:
+        yield {case: Target(server, urls[case], "redis") for case, server in servers.items()}
 
 
 def _begin(target: Target, email: str) -> tuple[str, httpx.Response]:
@@ -144,28 +157,22 @@ CHECKS: dict[str, Callable[[Target], None]] = {
     "cbor-regression": check_cbor_regression,
     "slow-dependency": check_slow_dependency,
 }
-ENV = {"slow-dependency": {"SANDBOX_SLOW_SECONDS": "1.5"}}
 
 
 def test_every_fault_has_a_symptom_check() -> None:
     assert set(CHECKS) == set(FAULTS)
+    assert set(CHECKS) <= set(SQLITE_CASES)
 
 
 @pytest.mark.parametrize("fault", list(CHECKS))
-def test_fault_on_sqlite_memory(fault: str, sqlite_memory: Start) -> None:
-    with sqlite_memory(fault, **ENV.get(fault, {})) as target:
-        CHECKS[fault](target)
+def test_fault_on_sqlite_memory(fault: str, sqlite_memory: dict[str, Target]) -> None:
+    CHECKS[fault](sqlite_memory[fault])
 
 
-# The faults whose symptom depends on the store or the database, on the production shape too.
-@pytest.mark.parametrize("fault", ["challenge-store-split", "verify-no-commit",
-                                   "user-row-missing"])
-def test_fault_on_postgres_redis(fault: str, postgres_redis: Start) -> None:
-    with postgres_redis(fault) as target:
-        CHECKS[fault](target)
+@pytest.mark.parametrize("fault", POSTGRES_REDIS_CASES)
+def test_fault_on_postgres_redis(fault: str, postgres_redis: dict[str, Target]) -> None:
+    CHECKS[fault](postgres_redis[fault])
 
 
-def test_registration_flag_off_is_the_same_404(sqlite_memory: Start) -> None:
-    with sqlite_memory(None, FLAG_WEBAUTHN_REGISTRATION="false") as target:
-        check_registration_disabled(target)
-
+def test_registration_flag_off_is_the_same_404(sqlite_memory: dict[str, Target]) -> None:
+    check_registration_disabled(sqlite_memory["flag-off"])
