@@ -32,7 +32,6 @@ class Settings:
     fault: Fault | None
     challenge_ttl_seconds: float
     slow_seconds: float
-    token_ttl_seconds: int
 
     def __repr__(self) -> str:
         # Keep the signing key out of tracebacks and logs.
@@ -60,7 +59,6 @@ class Settings:
             challenge_ttl_seconds=_number(env, "SANDBOX_CHALLENGE_TTL_SECONDS",
                                           DEFAULT_CHALLENGE_TTL_SECONDS, float),
             slow_seconds=_number(env, "SANDBOX_SLOW_SECONDS", DEFAULT_SLOW_SECONDS, float),
-            token_ttl_seconds=_number(env, "SANDBOX_TOKEN_TTL_SECONDS", 900, int),
         )
 
 

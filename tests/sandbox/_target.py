@@ -37,8 +37,8 @@ def query(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
             connection.close()
     import psycopg
 
-    with psycopg.connect(database_url) as connection:
-        return connection.execute(sql.replace("?", "%s"), params).fetchall()
+    with psycopg.connect(database_url) as pg_connection:
+        return pg_connection.execute(sql.replace("?", "%s"), params).fetchall()
 
 
 @dataclass

@@ -17,9 +17,13 @@ from release_gate.sandbox.challenge_store import (
 )
 
 
-class Lines:
+class Lines(logging.Handler):
     def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
     def messages(self) -> list[str]:
         return [record.getMessage() for record in self.records]
@@ -29,14 +33,12 @@ class Lines:
 def lines() -> Iterator[Lines]:
     """Records from the sandbox's logger tree (attached directly: it may not propagate)."""
     captured = Lines()
-    handler = logging.Handler(level=logging.DEBUG)
-    handler.emit = captured.records.append  # type: ignore[method-assign]
     logger = logging.getLogger("release_gate.sandbox")
     previous = logger.level
     logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
+    logger.addHandler(captured)
     yield captured
-    logger.removeHandler(handler)
+    logger.removeHandler(captured)
     logger.setLevel(previous)
 
 
