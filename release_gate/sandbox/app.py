@@ -47,6 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     logger.info("sandbox.started db=%s challenge_store=%s rp_id=%s origin=%s fault=%s",
-                state.storage.dialect, state.challenges.name, settings.rp_id, settings.origin,
+                state.storage.describe(), state.challenges.name, settings.rp_id, settings.origin,
                 settings.fault or "none")
     return app

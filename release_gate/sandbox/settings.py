@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from release_gate.sandbox.faults import Fault, parse_fault
@@ -26,7 +24,7 @@ class Settings:
     rp_id: str
     rp_name: str
     origin: str
-    database_url: str
+    database_url: str | None  # None: a fresh SQLite file, made when the app starts
     redis_url: str | None
     registration_enabled: bool
     fault: Fault | None
@@ -51,7 +49,7 @@ class Settings:
             rp_id=env.get("WEBAUTHN_RP_ID") or "localhost",
             rp_name=env.get("WEBAUTHN_RP_NAME") or "release-gate sandbox",
             origin=env.get("WEBAUTHN_ORIGIN") or f"http://localhost:{port}",
-            database_url=env.get("DATABASE_URL") or _default_database_url(),
+            database_url=env.get("DATABASE_URL") or None,
             redis_url=env.get("REDIS_URL") or None,
             registration_enabled=(env.get("FLAG_WEBAUTHN_REGISTRATION", "1").strip().lower()
                                   not in _FALSY),
@@ -74,9 +72,3 @@ def _number(env: Mapping[str, str], name: str, default: _Num, kind: type[_Num]) 
         raise ValueError(f"{name} must not be negative, got {raw!r}")
     return value
 
-
-def _default_database_url() -> str:
-    # A fresh SQLite file per start. Several processes without --preload would each get their
-    # own file, so set DATABASE_URL explicitly for that (docs/sandbox.md).
-    directory = Path(tempfile.mkdtemp(prefix="release-gate-sandbox-"))
-    return f"sqlite:///{directory / 'sandbox.sqlite3'}"

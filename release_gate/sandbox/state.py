@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from release_gate.sandbox.challenge_store import ChallengeStore, MemoryChallengeStore, open_store
 from release_gate.sandbox.faults import Fault
 from release_gate.sandbox.settings import Settings
-from release_gate.sandbox.storage import Storage
+from release_gate.sandbox.storage import Storage, fresh_sqlite_url
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def build_state(settings: Settings) -> SandboxState:
                                         ).hexdigest()
     return SandboxState(
         settings=settings,
-        storage=Storage(settings.database_url),
+        storage=Storage(settings.database_url or fresh_sqlite_url()),
         challenges=challenges,
         begin_challenges=begin_challenges,
         validation_key=validation_key,

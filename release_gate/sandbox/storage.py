@@ -8,6 +8,7 @@ One short-lived connection per operation: simple, and safe across forked gunicor
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,6 +64,13 @@ CREATE TABLE IF NOT EXISTS recovery_codes (
 _SCHEMA_LOCK_ID = 727_2025
 
 
+def fresh_sqlite_url() -> str:
+    """The default database: a new SQLite file per start. Several processes started without
+    --preload would each make their own, so set DATABASE_URL for that (docs/sandbox.md)."""
+    directory = Path(tempfile.mkdtemp(prefix="release-gate-sandbox-"))
+    return f"sqlite:///{directory / 'sandbox.sqlite3'}"
+
+
 class TokenReplayed(Exception):
     """The token's nonce is already in bootstrap_tokens_used (single use, runbook/RCA)."""
 
@@ -85,6 +93,10 @@ class Storage:
             self._url = url
         else:
             raise ValueError("DATABASE_URL must start with sqlite:///, postgresql:// or postgres://")
+
+    def describe(self) -> str:
+        """For the startup log: the SQLite path, or just "postgres" (a URL may hold a password)."""
+        return f"sqlite:///{self._path}" if self.dialect == "sqlite" else "postgres"
 
     def create_schema(self) -> None:
         """Idempotent; run on every start."""
