@@ -28,6 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "challenge-store lines from it")
     parser.add_argument("--sandbox-fault", metavar="NAME",
                         help="with --target sandbox: start it with this fault switch")
+    # --- GitHub binding (issue 6, release_gate/smoke_gate.py) ---
+    parser.add_argument("--pr", type=int, metavar="N",
+                        help="post release-gate/smoke on PR N's head (GITHUB_TOKEN, "
+                             "GITHUB_REPOSITORY) and refresh the release-gate status")
     sub = parser.add_subparsers(dest="smoke_command", metavar="{cleanup}")
     cleanup = sub.add_parser("cleanup", help="delete orphaned rows of a smoke email",
                              description="Delete the rows a smoke run left behind (replaces the "
@@ -59,5 +63,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PASS
     request = session.SmokeRequest(target=args.target, email=args.email, report=args.report,
                                    server_log=args.server_log, sandbox_fault=args.sandbox_fault)
+    if args.pr is not None:  # --- GitHub binding (issue 6) ---
+        from release_gate import smoke_gate
+        return smoke_gate.run_cli(args.pr, lambda: session.smoke(
+            request, settings, env=env, stream=sys.stdout), env=env)
     result = session.smoke(request, settings, env=env, stream=sys.stdout)
     return EXIT_PASS if result.passed else EXIT_FAIL
