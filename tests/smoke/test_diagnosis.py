@@ -1,0 +1,91 @@
+"""Every row of the runbook's "Interpreting failures" table, plus the RCA's challenge miss."""
+
+from __future__ import annotations
+
+import pytest
+
+from release_gate.smoke.diagnosis import ROWS, Symptom, diagnose
+
+VERIFY_FAILED = '{"detail":"passkey verification failed"}'
+
+CASES = [
+    # (symptom, diagnosis id, source)
+    (Symptom("1", "backend", detail="heroku run exited 1"), "mint-failed", "runbook"),
+    (Symptom("2", "http", 400, '{"detail":"Invalid or expired signup link"}'),
+     "wrong-signing-key", "runbook"),
+    (Symptom("2", "http", 404, '{"detail":"Not Found"}'), "registration-disabled", "runbook"),
+    (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=40, baseline_ms=3),
+     "verification-failed", "runbook"),
+    (Symptom("4", "http", 400, '{"detail":"signup session not found"}'), "session-not-found",
+     "runbook"),
+    (Symptom("5", "check", code="no-credential-row", detail="cred_count=0"), "no-credential-row",
+     "runbook"),
+    (Symptom("5", "timeout", detail="timed out"), "timeout", "runbook"),
+    # The RCA: a 400 from verify in 1 ms, before any DB or crypto work.
+    (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1.2, baseline_ms=0.4),
+     "challenge-miss", "RCA 2026-05-25"),
+    (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=30, log="... webauthn.challenge_miss "
+             "store=redis user_id=7"), "challenge-miss", "RCA 2026-05-25"),
+    # The log settles it against a fast answer too.
+    (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1, baseline_ms=1,
+             log="webauthn.registration_verify_failed user_id=7 reason=..."),
+     "verification-failed", "runbook"),
+    (Symptom("5", "check", code="no-user-row"), "no-user-row", "release-gate"),
+    (Symptom("5", "check", code="nonce-not-recorded"), "nonce-not-recorded", "release-gate"),
+    (Symptom("5", "check", code="user-id-mismatch"), "user-id-mismatch", "release-gate"),
+    (Symptom("4", "check", 200, code="bad-response"), "unexpected-response", "release-gate"),
+    (Symptom("5", "backend", detail="password authentication failed"), "database-failed",
+     "release-gate"),
+    (Symptom("replay", "check", 200), "replay-accepted", "release-gate"),
+    (Symptom("login", "http", 400), "login-failed", "release-gate"),
+    (Symptom("3", "authenticator", detail="no ES256"), "options-unusable", "release-gate"),
+    (Symptom("2", "http", 502, "bad gateway"), "server-error", "release-gate"),
+    (Symptom("2", "transport", detail="ConnectError"), "unreachable", "release-gate"),
+    (Symptom("4", "interrupted", detail="SIGTERM"), "interrupted", "release-gate"),
+    (Symptom("2", "http", 418, "teapot"), "unexpected", "release-gate"),
+]
+
+
+@pytest.mark.parametrize(("symptom", "expected", "source"), CASES,
+                         ids=[c[1] + "-" + str(i) for i, c in enumerate(CASES)])
+def test_row(symptom: Symptom, expected: str, source: str) -> None:
+    diagnosis = diagnose(symptom)
+    assert (diagnosis.id, diagnosis.source) == (expected, source)
+    assert diagnosis.symptom and diagnosis.likely_cause and diagnosis.next_step
+
+
+def test_runbook_wording_is_kept() -> None:
+    by_id = {d.id: d for d in (diagnose(c[0]) for c in CASES)}
+    assert by_id["mint-failed"].symptom == "Step 1 fails with `heroku run exited 1`"
+    assert by_id["mint-failed"].next_step.startswith(
+        "heroku config --app raxx-api-prod | grep BOOTSTRAP")
+    assert by_id["wrong-signing-key"].next_step == \
+        "Confirm the same key is set on prod as was used to mint the token"
+    assert by_id["registration-disabled"].likely_cause == "FLAG_WEBAUTHN_REGISTRATION is off"
+    assert by_id["session-not-found"].next_step == "Check step 2 logs for a 500 or database error"
+    assert by_id["no-credential-row"].next_step == \
+        "Boolean cast bug (#2748 class); check webauthn_service.verify_registration"
+    assert by_id["timeout"].next_step.startswith(
+        "Re-run the smoke; if it persists, check Heroku metrics")
+    assert "Check Redis connectivity" in by_id["verification-failed"].next_step
+
+
+def test_latency_evidence_is_in_the_symptom() -> None:
+    diagnosis = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1.4,
+                                 baseline_ms=0.9))
+    assert "answered in 1 ms against a 1 ms health-check round trip" in diagnosis.symptom
+
+
+def test_heroku_app_reaches_the_next_step() -> None:
+    diagnosis = diagnose(Symptom("2", "http", 404, app="raxx-api-staging"))
+    assert diagnosis.next_step == "Check feature flags via heroku config --app raxx-api-staging"
+
+
+def test_every_row_is_reachable() -> None:
+    matched = set()
+    for symptom, _, _ in CASES:
+        for index, (matches, _) in enumerate(ROWS):
+            if matches(symptom):
+                matched.add(index)
+                break
+    assert matched == set(range(len(ROWS)))

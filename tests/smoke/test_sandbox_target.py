@@ -1,0 +1,41 @@
+"""`release-gate smoke --target sandbox`: the README's first command (no credentials, no network),
+and masking of every secret, including under GitHub Actions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.smoke._harness import base_env, cli, run
+
+
+def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    done = run(cli("smoke", "--target", "sandbox", "--report", str(report)),
+               base_env(GITHUB_ACTIONS="true"), timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "SMOKE VERDICT: PASS" in out
+    assert re.search(r"^Test email: smoke-test\+\d{10}@moosequest\.net$", out, re.MULTILINE)
+    assert "[teardown] OK deleted 1 credential row(s), 0 recovery code row(s), 1 user row(s)" \
+        in out
+    # The token and the sandbox's signing key are registered with the runner, then never shown.
+    secrets = re.findall(r"^::add-mask::(.+)$", out, re.MULTILINE)
+    assert len(secrets) == 2
+    token = next(s for s in secrets if s.startswith("eyJ2"))
+    assert f"[step 1] OK token={token[:16]}...{token[-8:]}" in out
+    text = report.read_text()
+    for secret in secrets:
+        assert out.count(secret) == 1  # only in its own ::add-mask:: line
+        assert secret not in done.stderr and secret not in text
+    assert json.loads(text)["verdict"] == "PASS"
+
+
+def test_sandbox_target_with_a_fault_fails_with_its_diagnosis(tmp_path: Path) -> None:
+    done = run(cli("smoke", "--target", "sandbox", "--sandbox-fault", "challenge-store-split"),
+               base_env(), timeout=90)
+    assert done.returncode == 1
+    assert "[step 4] FAIL HTTP 400" in done.stdout
+    assert "the target logged `webauthn.challenge_miss`" in done.stdout
+    assert "webauthn.challenge_miss store=memory" in done.stdout  # the in-process store

@@ -1,0 +1,76 @@
+"""The `smoke:` section: JSON Schema with unknown keys refused, defaults in code."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from release_gate import config
+from release_gate.errors import ConfigError
+from release_gate.smoke.settings import SmokeSettings, parse
+
+
+def _load(smoke_yaml: str) -> config.Config:
+    text = "version: 1\nrules: []\nsmoke:\n" + textwrap.indent(textwrap.dedent(smoke_yaml), "  ")
+    return config.load_text(text, "rules.yaml")
+
+
+def test_defaults_match_the_sandbox_and_the_runbook() -> None:
+    settings = parse({})
+    assert settings == SmokeSettings()
+    assert settings.endpoints.begin == "/api/auth/register/begin-with-token"
+    assert settings.endpoints.verify == "/api/auth/register/verify-with-token"
+    assert settings.protected_emails == ("kris@moosequest.net",)
+    assert settings.mint.backend == "heroku" and settings.database.backend == "heroku"
+    assert settings.steps.login is False and settings.steps.replay is False
+
+
+def test_the_shipped_rules_file_has_a_valid_smoke_section() -> None:
+    settings = parse(config.load_default().smoke)
+    assert "kris@moosequest.net" in settings.protected_emails
+
+
+def test_overrides() -> None:
+    settings = parse(_load("""
+        prod_url: https://api.example.com/
+        protected_emails: [Ops@Example.com]
+        endpoints: {begin: /b, verify: /v}
+        bodies: {begin: {signup_token: "{token}"}}
+        mint: {backend: command, command: [mint-token, "{email}"]}
+        database: {backend: sql, url_env: SMOKE_DB}
+        sql:
+          teardown:
+            - {label: user, sql: "DELETE FROM users WHERE id = :user_id"}
+        steps: {login: true}
+        timeouts: {http: 2.5}
+        diagnosis: {fast_verify_ms: 3}
+    """).smoke)
+    assert settings.prod_url == "https://api.example.com"
+    assert settings.protected_emails == ("ops@example.com",)
+    assert settings.endpoints.begin == "/b" and settings.endpoints.health == "/healthz"
+    assert dict(settings.bodies.begin) == {"signup_token": "{token}"}
+    assert dict(settings.bodies.verify) == {"token": "{token}", "credential": "{credential}"}
+    assert settings.mint.command == ("mint-token", "{email}")
+    assert settings.database.url_env == "SMOKE_DB"
+    assert [t.label for t in settings.sql.teardown] == ["user"]
+    assert settings.steps.login and not settings.steps.replay
+    assert settings.timeouts.http == 2.5 and settings.timeouts.command == 120
+    assert settings.fast_verify_ms == 3
+
+
+def test_unknown_key_is_an_error_with_the_allowed_keys() -> None:
+    with pytest.raises(ConfigError, match=r"rules.yaml:\d+:\d+: smoke.endpoints.bgin: unknown key "
+                                          r"'bgin'; allowed keys: begin, health"):
+        _load("endpoints: {bgin: /x}\n")
+
+
+def test_backend_must_be_one_of_the_allowed_values() -> None:
+    with pytest.raises(ConfigError, match=r"'ssh' is not allowed; allowed values: "
+                                          r"\[command, python, heroku\]"):
+        _load("mint: {backend: ssh}\n")
+
+
+def test_top_level_unknown_key() -> None:
+    with pytest.raises(ConfigError, match="unknown key 'allow_prod'"):
+        _load("allow_prod: true\n")
