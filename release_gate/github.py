@@ -613,20 +613,24 @@ class _MergeBase:
 def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> PullContext:
     """Every changed file of the PR, with its lines: never a partial list (DESIGN.md §6).
 
-    1. the files API (one page per 100 files, patches parsed);
-    2. a file without `patch` (large or binary): the local clone's diff when there is one,
-       else both versions from the API diffed here, else content unknown (rules fail closed);
-    3. a PR over the API's 3,000-file cap: the local clone's whole diff, else the complete
-       list from the two trees (merge base and head), patches where the API gave them.
+    1. the files API (one page per 100 files, patches parsed) is the list, and binds it to the
+       head we judge (every entry names the commit it was computed at);
+    2. a local clone holding both commits (`--clone`: the workflow's base checkout with the PR
+       head fetched as data) serves every file read the rules make, so content reads cost no
+       API calls, and fills in what the API leaves out;
+    3. a file without `patch` (large or binary) and no clone: both versions read from the API
+       and diffed here, else content unknown (content rules then fail closed);
+    4. a PR over the API's 3,000-file cap: the clone's whole diff, else the complete list from
+       the two trees (merge base and head), with the API's patches where it gave them.
     """
     entries = api.pull_files(pull.number)
     for entry in entries:
         if entry.ref and entry.ref != pull.head_sha:
             raise HeadMoved(pull.head_sha, entry.ref)
     merge_base = _MergeBase(api, pull.base_sha, pull.head_sha)
+    local = _open_local(clone, pull.base_sha, pull.head_sha)
     complete = len(entries) == pull.changed_files and len(entries) <= FILES_CAP
     if not complete:
-        local = _open_local(clone, pull.base_sha, pull.head_sha)
         note = (f"the files API listed {len(entries)} of {pull.changed_files} changed files "
                 f"(its cap is {FILES_CAP})")
         if local is not None:
@@ -645,9 +649,7 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
             missing.append(entry)
         changes.append(change or _unknown(entry.filename, FileStatus.MODIFIED, None, "pending"))
     notes: tuple[str, ...] = ()
-    local = None
     if missing:
-        local = _open_local(clone, pull.base_sha, pull.head_sha)
         filled = _fill_missing(api, pull, missing, merge_base, local)
         changes = [filled.get(c.path, c) for c in changes]
         notes = (f"{len(missing)} file(s) had no patch in the API: diffed "

@@ -241,9 +241,12 @@ class FakeGitHub:
             self._ids += 1
             return self._ids
 
-    def commit(self, files: Mapping[str, str | bytes | None], *, parent: str | None = None
-               ) -> str:
-        """A new commit: the parent's tree with `files` written (None deletes). Returns its sha."""
+    def commit(self, files: Mapping[str, str | bytes | None], *, parent: str | None = None,
+               sha: str | None = None) -> str:
+        """A new commit: the parent's tree with `files` written (None deletes). Returns its sha.
+
+        `sha` mirrors a commit of a real local repository (a test's "clone" of this repo).
+        """
         with self.lock:
             tree = dict(self.commits[parent].tree) if parent else {}
             for path, content in files.items():
@@ -255,7 +258,7 @@ class FakeGitHub:
                     self.blobs[blob_sha(data)] = data
             digest = hashlib.sha1(repr((parent, sorted(
                 (p, blob_sha(d)) for p, d in tree.items()), self._next_id())).encode())
-            sha = digest.hexdigest()
+            sha = sha or digest.hexdigest()
             self.commits[sha] = Commit(sha, tree, parent)
             return sha
 
