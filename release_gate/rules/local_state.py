@@ -22,7 +22,9 @@ reason it does not, and the finding says so.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -282,8 +284,32 @@ def _mutation_of(node: ast.AST) -> tuple[ast.Name, str] | None:
     return None
 
 
-def scan_state(tree: ast.Module) -> StateReport:
-    """Module-level mutable containers and every mutation of them by a function."""
+def source_lines(data: bytes | str) -> list[str] | None:
+    """The file's lines as Python numbers them (its declared encoding; \\n, \\r\\n, \\r)."""
+    if isinstance(data, bytes):
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            data = data.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            return None
+    return re.split(r"\r\n|\r|\n", data)
+
+
+def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> bool:
+    """Whether the source of `node` contains any of `names` (True when unknown)."""
+    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if lines is None or start is None or end is None:
+        return True
+    segment = "\n".join(lines[start - 1:end])
+    return any(name in segment for name in names)
+
+
+def scan_state(tree: ast.Module, lines: list[str] | None = None) -> StateReport:
+    """Module-level mutable containers and every mutation of them by a function.
+
+    With the source `lines`, a function or class whose text names none of the containers is
+    skipped unread: most functions of a module never touch its containers.
+    """
     containers = module_containers(tree)
     if not containers:
         return StateReport({}, ())
@@ -294,7 +320,8 @@ def scan_state(tree: ast.Module) -> StateReport:
         scope_node, scope = stack.pop()
         for node in _own_nodes(scope_node):
             if isinstance(node, _SCOPES):
-                stack.append((node, _scope_of(node, scope)))
+                if _mentions(lines, node, containers):
+                    stack.append((node, _scope_of(node, scope)))
                 continue
             if not scope.is_function:
                 continue  # import-time filling of a table is not request-time state
@@ -335,7 +362,7 @@ def _load(path: str, data: bytes | None) -> StateReport | None:
     if data is None:
         return None
     try:
-        return scan_state(parse_python(path, data))
+        return scan_state(parse_python(path, data), source_lines(data))
     except PythonSourceError:
         return None
 
@@ -391,8 +418,9 @@ class ProcessLocalStateCheck:
             return [rule.finding(path, None, f"{path} could not be read at the head, so it "
                                              f"cannot be checked for process-local state; "
                                              f"treated as failing (fail closed; {RCA}).")]
+        lines = source_lines(data) or []
         try:
-            head = scan_state(parse_python(path, data))
+            head = scan_state(parse_python(path, data), lines or None)
         except PythonSourceError as error:
             return [rule.finding(path, error.line,
                                  f"{path} {error.reason}: it cannot be checked for process-local "
@@ -406,7 +434,6 @@ class ProcessLocalStateCheck:
             base = _load(change.old_path or path, ctx.read_base(change.old_path or path))
         base_counts = Counter(m.signature for m in base.mutations) if base else Counter()
         base_containers = base.containers if base else {}
-        lines = data.decode("utf-8", "replace").splitlines()
         findings = []
         for name, mutations in mutated.items():
             container = head.containers[name]

@@ -17,10 +17,11 @@ An orphan that exists at the base in a file this PR does not touch is NOT report
 every unrelated PR on old debt would make the team turn the gate off. It is reported as soon
 as a PR touches its file.
 
-Cost: the files the PR touches are parsed in full on both sides; the rest of the head tree in
-scope is read once and parsed only when its bytes mention routes at all (`_HINTS`), and the
-unchanged files stand in for the base side too. A file the PR touches that does not parse is a
-finding (fail closed); an untouched one that does not parse is named in orphan messages.
+Cost: the files the PR touches are parsed in full at the head (and at the base when their base
+bytes mention routes at all, `_HINTS`); the rest of the head tree in scope is read once and
+parsed only when its bytes mention routes, and those unchanged files stand in for the base
+side. A file the PR touches that does not parse at the head is a finding (fail closed); an
+untouched one that does not parse is named in orphan messages.
 """
 
 from __future__ import annotations
@@ -199,6 +200,8 @@ class RoutePairingCheck:
             if data is None:
                 side.complete = False
                 continue
+            if not _mentions_routes(data):
+                continue  # it declared no route at the base, parseable or not
             try:
                 side.modules[path] = load_module(path, data)
             except PythonSourceError:
