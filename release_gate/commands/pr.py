@@ -11,7 +11,10 @@ posted with GITHUB_TOKEN trigger no workflow, so the smoke job refreshes the gat
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +49,11 @@ from release_gate.verdict import Evaluation, GateStatus, StatusState, Verdict, g
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pr", type=int, required=True, metavar="N", help="pull request number")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--pr", type=int, metavar="N", help="pull request number")
+    target.add_argument("--merge-group", action="store_true",
+                        help="under a merge_group event: judge the queued PR (from the event's "
+                             "head_ref) and post its verdict on the merge group commit")
     parser.add_argument("--repo", metavar="OWNER/NAME",
                         help="repository (default: $GITHUB_REPOSITORY)")
     parser.add_argument("--rules", metavar="FILE",
@@ -63,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     env = GitHubEnv.from_environ(os.environ, repository=args.repo)
     api = GitHub(env, Transport.from_environ(os.environ))
     try:
+        if args.merge_group:
+            return merge_group(api, rules=args.rules, dry_run=args.dry_run, out=sys.stdout)
         result = refresh_gate(api, number=args.pr, rules=args.rules, clone=args.clone,
                               dry_run=args.dry_run, out=sys.stdout)
     finally:
@@ -267,6 +276,44 @@ def _upsert_comment(api: GitHub, pull: PullInfo, evaluation: Evaluation, found: 
     if keeper.id != created.id and keeper.body != body:
         api.edit_comment(pull.number, keeper.id, body)
     return "created"
+
+
+_QUEUE_REF = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
+
+
+def merge_group(api: GitHub, *, rules: str | None, dry_run: bool, out: TextIO) -> int:
+    """The gate on a merge queue commit (DESIGN.md §6: the required check must report there too).
+
+    The queue builds `gh-readonly-queue/<base>/pr-<N>-<sha>`; the PR's verdict, with its smoke
+    evidence, is re-derived now and posted on the merge group's head commit. The PR's own
+    status and comment are left as they are.
+    """
+    try:
+        with open(api.env.event_path or "", encoding="utf-8") as handle:
+            group = json.load(handle)["merge_group"]
+        head_sha, head_ref = str(group["head_sha"]), str(group["head_ref"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise GateError(f"--merge-group needs a merge_group event payload: {error}") from None
+    match = _QUEUE_REF.search(head_ref)
+    try:
+        if match is None:
+            raise GateError(f"cannot tell which PR the merge group {head_ref!r} is for")
+        result = refresh_gate(api, number=int(match.group(1)), rules=rules, dry_run=True,
+                              out=io.StringIO())
+    except Exception as error:
+        if not dry_run:
+            _post_error(api, head_sha, error)
+        raise
+    status = result.status
+    if dry_run:
+        print(f"would post {GATE_CONTEXT} = {status.state.value}: {status.description} on the "
+              f"merge group commit {head_sha[:12]}", file=out)
+    else:
+        api.post_status(head_sha, state=status.state.value, description=status.description,
+                        context=GATE_CONTEXT, target_url=api.env.run_url)
+    print(f"release-gate: merge group {head_sha[:12]} (PR #{result.pull.number}): "
+          f"{status.state.value} ({status.description})", file=out)
+    return 0
 
 
 def write_actions_files(result: GateResult, environ: Mapping[str, str]) -> None:

@@ -270,3 +270,22 @@ def test_event_payload_saves_the_pr_call_and_a_stale_one_is_caught(gate: Gate) -
     assert gate.fake.calls[("GET", "/repos/{owner}/{repo}/pulls/{number}")] == 1
     assert gate.gate_status(new_head)["state"] == "pending"  # type: ignore[index]
     assert len(gate.fake.sticky_comments(1)) == 1
+
+
+def test_merge_group_gets_the_queued_prs_verdict(gate: Gate) -> None:
+    head = gate.open(1, FLAGGED_FILE)
+    gate.smoke_pass(1, head)
+    queue_commit = gate.fake.commit({"merged": "1\n"}, parent=head)
+    event = gate.tmp / "merge_group.json"
+    event.write_text(json.dumps({"action": "checks_requested", "merge_group": {
+        "head_sha": queue_commit, "base_sha": head, "base_ref": "refs/heads/main",
+        "head_ref": f"refs/heads/gh-readonly-queue/main/pr-1-{head}"}}), "utf-8")
+    for key, value in gate.env(GITHUB_EVENT_NAME="merge_group",
+                               GITHUB_EVENT_PATH=str(event)).items():
+        gate.monkeypatch.setenv(key, value)
+    from release_gate import cli
+    assert cli.main(["pr", "--merge-group"]) == 0
+    status = gate.gate_status(queue_commit)
+    assert status is not None
+    assert (status["state"], status["description"]) == ("success", f"Prod smoke PASS on {head[:7]}")
+    assert gate.fake.sticky_comments(1) == []  # the queue run leaves the PR's comment alone
