@@ -139,9 +139,19 @@ class RoutePairingCheck:
                 touched_base.add(base_path)
         if not touched_head and not touched_base:
             return []  # no orphan can be this PR's doing: the tree is not even read
+        head_data = {p: ctx.read_head(p) for p in sorted(touched_head)}
+        base_data = {p: ctx.read_base(p) for p in sorted(touched_base)}
+        # When no touched file mentions routes on either side, the PR cannot have added,
+        # removed or re-prefixed a route: the rest of the tree is not read (on the GitHub API
+        # every file read is a request). An unreadable base might have: read the tree.
+        scan_tree = (any(d is not None and _mentions_routes(d) for d in head_data.values())
+                     or any(d is None or _mentions_routes(d) for d in base_data.values()))
         findings: list[Finding] = []
-        head, unparsable = self._head_side(rule, ctx, touched_head, findings)
-        base = self._base_side(ctx, head, touched_head, touched_base)
+        head, unparsable = self._head_side(rule, ctx, touched_head, head_data, findings,
+                                           scan_tree=scan_tree)
+        if not scan_tree:
+            return findings  # only the touched files' own parse failures, if any
+        base = self._base_side(head, touched_head, base_data)
         head_routes = resolve_routes(list(head.modules.values()))
         base_routes = resolve_routes(list(base.modules.values()))
         old_orphans = {pair_key(r.path) for r, _ in orphans(base_routes)}
@@ -161,13 +171,15 @@ class RoutePairingCheck:
         return findings
 
     def _head_side(self, rule: Rule, ctx: ChangeContext, touched: Mapping[str, FileChange],
-                   findings: list[Finding]) -> tuple[_Side, list[str]]:
+                   touched_data: Mapping[str, bytes | None], findings: list[Finding], *,
+                   scan_tree: bool) -> tuple[_Side, list[str]]:
         side = _Side({})
         unparsable: list[str] = []
-        paths = [p for p in ctx.head_paths() if self.covers(p)]
-        paths += sorted(set(touched).difference(paths))
+        paths = list(touched_data)
+        if scan_tree:
+            paths += [p for p in ctx.head_paths() if self.covers(p) and p not in touched_data]
         for path in paths:
-            data = ctx.read_head(path)
+            data = touched_data[path] if path in touched_data else ctx.read_head(path)
             if data is None:
                 # None means "not in the head tree" (context.py); only a change whose content
                 # the adapter could not get is a failure to read (fail closed, DESIGN.md §1).
@@ -191,12 +203,12 @@ class RoutePairingCheck:
                     unparsable.append(path)
         return side, unparsable
 
-    def _base_side(self, ctx: ChangeContext, head: _Side, touched_head: Mapping[str, FileChange],
-                   touched_base: set[str]) -> _Side:
+    @staticmethod
+    def _base_side(head: _Side, touched_head: Mapping[str, FileChange],
+                   base_data: Mapping[str, bytes | None]) -> _Side:
         # Files the PR did not touch are the same at the base: their head parse stands in.
         side = _Side({p: m for p, m in head.modules.items() if p not in touched_head})
-        for path in sorted(touched_base):
-            data = ctx.read_base(path)
+        for path, data in base_data.items():
             if data is None:
                 side.complete = False
                 continue

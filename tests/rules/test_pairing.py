@@ -236,6 +236,20 @@ def test_a_pr_outside_the_scope_reads_nothing() -> None:
     assert ctx.reads == []
 
 
+def test_a_pr_whose_files_never_mention_routes_reads_only_those_files() -> None:
+    util = "backend_v2/api/util.py"
+    ctx = counting(pr({**BASE, util: "X = 1\n"}, {**BASE, util: "X = 2\n"}))
+    assert judge(ctx) == []
+    assert sorted(ctx.reads) == [("base", util), ("head", util)]
+
+
+def test_a_touched_file_without_route_words_that_does_not_parse_is_still_a_finding() -> None:
+    util = "backend_v2/api/util.py"
+    (finding,) = judge(pr({**BASE, util: "X = 1\n"}, {**BASE, util: "X = (\n"}))
+    assert (finding.path, finding.rule) == (util, RULE)
+    assert "does not parse" in finding.message
+
+
 def test_untouched_files_are_read_once_and_base_only_for_touched_files() -> None:
     ctx = counting(pr(BASE, {**BASE, AUTH: WITH_TOKEN}))
     from release_gate.rules.pairing import RoutePairingCheck
