@@ -17,10 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-
-import httpx
 
 from release_gate.errors import GateError
 
@@ -38,7 +38,11 @@ def free_port() -> int:
 
 
 class LocalSandbox:
-    """Context manager: a running sandbox with its URL, origin, database URL and child env."""
+    """Context manager: a started sandbox with its URL, origin, database URL and child env.
+
+    `__enter__` starts the process and returns at once; call `wait_ready()` before the first
+    request. `__exit__` stops it and removes its directory, however the run ended.
+    """
 
     def __init__(self, env: Mapping[str, str], *, health_path: str = "/healthz",
                  start_timeout_s: float = 30.0, fault: str | None = None) -> None:
@@ -85,31 +89,30 @@ class LocalSandbox:
             # sandbox before our teardown has read and deleted its rows.
             self._process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
         return self
 
-    def _wait_healthy(self) -> None:
+    def wait_ready(self) -> None:
+        """Block until GET /healthz answers 200. Separate from start, so the caller can do its
+        own slow set-up (imports, key generation) while the sandbox boots."""
         assert self._process is not None
         deadline = time.monotonic() + self._timeout_s
-        with httpx.Client(base_url=self.api_url, timeout=2.0, trust_env=False) as client:
-            while True:
-                code = self._process.poll()
-                if code is not None:
-                    raise SandboxError(f"the sandbox exited with code {code} while starting:\n"
-                                       f"{self.log_tail()}")
-                try:
-                    if client.get(self._health_path).status_code == 200:
+        # No proxies: the sandbox is on loopback, whatever HTTP_PROXY says.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while True:
+            code = self._process.poll()
+            if code is not None:
+                raise SandboxError(f"the sandbox exited with code {code} while starting:\n"
+                                   f"{self.log_tail()}")
+            try:
+                with opener.open(self.api_url + self._health_path, timeout=2.0) as response:
+                    if response.status == 200:
                         return
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SandboxError(f"the sandbox did not answer {self._health_path} within "
-                                       f"{self._timeout_s:g} s:\n{self.log_tail()}")
-                time.sleep(0.02)
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise SandboxError(f"the sandbox did not answer {self._health_path} within "
+                                   f"{self._timeout_s:g} s:\n{self.log_tail()}")
+            time.sleep(0.02)
 
     def log_tail(self, lines: int = 20) -> str:
         try:

@@ -7,24 +7,21 @@ happens before the first request; the sandbox is started only after the fences p
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from release_gate.errors import SmokeRefused
-from release_gate.smoke import backends, fences, report
-from release_gate.smoke.backends import CommandMinter
-from release_gate.smoke.client import ApiClient
+from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
-from release_gate.smoke.plan import ServerLog, SmokePlan
-from release_gate.smoke.result import SmokeResult
-from release_gate.smoke.runner import run_smoke
 from release_gate.smoke.settings import SmokeSettings
-from release_gate.smoke.signals import SignalGuard
 from release_gate.smoke.transcript import Transcript
+
+if TYPE_CHECKING:
+    from release_gate.smoke.backends import Database, Minter
+    from release_gate.smoke.result import SmokeResult
 
 PAUSE_ENV = "RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"  # test hook: "4" or "4:30" (step:seconds)
 
@@ -36,6 +33,18 @@ class SmokeRequest:
     report: Path | None = None
     server_log: Path | None = None
     sandbox_fault: str | None = None
+
+
+@dataclass(frozen=True)
+class _Live:
+    """The target as the run sees it, once started (sandbox) or resolved (any other)."""
+
+    api_url: str
+    minter: Minter
+    database: Database
+    origin: str | None = None
+    rp_id: str | None = None
+    log_path: Path | None = None
 
 
 def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
@@ -52,41 +61,19 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
+    pause = _pause(env)
     out = make_transcript(stream, env)
     app = fences.heroku_app(settings, env)
-    with _target(target, settings, env, request, out) as live:
-        api_url, origin, rp_id, db_url, child_env, log_path = live
-        minter = (CommandMinter(settings.mint.command, timeout_s=settings.timeouts.command,
-                                env=child_env) if target.is_sandbox
-                  else backends.build_minter(settings, heroku_app=app, env=None))
-        database = backends.build_database(settings, env=env, url=db_url)
-        if not target.is_sandbox:
-            out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
-        server_log = request.server_log or log_path
-        with ApiClient(api_url, timeout_s=settings.timeouts.http) as client:
-            plan = SmokePlan(
-                settings=settings, target=target.kind, api_url=api_url, email=email,
-                heroku_app=app, minter=minter, database=database, client=client, out=out,
-                origin=origin, rp_id=rp_id,
-                server_log=ServerLog.from_now(server_log) if server_log else None,
-                pause_after=_pause(env))
-            result = run_smoke(plan, guard=SignalGuard(enabled=signals))
-    if request.report is not None:
-        report.write(request.report, result, out.masker)
-    return result
-
-
-Live = tuple[str, str | None, str | None, str | None, Mapping[str, str] | None, Path | None]
-
-
-@contextlib.contextmanager
-def _target(target: fences.Target, settings: SmokeSettings, env: Mapping[str, str],
-            request: SmokeRequest, out: Transcript) -> Iterator[Live]:
-    """(api_url, origin, rp_id, database_url, mint env, log path) for the run."""
     if not target.is_sandbox:
+        from release_gate.smoke import backends
+
         assert target.api_url is not None
-        yield target.api_url, None, None, None, None, None
-        return
+        live = _Live(target.api_url,
+                     backends.build_minter(settings, heroku_app=app),
+                     backends.build_database(settings, env=env))
+        out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
+        return _run(request, settings, target.kind, email, app, live, out, pause, signals)
+
     from release_gate.smoke.local import LocalSandbox
 
     sandbox = LocalSandbox(env, health_path=settings.endpoints.health or "/healthz",
@@ -94,8 +81,38 @@ def _target(target: fences.Target, settings: SmokeSettings, env: Mapping[str, st
                            fault=request.sandbox_fault)
     out.masker.add(sandbox.signing_key, partial=False)
     with sandbox:
-        yield (sandbox.api_url, sandbox.origin, sandbox.rp_id, sandbox.database_url,
-               sandbox.env, sandbox.log_path)
+        # The sandbox boots in its own process meanwhile: the heavy imports below (httpx,
+        # cryptography, the runner) overlap its start instead of adding to it.
+        from release_gate.smoke import backends, runner  # noqa: F401
+
+        live = _Live(sandbox.api_url,
+                     backends.CommandMinter(settings.mint.command,
+                                            timeout_s=settings.timeouts.command, env=sandbox.env),
+                     backends.build_database(settings, env=env, url=sandbox.database_url),
+                     sandbox.origin, sandbox.rp_id, sandbox.log_path)
+        sandbox.wait_ready()
+        return _run(request, settings, target.kind, email, app, live, out, pause, signals)
+
+
+def _run(request: SmokeRequest, settings: SmokeSettings, target: str, email: str, app: str,
+         live: _Live, out: Transcript, pause: tuple[str, float] | None,
+         signals: bool) -> SmokeResult:
+    from release_gate.smoke import report
+    from release_gate.smoke.client import ApiClient
+    from release_gate.smoke.plan import ServerLog, SmokePlan
+    from release_gate.smoke.runner import run_smoke
+    from release_gate.smoke.signals import SignalGuard
+
+    log = request.server_log or live.log_path
+    with ApiClient(live.api_url, timeout_s=settings.timeouts.http) as client:
+        plan = SmokePlan(settings=settings, target=target, api_url=live.api_url, email=email,
+                         heroku_app=app, minter=live.minter, database=live.database,
+                         client=client, out=out, origin=live.origin, rp_id=live.rp_id,
+                         server_log=ServerLog.from_now(log) if log else None, pause_after=pause)
+        result = run_smoke(plan, guard=SignalGuard(enabled=signals))
+    if request.report is not None:
+        report.write(request.report, result, out.masker)
+    return result
 
 
 def _password(url: str) -> str | None:
@@ -126,6 +143,8 @@ def cleanup(email: str, settings: SmokeSettings, *, env: Mapping[str, str],
                            f"{settings.database.url_env}, so {allow}=1 is required")
     out = make_transcript(stream, env)
     out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
+    from release_gate.smoke import backends
+
     database = backends.build_database(settings, env=env)
     out.line(f"[cleanup] deleting smoke rows for email='{email}' via {database.description}...")
     deleted = database.delete(email=email)
