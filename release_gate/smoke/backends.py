@@ -170,23 +170,16 @@ def _token_from_output(stdout: str, stderr: str) -> str:
     return lines[-1]
 
 
-# Set by the Heroku adapter once it exists; None means "not available yet".
-heroku_runner_factory: Callable[[], DynoRunner] | None = None
-
 _HEROKU_NOT_YET = (
     "the Heroku one-off dyno backend is not available yet (it arrives with the Heroku issue); "
     "for now set smoke.mint.backend: command and smoke.database.backend: sql "
     "(with {url_env}) in rules.yaml, or run `release-gate smoke --target sandbox`")
 
 
-def _heroku_runner(settings: SmokeSettings) -> DynoRunner:
-    if heroku_runner_factory is None:
-        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
-    return heroku_runner_factory()
-
-
 def build_minter(settings: SmokeSettings, *, heroku_app: str,
-                 env: Mapping[str, str] | None = None) -> Minter:
+                 env: Mapping[str, str] | None = None,
+                 dyno_runner: DynoRunner | None = None) -> Minter:
+    """`dyno_runner` comes from the Heroku adapter; without one the heroku backend refuses."""
     mint = settings.mint
     if mint.backend == "command":
         return CommandMinter(mint.command, timeout_s=settings.timeouts.command, env=env)
@@ -195,7 +188,9 @@ def build_minter(settings: SmokeSettings, *, heroku_app: str,
             raise BackendUnavailable("smoke.mint.backend is python but smoke.mint.function "
                                      "is not set ('module:function')")
         return PythonMinter(mint.function)
-    return HerokuMinter(_heroku_runner(settings), app=heroku_app, argv=mint.dyno_command,
+    if dyno_runner is None:
+        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
+    return HerokuMinter(dyno_runner, app=heroku_app, argv=mint.dyno_command,
                         timeout_s=settings.timeouts.command)
 
 
@@ -203,7 +198,8 @@ def build_database(settings: SmokeSettings, *, env: Mapping[str, str],
                    url: str | None = None) -> Database:
     """`url` (the sandbox target's own database) wins over the configured backend."""
     if url is None and settings.database.backend == "heroku":
-        _heroku_runner(settings)
+        # Step 5 over a one-off dyno needs the runner and a script for the app's engine: both
+        # come with the Heroku issue. Refuse now, before any request, rather than fake it.
         raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
     if url is None:
         url = env.get(settings.database.url_env)

@@ -86,7 +86,9 @@ def _miss(s: Symptom) -> Diagnosis:
         evidence = f"the target logged `{MISS_LOG}`"
     else:
         evidence = (f"answered in {_ms(s.latency_ms)} against a {_ms(s.baseline_ms)} health-check "
-                    "round trip: too fast for any database or crypto work")
+                    "round trip: too fast for any database or crypto work (inferred from "
+                    "latency; no target log to confirm: if the log shows "
+                    "webauthn.challenge_popped, read it as the CBOR row instead)")
     return Diagnosis(
         "challenge-miss",
         f"Step 4 returns 400 passkey verification failed; {evidence}",

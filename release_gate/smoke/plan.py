@@ -49,6 +49,7 @@ class SmokePlan:
     out: Transcript
     origin: str | None = None  # WebAuthn origin; None: settings.origin or https://<rp.id>
     rp_id: str | None = None
+    target_note: str = ""  # shown after the API URL, e.g. "local sandbox, fault verify-no-commit"
     server_log: ServerLog | None = None
     authenticator: SyntheticAuthenticator = field(default_factory=SyntheticAuthenticator)
     pause_after: tuple[str, float] | None = None  # test hook: (step, seconds)

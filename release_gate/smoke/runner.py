@@ -43,14 +43,16 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
     state = steps.RunState()
     wall = time.perf_counter()
     current = "health"
-    with guard.installed():
+    with guard.installed():  # no-op when the caller (session.smoke) installed it already
+        api = f"{plan.api_url} ({plan.target_note})" if plan.target_note else plan.api_url
+        plan.out.header(started_at=started, api_url=api,
+                        heroku_line=_heroku_line(plan), email=plan.email)
         try:
-            plan.out.header(started_at=started, api_url=plan.api_url,
-                            heroku_line=_heroku_line(plan), email=plan.email)
-            steps.probe_health(plan, state, result)
-            for current, step in planned_steps(plan):
-                step(plan, state, result)
-                _maybe_pause(plan, current)
+            with guard.armed():
+                steps.probe_health(plan, state, result)
+                for current, step in planned_steps(plan):
+                    step(plan, state, result)
+                    _maybe_pause(plan, current)
             result.verdict = Verdict.PASS
         except steps.StepFailed as failed:
             _fail(plan, state, result, failed)
@@ -65,11 +67,11 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                 current, "internal error", f"{type(error).__name__}: {error}", kind="internal",
                 detail=f"{type(error).__name__}: {error}"))
         finally:
-            guard.shield()
+            seen = len(guard.deferred)
             _teardown(plan, state, result)
-            if guard.deferred:
-                plan.out.step("teardown", f"note: {', '.join(guard.deferred)} received during "
-                                          "teardown; teardown completed first")
+            if len(guard.deferred) > seen:
+                plan.out.step("teardown", f"note: {', '.join(guard.deferred[seen:])} received "
+                                          "during teardown; teardown completed first")
     result.wall_ms = (time.perf_counter() - wall) * 1000
     result.waiting_ms = (plan.client.waiting_ms + plan.minter.waiting_ms
                          + plan.database.waiting_ms)

@@ -7,6 +7,7 @@ happens before the first request; the sandbox is started only after the fences p
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from release_gate.errors import SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
 from release_gate.smoke.settings import SmokeSettings
+from release_gate.smoke.signals import SignalGuard
 from release_gate.smoke.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -36,8 +38,23 @@ class SmokeRequest:
 
 
 @dataclass(frozen=True)
+class _Run:
+    """What is decided before the target is touched."""
+
+    request: SmokeRequest
+    settings: SmokeSettings
+    env: Mapping[str, str]
+    target: fences.Target
+    email: str
+    heroku_app: str
+    out: Transcript
+    guard: SignalGuard
+    pause: tuple[str, float] | None
+
+
+@dataclass(frozen=True)
 class _Live:
-    """The target as the run sees it, once started (sandbox) or resolved (any other)."""
+    """The target as the steps see it, once started (sandbox) or resolved (any other)."""
 
     api_url: str
     minter: Minter
@@ -45,12 +62,14 @@ class _Live:
     origin: str | None = None
     rp_id: str | None = None
     log_path: Path | None = None
+    note: str = ""
 
 
 def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
     def emit(command: str) -> None:  # `::add-mask::` must reach the runner unmasked
-        stream.write(command + "\n")
-        stream.flush()
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(command + "\n")
+            stream.flush()
 
     return Transcript(stream, Masker.from_env(env, emit))
 
@@ -61,25 +80,30 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
-    pause = _pause(env)
-    out = make_transcript(stream, env)
-    app = fences.heroku_app(settings, env)
-    if not target.is_sandbox:
+    run = _Run(request, settings, env, target, email, fences.heroku_app(settings, env),
+               make_transcript(stream, env), SignalGuard(enabled=signals), _pause(env))
+    # From here on SIGINT/SIGTERM are recorded, and raised only during the steps: teardown,
+    # report and stopping the sandbox always finish (Actions: SIGINT, then SIGTERM).
+    with run.guard.installed():
+        if target.is_sandbox:
+            return _sandbox(run)
         from release_gate.smoke import backends
 
         assert target.api_url is not None
-        live = _Live(target.api_url,
-                     backends.build_minter(settings, heroku_app=app),
+        live = _Live(target.api_url, backends.build_minter(settings, heroku_app=run.heroku_app),
                      backends.build_database(settings, env=env))
-        out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
-        return _run(request, settings, target.kind, email, app, live, out, pause, signals)
+        run.out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
+        return _steps(run, live)
 
+
+def _sandbox(run: _Run) -> SmokeResult:
     from release_gate.smoke.local import LocalSandbox
 
-    sandbox = LocalSandbox(env, health_path=settings.endpoints.health or "/healthz",
+    settings, fault = run.settings, run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
+    sandbox = LocalSandbox(run.env, health_path=settings.endpoints.health or "/healthz",
                            start_timeout_s=settings.timeouts.sandbox_start,
-                           fault=request.sandbox_fault)
-    out.masker.add(sandbox.signing_key, partial=False)
+                           fault=run.request.sandbox_fault)
+    run.out.masker.add(sandbox.signing_key, partial=False)
     with sandbox:
         # The sandbox boots in its own process meanwhile: the heavy imports below (httpx,
         # cryptography, the runner) overlap its start instead of adding to it.
@@ -88,30 +112,30 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
         live = _Live(sandbox.api_url,
                      backends.CommandMinter(settings.mint.command,
                                             timeout_s=settings.timeouts.command, env=sandbox.env),
-                     backends.build_database(settings, env=env, url=sandbox.database_url),
-                     sandbox.origin, sandbox.rp_id, sandbox.log_path)
+                     backends.build_database(settings, env=run.env, url=sandbox.database_url),
+                     sandbox.origin, sandbox.rp_id, sandbox.log_path,
+                     f"local sandbox{', fault ' + fault if fault else ''}")
         sandbox.wait_ready()
-        return _run(request, settings, target.kind, email, app, live, out, pause, signals)
+        return _steps(run, live)
 
 
-def _run(request: SmokeRequest, settings: SmokeSettings, target: str, email: str, app: str,
-         live: _Live, out: Transcript, pause: tuple[str, float] | None,
-         signals: bool) -> SmokeResult:
+def _steps(run: _Run, live: _Live) -> SmokeResult:
     from release_gate.smoke import report
     from release_gate.smoke.client import ApiClient
     from release_gate.smoke.plan import ServerLog, SmokePlan
     from release_gate.smoke.runner import run_smoke
-    from release_gate.smoke.signals import SignalGuard
 
-    log = request.server_log or live.log_path
-    with ApiClient(live.api_url, timeout_s=settings.timeouts.http) as client:
-        plan = SmokePlan(settings=settings, target=target, api_url=live.api_url, email=email,
-                         heroku_app=app, minter=live.minter, database=live.database,
-                         client=client, out=out, origin=live.origin, rp_id=live.rp_id,
-                         server_log=ServerLog.from_now(log) if log else None, pause_after=pause)
-        result = run_smoke(plan, guard=SignalGuard(enabled=signals))
-    if request.report is not None:
-        report.write(request.report, result, out.masker)
+    log = run.request.server_log or live.log_path
+    with ApiClient(live.api_url, timeout_s=run.settings.timeouts.http) as client:
+        plan = SmokePlan(settings=run.settings, target=run.target.kind, api_url=live.api_url,
+                         email=run.email, heroku_app=run.heroku_app, minter=live.minter,
+                         database=live.database, client=client, out=run.out,
+                         origin=live.origin, rp_id=live.rp_id, target_note=live.note,
+                         server_log=ServerLog.from_now(log) if log else None,
+                         pause_after=run.pause)
+        result = run_smoke(plan, guard=run.guard)
+    if run.request.report is not None:
+        report.write(run.request.report, result, run.out.masker)
     return result
 
 

@@ -1,6 +1,7 @@
-"""SIGINT and SIGTERM end the steps but never the teardown (runbook: rows are deleted "regardless
-of pass or fail"). GitHub Actions cancels a job with SIGINT, then SIGTERM a few seconds later:
-the first signal stops the steps, a second one during teardown is noted and otherwise ignored.
+"""SIGINT and SIGTERM end the steps but never the teardown (runbook "Prod-write safety": the rows
+are deleted "regardless of pass or fail"). GitHub Actions cancels a job with SIGINT, then SIGTERM
+a few seconds later: the first signal during the steps stops them; any signal outside the steps
+(sandbox start, teardown, report, sandbox stop) is recorded and the run finishes its cleanup.
 """
 
 from __future__ import annotations
@@ -20,24 +21,25 @@ class SmokeInterrupted(BaseException):
     A BaseException, like KeyboardInterrupt, so no `except Exception` in a step swallows it.
     """
 
-    def __init__(self, signum: int) -> None:
-        self.signame = signal.Signals(signum).name
-        super().__init__(self.signame)
+    def __init__(self, signame: str) -> None:
+        self.signame = signame
+        super().__init__(signame)
 
 
 class SignalGuard:
-    """Install with `with guard.steps():`; shield the teardown with `with guard.shielded():`."""
+    """`with guard.installed():` around the whole run; `with guard.armed():` around the steps."""
 
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled and threading.current_thread() is threading.main_thread()
         self.deferred: list[str] = []
-        self._raise = True
+        self._armed = False
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
-        if self._raise:
-            self._raise = False  # one interruption is enough; the rest wait for teardown
-            raise SmokeInterrupted(signum)
-        self.deferred.append(signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if self._armed:
+            self._armed = False  # one interruption is enough; the rest wait for teardown
+            raise SmokeInterrupted(name)
+        self.deferred.append(name)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -53,6 +55,13 @@ class SignalGuard:
             for s, handler in previous.items():
                 signal.signal(s, handler)
 
-    def shield(self) -> None:
-        """From now on signals are recorded, not raised (teardown and shutdown run to the end)."""
-        self._raise = False
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        """Signals raise SmokeInterrupted inside; one that came before raises on entry."""
+        if self.enabled and self.deferred:
+            raise SmokeInterrupted(self.deferred.pop(0))
+        self._armed = self.enabled
+        try:
+            yield
+        finally:
+            self._armed = False

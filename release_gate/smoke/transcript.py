@@ -26,10 +26,17 @@ class Transcript:
     def __init__(self, stream: TextIO, masker: Masker) -> None:
         self._stream = stream
         self.masker = masker
+        self.broken = False
 
     def line(self, text: str = "") -> None:
-        self._stream.write(self.masker.redact(text) + "\n")
-        self._stream.flush()
+        if self.broken:
+            return
+        try:
+            self._stream.write(self.masker.redact(text) + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):
+            # A closed pipe (`| head`) must not cost the teardown: stop printing, keep going.
+            self.broken = True
 
     def step(self, step: str, text: str) -> None:
         label = f"step {step}" if step[:1].isdigit() else step
