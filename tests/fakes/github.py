@@ -25,6 +25,7 @@ import hashlib
 import json
 import random
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -172,6 +173,7 @@ class FakeGitHub:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.runs: dict[int, dict[str, Any]] = {}
         self.faults: list[Fault] = []
+        self.barriers: dict[tuple[str, str], threading.Barrier] = {}
         self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
         self.calls: Counter[tuple[str, str]] = Counter()
         self.hits: list[Hit] = []
@@ -335,6 +337,12 @@ class FakeGitHub:
                 "documentation_url": "https://docs.github.com/rest/overview/rate-limits"}
         with self.lock:
             self.faults.append(Fault(method, route, status, times, headers, body))
+
+    def hold(self, method: str, route: str, parties: int, timeout: float = 10.0) -> None:
+        """Answer no request to `route` until `parties` of them are waiting: lines concurrent
+        runs up so that they really race (all read "no comment yet" at the same moment)."""
+        with self.lock:
+            self.barriers[(method, route)] = threading.Barrier(parties, timeout=timeout)
 
     def sticky_comments(self, number: int) -> list[dict[str, Any]]:
         with self.lock:
@@ -506,6 +514,9 @@ class FakeGitHub:
                           and f.route == template and f.times > 0), None)
             if fault is not None:
                 fault.times -= 1
+            barrier = self.barriers.get((method, template))
+        if barrier is not None:
+            barrier.wait()
         if fault is not None:
             return fault.status, fault.headers, fault.body
         user = self._auth(headers)
@@ -755,6 +766,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle + delayed ACK add ~40 ms
+        # to every response (a real server does not do that).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -228,6 +228,8 @@ def test_hand_ticks_survive_updates(gate: Gate) -> None:
 
 def test_ten_concurrent_runs_leave_exactly_one_comment(gate: Gate) -> None:
     gate.open(1, FLAGGED_FILE)
+    # All ten read the PR (0 comments) at the same moment, as runs for one push would.
+    gate.fake.hold("GET", "/repos/{owner}/{repo}/pulls/{number}", parties=10)
     codes: list[int] = []
     for key, value in gate.env().items():
         gate.monkeypatch.setenv(key, value)
