@@ -89,3 +89,11 @@ def test_every_row_is_reachable() -> None:
                 matched.add(index)
                 break
     assert matched == set(range(len(ROWS)))
+
+
+def test_docs_table_lists_every_diagnosis() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "smoke.md").read_text("utf-8")
+    for diagnosis_id in {diagnose(c[0]).id for c in CASES} | {"teardown-failed"}:
+        assert f"| `{diagnosis_id}` |" in text, diagnosis_id
