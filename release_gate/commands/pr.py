@@ -94,8 +94,9 @@ class GateResult:
 
 def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
                  rules: str | None = None, clone: str | None = None, dry_run: bool = False,
-                 out: TextIO = sys.stdout) -> GateResult:
+                 out: TextIO | None = None) -> GateResult:
     """Evaluate the PR and bring its status and comment up to date; post `error` on failure."""
+    out = out or sys.stdout
     judged = _Judged(pull.head_sha if pull is not None else None)
     try:
         if pull is None:
@@ -143,8 +144,11 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
     try:
         ctx = pull_context(api, pull, clone=clone)
     except HeadMoved:
+        stale_base = pull.base_sha
         pull = api.pull(pull.number)  # the payload was stale: judge the PR as it is now
         judged.head = pull.head_sha
+        if pull.base_sha != stale_base:
+            chosen = _rules(api, pull, rules)
         ctx = pull_context(api, pull, clone=clone)
     try:
         evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note, *ctx.notes))

@@ -55,7 +55,9 @@ def summary(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus,
         ]
         lines.extend(f"\n<sub>{note}</sub>" for note in evaluation.notes)
         return "\n".join(lines) + "\n"
-    body = render(evaluation, evidence, status, links=links)
+    # The job summary may be long (1 MiB): every finding, not the comment's first ones.
+    body = render(evaluation, evidence, status, links=links,
+                  max_findings=len(evaluation.findings))
     # Drop the hidden comment markers: they mean nothing in a job summary.
     visible = [line for line in body.splitlines() if not line.startswith("<!-- release-gate:")]
     return "\n".join(visible) + "\n"

@@ -21,6 +21,9 @@ CLEARED_TITLE = "### ✅ release-gate: no longer flagged"
 _STATE = re.compile(r"<!-- release-gate:state (\{.*?\}) -->")
 _TICKED = re.compile(r"^- \[[xX]\] (.+)$", re.MULTILINE)
 
+# GitHub rejects comments over 65,536 characters: a huge PR lists its first findings only.
+MAX_FINDINGS = 60
+
 # Items that evidence proves: the smoke PASS on this head (DESIGN.md §6) ticks them itself.
 _SMOKE_ITEM_MARKS = (SMOKE_CONTEXT, "SMOKE VERDICT")
 
@@ -132,7 +135,7 @@ def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
 
 
 def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, *,
-           links: Links, previous: str | None = None) -> str:
+           links: Links, previous: str | None = None, max_findings: int = MAX_FINDINGS) -> str:
     """The checklist comment for a flagged PR (needs-smoke or blocked)."""
     head = evaluation.head
     out = _header(CommentState(head=head, pass_head=evidence.pass_head))
@@ -145,7 +148,11 @@ def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, 
         "**What matched**",
         "",
     ]
-    out.extend(_finding_line(f, links, head) for f in evaluation.findings)
+    shown = evaluation.findings[:max_findings]
+    out.extend(_finding_line(f, links, head) for f in shown)
+    if len(evaluation.findings) > len(shown):
+        out.append(f"- … and {len(evaluation.findings) - len(shown)} more (see the job summary "
+                   "or `release-gate check`)")
     if evaluation.checklist:
         ticked_by_hand = _hand_ticked(previous)
         out += ["", "**Checklist**", ""]
