@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from release_gate.smoke import steps
+from release_gate.smoke import optional, steps
 from release_gate.smoke.backends import BackendError
 from release_gate.smoke.diagnosis import Symptom, diagnose
 from release_gate.smoke.fences import is_protected
@@ -28,9 +28,9 @@ def planned_steps(plan: SmokePlan) -> list[tuple[str, Step]]:
     chosen: list[tuple[str, Step]] = [("1", steps.mint), ("2", steps.begin), ("3", steps.build),
                                       ("4", steps.verify), ("5", steps.check_database)]
     if plan.settings.steps.login:
-        chosen.append(("login", steps.login))
+        chosen.append(("login", optional.login))
     if plan.settings.steps.replay:
-        chosen.append(("replay", steps.replay))
+        chosen.append(("replay", optional.replay))
     return chosen
 
 

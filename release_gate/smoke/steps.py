@@ -1,4 +1,4 @@
-"""The runbook's steps 1-5 and the optional login and replay rounds.
+"""The runbook's steps 1-5 (the optional login and replay rounds are in optional.py).
 
 Each step prints its runbook lines, records a `StepRecord` with its latency, and raises
 `StepFailed` with what it saw; the runner diagnoses, tears down and prints the verdict.
@@ -44,12 +44,12 @@ class RunState:
     baseline_ms: float | None = None
 
 
-def _record(result: SmokeResult, step: str, title: str, ms: float, *,
-            status: int | None = None, detail: str = "") -> None:
+def record(result: SmokeResult, step: str, title: str, ms: float, *,
+           status: int | None = None, detail: str = "") -> None:
     result.steps.append(StepRecord(step, title, True, ms, status, detail))
 
 
-def _fill(template: Any, values: Mapping[str, Any]) -> Any:
+def fill(template: Any, values: Mapping[str, Any]) -> Any:
     """Replace "{token}", "{email}", "{credential}" string values in a JSON body template."""
     if isinstance(template, str):
         stripped = template.strip()
@@ -57,14 +57,14 @@ def _fill(template: Any, values: Mapping[str, Any]) -> Any:
             return values[stripped[1:-1]]
         return template
     if isinstance(template, Mapping):
-        return {k: _fill(v, values) for k, v in template.items()}
+        return {k: fill(v, values) for k, v in template.items()}
     if isinstance(template, list):
-        return [_fill(v, values) for v in template]
+        return [fill(v, values) for v in template]
     return template
 
 
-def _post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
-          *, writes: bool) -> Exchange:
+def post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
+         *, writes: bool) -> Exchange:
     title = f"POST {path}"
     if writes:
         state.wrote = True
@@ -76,13 +76,13 @@ def _post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
                          kind="timeout" if exchange.timed_out else "transport",
                          exchange=exchange, detail=exchange.error or "")
     if not exchange.ok:
-        detail = _detail(exchange)
+        detail = body_detail(exchange)
         raise StepFailed(step, title, detail, kind="http",
                          exchange=exchange, detail=detail)
     return exchange
 
 
-def _detail(exchange: Exchange) -> str:
+def body_detail(exchange: Exchange) -> str:
     body = exchange.json()
     if isinstance(body, Mapping) and isinstance(body.get("detail"), str):
         return str(body["detail"])
@@ -101,7 +101,7 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
             return  # no baseline; the steps will say what is wrong
         times.append(exchange.latency_ms)
     state.baseline_ms = min(times)
-    _record(result, "health", f"GET {path}", state.baseline_ms, status=200)
+    record(result, "health", f"GET {path}", state.baseline_ms, status=200)
 
 
 def mint(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
@@ -119,7 +119,7 @@ def mint(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     plan.out.masker.add(token)
     state.token = token
     state.nonce = _nonce(token, plan.settings.token_nonce_field)
-    _record(result, "1", title, plan.minter.waiting_ms - before)
+    record(result, "1", title, plan.minter.waiting_ms - before)
     plan.out.step("1", f"OK token={token}")
 
 
@@ -138,8 +138,8 @@ def _nonce(token: str, field_name: str | None) -> str | None:
 def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     path = plan.settings.endpoints.begin
     plan.out.step("2", f"POST {path} ...")
-    body = _fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email})
-    exchange = _post(plan, state, "2", path, body, writes=True)
+    body = fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email})
+    exchange = post(plan, state, "2", path, body, writes=True)
     options = exchange.json()
     inner = unwrap_options(options) if isinstance(options, Mapping) else {}
     user: Mapping[str, Any] = inner.get("user") or {}
@@ -150,7 +150,7 @@ def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
                          kind="check", exchange=exchange,
                          detail="no challenge or user.id in the registration options")
     state.options = inner
-    _record(result, "2", f"POST {path}", exchange.latency_ms, status=exchange.status)
+    record(result, "2", f"POST {path}", exchange.latency_ms, status=exchange.status)
     plan.out.step("2", f"OK challenge={prefix(inner['challenge'], 16)} "
                        f"user.id={prefix(user['id'], 8)}")
 
@@ -180,7 +180,7 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
         raise StepFailed("3", title, "clientData challenge differs from the options challenge",
                          kind="authenticator", detail="challenge not echoed byte for byte")
     state.registration = registration
-    _record(result, "3", title, (time.perf_counter() - start) * 1000)
+    record(result, "3", title, (time.perf_counter() - start) * 1000)
     result.credential_id = registration.credential_id_b64
     plan.out.step("3", f"OK cred_id={prefix(registration.credential_id_b64, 16)} "
                        "clientData challenge matches options challenge")
@@ -190,10 +190,10 @@ def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     path = plan.settings.endpoints.verify
     assert state.registration is not None
     plan.out.step("4", f"POST {path} ...")
-    body = _fill(plan.settings.bodies.verify, {
+    body = fill(plan.settings.bodies.verify, {
         "token": state.token, "email": plan.email,
         "credential": state.registration.credential})
-    exchange = _post(plan, state, "4", path, body, writes=True)
+    exchange = post(plan, state, "4", path, body, writes=True)
     answer = exchange.json()
     responses = plan.settings.responses
     if not isinstance(answer, Mapping):
@@ -204,10 +204,10 @@ def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
         raise StepFailed("4", f"POST {path}", "200 without the expected body", kind="check",
                          exchange=exchange, code="bad-response",
                          detail=f"expected {dict(responses.ok)} and "
-                                f"{responses.user_id_field}, got {_detail(exchange)}")
+                                f"{responses.user_id_field}, got {body_detail(exchange)}")
     state.user_id = user_id
     result.user_id = user_id
-    _record(result, "4", f"POST {path}", exchange.latency_ms, status=exchange.status)
+    record(result, "4", f"POST {path}", exchange.latency_ms, status=exchange.status)
     shown = " ".join(f"{k}={answer[k]}" for k in responses.ok)
     plan.out.step("4", f"OK {responses.user_id_field}={user_id} {shown}")
 
@@ -247,56 +247,5 @@ def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> Non
         plan.out.step("5", "token nonce recorded as used in bootstrap_tokens_used")
     else:
         plan.out.step("5", "token nonce not checked (opaque token or smoke.sql.nonce_used unset)")
-    _record(result, "5", title, ms, detail=f"cred_count={db.cred_count}")
+    record(result, "5", title, ms, detail=f"cred_count={db.cred_count}")
     plan.out.step("5", f"OK user.id={row_id} email={row_email} cred_count={db.cred_count}")
-
-
-def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
-    """Optional: sign in with the same key (proves the stored public key is usable)."""
-    endpoints, bodies = plan.settings.endpoints, plan.settings.bodies
-    assert state.registration is not None
-    plan.out.step("login", f"POST {endpoints.login_begin} + {endpoints.login_verify} with the "
-                           "registered key ...")
-    values: dict[str, Any] = {"token": state.token, "email": plan.email}
-    first = _post(plan, state, "login", endpoints.login_begin,
-                  _fill(bodies.login_begin, values), writes=False)
-    options = first.json()
-    try:
-        assertion = plan.authenticator.authenticate(
-            options if isinstance(options, Mapping) else {},
-            origin=state.registration.origin, rp_id=plan.rp_id or plan.settings.rp_id)
-    except AuthenticatorError as error:
-        raise StepFailed("login", f"POST {endpoints.login_begin}", str(error), kind="check",
-                         exchange=first, detail=str(error)) from None
-    second = _post(plan, state, "login", endpoints.login_verify,
-                   _fill(bodies.login_verify, {**values, "credential": assertion}), writes=True)
-    answer = second.json()
-    if not isinstance(answer, Mapping) or any(answer.get(k) != v
-                                              for k, v in plan.settings.responses.ok.items()):
-        raise StepFailed("login", f"POST {endpoints.login_verify}", "unexpected body",
-                         kind="check", exchange=second, detail=_detail(second))
-    _record(result, "login", "login round", first.latency_ms + second.latency_ms,
-            status=second.status)
-    plan.out.step("login", f"OK signed in with the registered key "
-                           f"{plan.settings.responses.user_id_field}="
-                           f"{answer.get(plan.settings.responses.user_id_field)}")
-
-
-def replay(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
-    """Optional: the same token again must be refused (single-use tokens; RCA timeline 00:56:48)."""
-    path = plan.settings.endpoints.begin
-    plan.out.step("replay", f"POST {path} again with the same token (must be refused) ...")
-    state.wrote = True
-    exchange = plan.client.post_json(
-        path, _fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email}))
-    if exchange.status is None:
-        raise StepFailed("replay", f"POST {path}", exchange.error or "no answer",
-                         kind="timeout" if exchange.timed_out else "transport",
-                         exchange=exchange, detail=exchange.error or "")
-    if not 400 <= exchange.status < 500:
-        raise StepFailed("replay", f"POST {path}", f"replayed token answered {exchange.status}",
-                         kind="check" if exchange.ok else "http", exchange=exchange,
-                         detail=f"HTTP {exchange.status}, expected a 4xx refusal")
-    _record(result, "replay", f"POST {path} (replay)", exchange.latency_ms,
-            status=exchange.status)
-    plan.out.step("replay", f"OK refused with {exchange.status} ({_detail(exchange)})")
