@@ -39,3 +39,17 @@ def test_sandbox_target_with_a_fault_fails_with_its_diagnosis(tmp_path: Path) ->
     assert "[step 4] FAIL HTTP 400" in done.stdout
     assert "the target logged `webauthn.challenge_miss`" in done.stdout
     assert "webauthn.challenge_miss store=memory" in done.stdout  # the in-process store
+
+
+def test_sandbox_target_uses_redis_when_set_and_never_the_callers_database(
+        redis_url: str) -> None:
+    # The sandbox gets its own SQLite file whatever DATABASE_URL says (a developer's shell may
+    # point it at a real database); REDIS_URL selects the Redis challenge store.
+    env = base_env(REDIS_URL=redis_url, DATABASE_URL="postgresql://nobody@127.0.0.1:1/nowhere")
+    done = run(cli("smoke", "--target", "sandbox", "--sandbox-fault", "challenge-store-split"),
+               env, timeout=90)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "webauthn.challenge_miss store=redis" in done.stdout
+    # Teardown read the sandbox's SQLite file (the unreachable DATABASE_URL would have failed it).
+    assert "[teardown] OK deleted 0 credential row(s), 0 recovery code row(s), 1 user row(s)" \
+        in done.stdout
