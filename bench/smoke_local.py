@@ -79,12 +79,16 @@ def main() -> int:
         sandbox.stop()
         stopped_ms = (time.perf_counter() - start) * 1000
     mint = [next(s.ms for s in r.steps if s.step == "1") for r in results]
+    per_step = {name: statistics.median(next(s.ms for s in r.steps if s.step == name)
+                                        for r in results)
+                for name in ("health", "1", "2", "3", "4", "5", "teardown")}
     print(f"smoke against a running local sandbox (SQLite, in-process challenge store), "
           f"{args.runs} runs")
     print(f"  wall      {summary([r.wall_ms for r in results])}")
     print(f"  waiting   {summary([r.waiting_ms for r in results])}")
     print(f"    of which mint command {summary(mint)}")
     print(f"  overhead  {summary([r.overhead_ms for r in results])}")
+    print("  per step (median): " + ", ".join(f"{k} {v:.1f} ms" for k, v in per_step.items()))
     print(f"sandbox start (until /healthz answers) {started_ms:.0f} ms, stop {stopped_ms:.0f} ms")
     cli = []
     for _ in range(args.cli_runs):
