@@ -33,9 +33,9 @@ from typing import Any, ClassVar
 from release_gate.changes import FileChange, FileStatus
 from release_gate.context import ChangeContext
 from release_gate.routes import PythonSourceError, parse_python
+from release_gate.rules import pyscope
 from release_gate.rules.base import Locate, Rule
-from release_gate.rules.globs import PathMatcher
-from release_gate.rules.path import GLOBS
+from release_gate.rules.pyscope import PythonScope
 from release_gate.verdict import Finding
 
 DEFAULT_SCOPE = ("backend_v2/api/**",)
@@ -379,25 +379,19 @@ class ProcessLocalStateCheck:
     DESCRIPTION: ClassVar[str] = (
         "Blocks new module-level mutable containers that functions mutate (per-process state)."
     )
-    SCHEMA: ClassVar[Mapping[str, Any]] = {
-        "properties": {
-            "scope": {**GLOBS, "description": "Server code to check (default "
-                                              f"{list(DEFAULT_SCOPE)}); only .py files are read."},
-            "exclude": GLOBS,
-        },
-    }
+    SCHEMA: ClassVar[Mapping[str, Any]] = pyscope.schema(
+        "Server code to check (default "
+        f"{list(DEFAULT_SCOPE)}); only .py files are read."
+    )
 
-    scope: PathMatcher
-    exclude: PathMatcher
+    files: PythonScope
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> ProcessLocalStateCheck:
-        return cls(PathMatcher.compile(raw.get("scope", DEFAULT_SCOPE)),
-                   PathMatcher.compile(raw.get("exclude", [])))
+        return cls(PythonScope.from_config(raw, DEFAULT_SCOPE))
 
     def covers(self, path: str) -> bool:
-        return (path.endswith(".py") and self.scope.matches(path)
-                and not (self.exclude and self.exclude.matches(path)))
+        return self.files.covers(path)
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         findings: list[Finding] = []

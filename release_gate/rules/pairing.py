@@ -40,9 +40,9 @@ from release_gate.routes import (
     load_module,
     resolve_routes,
 )
+from release_gate.rules import pyscope
 from release_gate.rules.base import Locate, Rule
-from release_gate.rules.globs import PathMatcher
-from release_gate.rules.path import GLOBS
+from release_gate.rules.pyscope import PythonScope
 from release_gate.verdict import Finding
 
 DEFAULT_SCOPE = ("backend_v2/api/**/*.py",)
@@ -107,26 +107,19 @@ class RoutePairingCheck:
     DESCRIPTION: ClassVar[str] = (
         "Blocks a change that leaves a .../begin[-x] route without its .../verify[-x] twin."
     )
-    SCHEMA: ClassVar[Mapping[str, Any]] = {
-        "properties": {
-            "scope": {**GLOBS, "description": "Python files holding routes and routers "
-                                              f"(default {list(DEFAULT_SCOPE)})."},
-            "exclude": GLOBS,
-        },
-    }
+    SCHEMA: ClassVar[Mapping[str, Any]] = pyscope.schema(
+        "Python files holding routes and routers "
+        f"(default {list(DEFAULT_SCOPE)})."
+    )
 
-    scope: PathMatcher
-    exclude: PathMatcher
+    files: PythonScope
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> RoutePairingCheck:
-        return cls(PathMatcher.compile(raw.get("scope", DEFAULT_SCOPE)),
-                   PathMatcher.compile(raw.get("exclude", [])))
+        return cls(PythonScope.from_config(raw, DEFAULT_SCOPE))
 
     def covers(self, path: str) -> bool:
-        # Only Python source is read: a README in scope is not a syntax error.
-        return (path.endswith(".py") and self.scope.matches(path)
-                and not (self.exclude and self.exclude.matches(path)))
+        return self.files.covers(path)
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         touched_head: dict[str, FileChange] = {}
