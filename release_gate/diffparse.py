@@ -8,7 +8,9 @@ changed lines). Pairing them by order avoids parsing quoted paths out of `diff -
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from release_gate.changes import FileChange, FileStatus, Line
 from release_gate.errors import GitError
@@ -18,6 +20,9 @@ _STATUS = {
     "R": FileStatus.RENAMED, "C": FileStatus.COPIED, "T": FileStatus.TYPE_CHANGED,
 }
 _HUNK = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# The changed lines of a -U0 patch body (its file headers "--- a/x", "+++ b/x" come before it).
+_ADDED = re.compile(r"^\+(.*)$", re.MULTILINE)
+_REMOVED = re.compile(r"^-(.*)$", re.MULTILINE)
 _SECTION_START = b"diff --git "
 _SUBMODULE_MODE = "160000"
 
@@ -107,21 +112,95 @@ def _file_change(entry: RawEntry, section: bytes) -> FileChange:
         reason = "binary file"
     elif _SUBMODULE_MODE in (entry.old_mode, entry.new_mode):
         reason = "submodule"
-    added: list[Line] = []
-    removed: list[Line] = []
+    added: Sequence[Line] = ()
+    removed: Sequence[Line] = ()
     if first_hunk >= 0 and reason is None:
-        _parse_hunks(section[first_hunk + 1:].decode("utf-8", "replace"), added, removed)
+        body = section[first_hunk + 1:].decode("utf-8", "replace")
+        if "\ndiff --git " in body:  # a type change: its second section's headers sit inside
+            added_list: list[Line] = []
+            removed_list: list[Line] = []
+            _parse_hunks(body, added_list, removed_list)
+            added, removed = tuple(added_list), tuple(removed_list)
+        else:
+            hunks = _Hunks(body)
+            added, removed = PatchLines(hunks, "+"), PatchLines(hunks, "-")
     return FileChange(
         path=entry.path,
         status=entry.status,
         old_path=entry.old_path,
-        added=tuple(added),
-        removed=tuple(removed),
+        added=added,
+        removed=removed,
         content_known=reason is None,
         unknown_reason=reason,
         old_mode=None if entry.old_mode == "000000" else entry.old_mode,
         new_mode=None if entry.new_mode == "000000" else entry.new_mode,
     )
+
+
+class _Hunks:
+    """One file's `-U0` patch body, numbered at most once, and only when a rule reads lines."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self._lines: tuple[tuple[Line, ...], tuple[Line, ...]] | None = None
+
+    def lines(self, marker: str) -> tuple[Line, ...]:
+        if self._lines is None:
+            added: list[Line] = []
+            removed: list[Line] = []
+            _parse_hunks(self.body, added, removed)
+            self._lines = (tuple(added), tuple(removed))
+        return self._lines[0] if marker == "+" else self._lines[1]
+
+
+class PatchLines(Sequence[Line]):
+    """The added (`+`) or removed (`-`) lines of one file, materialized on first use.
+
+    On a large PR most files match no content rule: their lines are only ever scanned as one
+    joined string (`joined_text`, one C-level regex call), so the 100,000 `Line` objects that a
+    per-line parse would build are never made (bench/check_large.py). Where a rule does index
+    a line (to report its number), the whole file is numbered once.
+    """
+
+    def __init__(self, hunks: _Hunks, marker: str) -> None:
+        self._hunks = hunks
+        self._marker = marker
+        self._joined: str | None = None
+
+    @property
+    def joined_text(self) -> str:
+        """The lines' texts joined by newlines: equal to "\\n".join(l.text for l in self)."""
+        if self._joined is None:
+            pattern = _ADDED if self._marker == "+" else _REMOVED
+            self._joined = "\n".join(pattern.findall(self._hunks.body))
+        return self._joined
+
+    def _all(self) -> tuple[Line, ...]:
+        return self._hunks.lines(self._marker)
+
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Line]: ...
+    def __getitem__(self, index: int | slice) -> Line | Sequence[Line]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Line]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 def _parse_hunks(text: str, added: list[Line], removed: list[Line]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -95,7 +95,7 @@ class ContentCheck:
             path, None, f"{rule.description}: removed line {line.number} mentioned `{word}`{more}."
         )
 
-    def _matching_lines(self, text: str, lines: tuple[Line, ...]) -> list[tuple[Line, str]]:
+    def _matching_lines(self, text: str, lines: Sequence[Line]) -> list[tuple[Line, str]]:
         """Each line that matches on its own, with the matched text (patterns are per line)."""
         found: list[tuple[Line, str]] = []
         if self.literals is not None and not any(lit in text for lit in self.literals):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from release_gate.changes import FileStatus
-from release_gate.diffparse import parse_raw_and_patch
+from release_gate.changes import FileStatus, Line
+from release_gate.diffparse import PatchLines, _Hunks, _parse_hunks, parse_raw_and_patch
 from release_gate.errors import GitError
 
 
@@ -84,3 +86,38 @@ def test_unexpected_output_is_an_error_not_a_pass(output: bytes) -> None:
 
 def test_empty_diff() -> None:
     assert parse_raw_and_patch(b"") == []
+
+
+HUNK_LINE = st.text(alphabet="ab +-\\@é\r\t", max_size=6)
+
+
+@st.composite
+def u0_bodies(draw: st.DrawFn) -> str:
+    """A -U0 patch body: hunks of removed lines then added lines, "\\ No newline" markers."""
+    parts = []
+    old = new = 1
+    for _ in range(draw(st.integers(0, 4))):
+        removed = draw(st.lists(HUNK_LINE, max_size=3))
+        added = draw(st.lists(HUNK_LINE, max_size=3))
+        parts.append(f"@@ -{old},{len(removed)} +{new},{len(added)} @@ ctx")
+        parts += [f"-{text}" for text in removed]
+        if removed and draw(st.booleans()):
+            parts.append("\\ No newline at end of file")
+        parts += [f"+{text}" for text in added]
+        old += len(removed) + draw(st.integers(0, 3))
+        new += len(added) + draw(st.integers(0, 3))
+    return "\n".join(parts) + "\n"
+
+
+@given(u0_bodies())
+def test_lazy_lines_agree_with_the_eager_parse(body: str) -> None:
+    hunks = _Hunks(body)
+    added, removed = PatchLines(hunks, "+"), PatchLines(hunks, "-")
+    eager_added: list[Line] = []
+    eager_removed: list[Line] = []
+    _parse_hunks(body, eager_added, eager_removed)
+    # Joined text first (the fast path never numbers), then the numbered lines.
+    assert added.joined_text == "\n".join(line.text for line in eager_added)
+    assert removed.joined_text == "\n".join(line.text for line in eager_removed)
+    assert list(added) == eager_added and list(removed) == eager_removed
+    assert added == tuple(eager_added) and len(removed) == len(eager_removed)
