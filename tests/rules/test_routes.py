@@ -148,9 +148,9 @@ ONE_FILE = [
             return app
      """, {("POST", "/begin", "begin")}),
     ("route-like decorators that are not routes", """
-        from unittest import mock
+        from unittest import mock as um  # a test double's patch() looks like PATCH /x
         import functools
-        @mock.patch("pkg.mod.thing")
+        @um.patch("pkg.mod.thing")
         def t1(): ...
         @cache.get("key")
         def t2(): ...
