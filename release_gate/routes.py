@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from release_gate.pysource import PythonSourceError, parse_python
+from release_gate.strfold import EMPTY, Text, fold_text, module_constants
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Decorators and calls that take a `methods=` list (default GET, as in FastAPI, Starlette, Flask).
@@ -51,138 +53,7 @@ _ROUTER_CONSTRUCTORS: Mapping[str, tuple[str, str | None]] = {
 _ROUTERISH = re.compile(r"(?:^|_)(?:app|api|bp|routes?)$|router$|blueprint$", re.IGNORECASE)
 
 MAX_MOUNTS = 32  # a router mounted in more places than this is cut off (and still checked)
-_MAX_FOLD_DEPTH = 40
 _MAX_REEXPORTS = 8
-_PLACEHOLDER_CHARS = 40
-PARSER = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-
-
-class PythonSourceError(Exception):
-    """A file that is not parseable Python (syntax error, undecodable bytes, too deep)."""
-
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.line = line
-        self.reason = reason
-
-
-def parse_python(path: str, data: bytes | str) -> ast.Module:
-    """`ast.parse`, with every way it can refuse turned into `PythonSourceError`."""
-    if "\0" in data if isinstance(data, str) else b"\0" in data:
-        raise PythonSourceError(path, None, "contains NUL bytes (a binary file, or text in an "
-                                            "encoding Python source cannot use)")
-    try:
-        return ast.parse(data, filename=path)
-    except SyntaxError as error:
-        message = error.msg or "invalid syntax"
-        if "unicode error" in message or "encoding" in message:
-            raise PythonSourceError(
-                path, None, f"is not decodable as Python source text ({message})") from None
-        line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
-        if line is not None:  # "unexpected EOF" may point one past the last line
-            line = min(line, _line_count(data))
-        where = f", line {line}" if line else ""
-        raise PythonSourceError(
-            path, line, f"does not parse as {PARSER} ({message}{where})") from None
-    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
-        # ValueError: null bytes on older Pythons; RecursionError: absurdly deep expressions.
-        raise PythonSourceError(
-            path, None, f"cannot be parsed as {PARSER} ({type(error).__name__})") from None
-
-
-def _line_count(data: bytes | str) -> int:
-    """Lines as Python counts them (\\n, \\r\\n and a lone \\r end a line)."""
-    if isinstance(data, str):
-        return len(re.split(r"\r\n|\r|\n", data))
-    return len(re.split(rb"\r\n|\r|\n", data))
-
-
-# --- text with placeholders ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A path or prefix: literal text, with `{?expr}` for pieces that are not literal."""
-
-    text: str
-    known: bool = True
-
-    def __add__(self, other: Text) -> Text:
-        return Text(self.text + other.text, self.known and other.known)
-
-
-EMPTY = Text("")
-
-
-def describe(node: ast.AST) -> str:
-    """Short source text of an expression, for placeholders and messages."""
-    try:
-        text = ast.unparse(node)
-    except Exception:  # display only: a tree too deep to unparse is named by its type
-        text = type(node).__name__
-    text = " ".join(text.split())
-    return text if len(text) <= _PLACEHOLDER_CHARS else text[: _PLACEHOLDER_CHARS - 1] + "…"
-
-
-def _unknown(node: ast.AST) -> Text:
-    # "/" and braces are dropped so a placeholder stays one path segment.
-    inner = re.sub(r"[/{}]", "", describe(node))
-    return Text("{?" + inner + "}", known=False)
-
-
-def fold_text(node: ast.expr, consts: Mapping[str, str], depth: int = 0) -> Text:
-    """String literal, module string constant, `+` or f-string of those; else a placeholder."""
-    if depth > _MAX_FOLD_DEPTH:
-        return _unknown(node)
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return Text(node.value)
-    if isinstance(node, ast.Name) and node.id in consts:
-        return Text(consts[node.id])
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return fold_text(node.left, consts, depth + 1) + fold_text(node.right, consts, depth + 1)
-    if isinstance(node, ast.JoinedStr):
-        out = EMPTY
-        for value in node.values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                out = out + Text(value.value)
-            elif (isinstance(value, ast.FormattedValue) and value.format_spec is None
-                  and value.conversion in (-1, ord("s"))):
-                out = out + fold_text(value.value, consts, depth + 1)
-            else:
-                out = out + _unknown(value)
-        return out
-    return _unknown(node)
-
-
-def _module_constants(tree: ast.Module) -> dict[str, str]:
-    """Top-level names bound exactly once, to a string the folder can compute."""
-    counts: dict[str, int] = {}
-    values: dict[str, ast.expr] = {}
-    for stmt in tree.body:
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign):
-            targets, value = list(stmt.targets), stmt.value
-        elif isinstance(stmt, ast.AnnAssign):
-            targets, value = [stmt.target], stmt.value
-        elif isinstance(stmt, ast.AugAssign):
-            targets = [stmt.target]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                if value is not None:
-                    values[target.id] = value
-    consts: dict[str, str] = {}
-    for name, value in values.items():  # in source order: later constants may use earlier ones
-        if counts[name] != 1:
-            continue
-        folded = fold_text(value, consts)
-        if folded.known:
-            consts[name] = folded.text
-    return consts
-
-
 # --- one module ------------------------------------------------------------------------------
 
 
@@ -440,7 +311,7 @@ def _call_include(call: ast.Call, consts: Mapping[str, str]) -> RawInclude | Non
 def scan_module(path: str, tree: ast.Module) -> ModuleRoutes:
     """Routers, routes, includes and imports declared in one parsed file."""
     stmts = statements(tree)
-    consts = _module_constants(tree)
+    consts = module_constants(tree)
     routers = _router_defs(stmts, consts)
     routes: list[RawRoute] = []
     includes: list[RawInclude] = []

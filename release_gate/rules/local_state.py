@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from release_gate.changes import FileChange, FileStatus
 from release_gate.context import ChangeContext
-from release_gate.routes import PythonSourceError, parse_python
+from release_gate.pysource import PythonSourceError, parse_python
 from release_gate.rules import pyscope
 from release_gate.rules.base import Locate, Rule
 from release_gate.rules.pyscope import PythonScope

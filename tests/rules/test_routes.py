@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from release_gate.routes import PythonSourceError, Route, extract_routes, parse_python
+from release_gate.pysource import PythonSourceError, parse_python
+from release_gate.routes import Route, extract_routes
 
 
 def src(text: str) -> str:

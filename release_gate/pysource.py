@@ -1,0 +1,54 @@
+"""Python source read safely: `ast.parse` with every way it can refuse made one error.
+
+The AST rules never import or run the code they judge (PR commits are data, DESIGN.md §6); a
+file that does not parse is a finding, never a crash and never a silent pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+PARSER = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+
+
+class PythonSourceError(Exception):
+    """A file that is not parseable Python (syntax error, undecodable bytes, too deep)."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+def parse_python(path: str, data: bytes | str) -> ast.Module:
+    """`ast.parse`, with every way it can refuse turned into `PythonSourceError`."""
+    if "\0" in data if isinstance(data, str) else b"\0" in data:
+        raise PythonSourceError(path, None, "contains NUL bytes (a binary file, or text in an "
+                                            "encoding Python source cannot use)")
+    try:
+        return ast.parse(data, filename=path)
+    except SyntaxError as error:
+        message = error.msg or "invalid syntax"
+        if "unicode error" in message or "encoding" in message:
+            raise PythonSourceError(
+                path, None, f"is not decodable as Python source text ({message})") from None
+        line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+        if line is not None:  # "unexpected EOF" may point one past the last line
+            line = min(line, _line_count(data))
+        where = f", line {line}" if line else ""
+        raise PythonSourceError(
+            path, line, f"does not parse as {PARSER} ({message}{where})") from None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
+        # ValueError: null bytes on older Pythons; RecursionError: absurdly deep expressions.
+        raise PythonSourceError(
+            path, None, f"cannot be parsed as {PARSER} ({type(error).__name__})") from None
+
+
+def _line_count(data: bytes | str) -> int:
+    """Lines as Python counts them (\\n, \\r\\n and a lone \\r end a line)."""
+    if isinstance(data, str):
+        return len(re.split(r"\r\n|\r|\n", data))
+    return len(re.split(rb"\r\n|\r|\n", data))
