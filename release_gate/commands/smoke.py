@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from release_gate.smoke import local as session_types
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -50,6 +54,24 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from release_gate.smoke import session
+
+    env = dict(os.environ)
+    sandbox = None
+    if args.target == "sandbox" and args.smoke_command != "cleanup":
+        # Boot the local sandbox first: its ~1 s start then overlaps loading rules.yaml and the
+        # smoke's imports instead of following them (bench/smoke_local.py). No request is sent
+        # before the fences have passed.
+        sandbox = session.start_sandbox(env, args.sandbox_fault)
+    try:
+        return _run(args, env, sandbox)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()  # already stopped by a run that got that far; this covers refusals
+
+
+def _run(args: argparse.Namespace, env: dict[str, str],
+         sandbox: session_types.LocalSandbox | None) -> int:
     from release_gate import config
     from release_gate.smoke import session
     from release_gate.smoke.settings import parse
@@ -57,7 +79,6 @@ def run(args: argparse.Namespace) -> int:
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
     loaded = config.load_file(rules) if rules else config.load_default()
     settings = parse(loaded.smoke)
-    env = dict(os.environ)
     if args.smoke_command == "cleanup":
         session.cleanup(args.cleanup_email, settings, env=env, stream=sys.stdout)
         return EXIT_PASS
@@ -66,6 +87,6 @@ def run(args: argparse.Namespace) -> int:
     if args.pr is not None:  # --- GitHub binding (issue 6) ---
         from release_gate import smoke_gate
         return smoke_gate.run_cli(args.pr, lambda: session.smoke(
-            request, settings, env=env, stream=sys.stdout), env=env)
-    result = session.smoke(request, settings, env=env, stream=sys.stdout)
+            request, settings, env=env, stream=sys.stdout, sandbox=sandbox), env=env)
+    result = session.smoke(request, settings, env=env, stream=sys.stdout, sandbox=sandbox)
     return EXIT_PASS if result.passed else EXIT_FAIL

@@ -62,6 +62,13 @@ class LocalSandbox:
         self.env: dict[str, str] = {}
 
     def __enter__(self) -> LocalSandbox:
+        return self.start()
+
+    def start(self) -> LocalSandbox:
+        """Start the process, once: a sandbox the CLI started early is entered again by the run
+        that uses it, and must not be started twice (the first process would be orphaned)."""
+        if self._process is not None:
+            return self
         self._dir = Path(tempfile.mkdtemp(prefix="release-gate-smoke-"))
         self.port = free_port()
         self.api_url = f"http://{HOST}:{self.port}"
@@ -91,10 +98,15 @@ class LocalSandbox:
                                              stdin=subprocess.DEVNULL, start_new_session=True)
         return self
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, *, health_path: str | None = None, timeout_s: float | None = None) -> None:
         """Block until GET /healthz answers 200. Separate from start, so the caller can do its
-        own slow set-up (imports, key generation) while the sandbox boots."""
+        own slow set-up (loading rules.yaml, imports) while the sandbox boots; the health path
+        and timeout may come from that set-up."""
         assert self._process is not None
+        if health_path:
+            self._health_path = health_path
+        if timeout_s is not None:
+            self._timeout_s = timeout_s
         deadline = time.monotonic() + self._timeout_s
         # No proxies: the sandbox is on loopback, whatever HTTP_PROXY says.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -122,15 +134,21 @@ class LocalSandbox:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
+        keep = bool(self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"))
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            if keep:  # kept for a look afterwards: let it shut down cleanly
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            else:
+                # A throwaway: teardown already deleted its rows and its directory goes next,
+                # so a graceful shutdown saves nothing and costs ~0.15 s (bench/smoke_local.py).
                 process.kill()
-                process.wait()
-        if self._dir is not None and not self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"):
+            process.wait()
+        if self._dir is not None and not keep:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 

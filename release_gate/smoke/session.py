@@ -1,7 +1,8 @@
 """Compose one smoke run from settings and environment: fences first, then backends, then steps.
 
 The order is the point: every refusal (allow variable, protected email, unavailable backend)
-happens before the first request; the sandbox is started only after the fences passed.
+happens before the first request. A local sandbox may already be booting meanwhile (the CLI
+starts it first, to overlap its ~1 s boot): starting a process on loopback sends nothing.
 `smoke()` returns the `SmokeResult`, so `smoke --pr N` can post it without re-running anything.
 """
 
@@ -23,6 +24,7 @@ from release_gate.smoke.transcript import Transcript
 
 if TYPE_CHECKING:
     from release_gate.smoke.backends import Database, Minter
+    from release_gate.smoke.local import LocalSandbox
     from release_gate.smoke.result import SmokeResult
 
 PAUSE_ENV = "RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"  # test hook: "4" or "4:30" (step:seconds)
@@ -75,8 +77,13 @@ def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
 
 
 def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, str],
-          stream: TextIO, signals: bool = True) -> SmokeResult:
-    """Run the whole smoke. Raises SmokeRefused (exit 2) before any request when a fence holds."""
+          stream: TextIO, signals: bool = True,
+          sandbox: LocalSandbox | None = None) -> SmokeResult:
+    """Run the whole smoke. Raises SmokeRefused (exit 2) before any request when a fence holds.
+
+    `sandbox`: a local sandbox already started for `--target sandbox` (see `start_sandbox`);
+    this run waits for it, uses it and stops it.
+    """
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
@@ -86,7 +93,7 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     # report and stopping the sandbox always finish (Actions: SIGINT, then SIGTERM).
     with run.guard.installed():
         if target.is_sandbox:
-            return _sandbox(run)
+            return _sandbox(run, sandbox)
         from release_gate.smoke import backends
 
         assert target.api_url is not None
@@ -96,13 +103,18 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
         return _steps(run, live)
 
 
-def _sandbox(run: _Run) -> SmokeResult:
+def start_sandbox(env: Mapping[str, str], fault: str | None) -> LocalSandbox:
+    """Start the local sandbox now; `smoke(..., sandbox=...)` waits for it later."""
+    from release_gate.smoke.local import LocalSandbox
+
+    return LocalSandbox(env, fault=fault).start()
+
+
+def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
     from release_gate.smoke.local import LocalSandbox
 
     settings, fault = run.settings, run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
-    sandbox = LocalSandbox(run.env, health_path=settings.endpoints.health or "/healthz",
-                           start_timeout_s=settings.timeouts.sandbox_start,
-                           fault=run.request.sandbox_fault)
+    sandbox = started or LocalSandbox(run.env, fault=run.request.sandbox_fault)
     run.out.masker.add(sandbox.signing_key, partial=False)
     with sandbox:
         # The sandbox boots in its own process meanwhile: the heavy imports below (httpx,
@@ -115,7 +127,8 @@ def _sandbox(run: _Run) -> SmokeResult:
                      backends.build_database(settings, env=run.env, url=sandbox.database_url),
                      sandbox.origin, sandbox.rp_id, sandbox.log_path,
                      f"local sandbox{', fault ' + fault if fault else ''}")
-        sandbox.wait_ready()
+        sandbox.wait_ready(health_path=settings.endpoints.health or "/healthz",
+                           timeout_s=settings.timeouts.sandbox_start)
         return _steps(run, live)
 
 

@@ -12,9 +12,11 @@ from tests.smoke._harness import base_env, cli, run
 
 def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
+    marker = f"release-gate-test-{tmp_path.name}"
     done = run(cli("smoke", "--target", "sandbox", "--report", str(report)),
-               base_env(GITHUB_ACTIONS="true"), timeout=90)
+               base_env(GITHUB_ACTIONS="true", RELEASE_GATE_TEST_MARK=marker), timeout=90)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert _processes_with(marker) == []  # the sandbox it started is gone
     out = done.stdout
     assert "SMOKE VERDICT: PASS" in out
     assert re.search(r"^Test email: smoke-test\+\d{10}@moosequest\.net$", out, re.MULTILINE)
@@ -53,3 +55,29 @@ def test_sandbox_target_uses_redis_when_set_and_never_the_callers_database(
     # Teardown read the sandbox's SQLite file (the unreachable DATABASE_URL would have failed it).
     assert "[teardown] OK deleted 0 credential row(s), 0 recovery code row(s), 1 user row(s)" \
         in done.stdout
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_refused_run_stops_the_early_started_sandbox(tmp_path: Path) -> None:
+    # The CLI boots the sandbox before loading rules.yaml (to overlap its start); a fence that
+    # then refuses must leave no sandbox process and no directory behind.
+    marker = f"release-gate-test-{tmp_path.name}"
+    done = run(cli("smoke", "--target", "sandbox", "--email", "kris@moosequest.net"),
+               base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker), timeout=60)
+    assert done.returncode == 2
+    assert "protected email" in done.stderr
+    assert done.stdout == ""
+    assert not list(tmp_path.glob("release-gate-smoke-*"))
+    assert _processes_with(marker) == []
