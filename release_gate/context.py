@@ -30,6 +30,12 @@ class ChangeContext(Protocol):
         ...
 
 
+class ClosableContext(ChangeContext, Protocol):
+    """A context holding a resource (a git process): its owner closes it when done."""
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class FakeContext:
     """An in-memory change context: tests and the `passkey`/docs examples use it."""

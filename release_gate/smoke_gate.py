@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
 from release_gate.evidence import SMOKE_CONTEXT
-from release_gate.github import GitHub, GitHubEnv, Transport
+from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.pr_gate import refresh_gate
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -65,7 +66,7 @@ def smoke_for_pr(*, number: int, api: GitHub, run: Callable[[], SmokeOutcome],
                  out: TextIO | None = None) -> int:
     """Run the smoke for PR #number and post its result on the head it tested. Exit code."""
     out = out or sys.stdout
-    from release_gate.commands.pr import refresh_gate  # the gate refresh shared with `pr`
+
 
     run_url = api.env.run_url
     pull = api.pull(number)

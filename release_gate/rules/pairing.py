@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 from release_gate.changes import FileChange, FileStatus
 from release_gate.context import ChangeContext
-from release_gate.routes import (
+from release_gate.pyast.routes import (
     ModuleRoutes,
     PythonSourceError,
     Route,

@@ -14,7 +14,7 @@ from release_gate.evidence import (
     collect,
     parse_run_url,
 )
-from release_gate.patch import PatchError, decode_text, diff_texts, parse_hunks
+from release_gate.github.patch import PatchError, decode_text, diff_texts, parse_hunks
 from release_gate.render.comment import Links, is_ours, parse_state, render, render_cleared
 from release_gate.verdict import Evaluation, Finding, Outcome, gate_status
 

@@ -7,7 +7,7 @@ import os
 from contextlib import redirect_stdout
 
 from release_gate import cli, smoke_gate
-from release_gate.github import GitHub, GitHubEnv, Transport
+from release_gate.github.client import GitHub, GitHubEnv, Transport
 from release_gate.smoke.result import SmokeResult, Verdict
 from tests.github.conftest import AUTH, Gate
 

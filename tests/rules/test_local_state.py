@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from release_gate import config, engine
-from release_gate.pysource import parse_python
-from release_gate.rules.local_state import scan_state
+from release_gate.pyast.source import parse_python
+from release_gate.pyast.state import scan_state
 from release_gate.verdict import Finding, Outcome
 from tests.rules.helpers import line_of, pr
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from release_gate import config, engine
 from release_gate.changes import ChangeSet, FileChange, FileStatus
 from release_gate.context import FakeContext
-from release_gate.routes import Route, extract_routes
+from release_gate.pyast.routes import Route, extract_routes
 from release_gate.verdict import Finding, Outcome
 
 POLICY = config.load_default()

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from release_gate.changes import FileStatus, Line
-from release_gate.diffparse import PatchLines, _Hunks, _parse_hunks, parse_raw_and_patch
 from release_gate.errors import GitError
+from release_gate.git.diff import PatchLines, _Hunks, _parse_hunks, parse_raw_and_patch
 
 
 def raw(*records: str) -> bytes:

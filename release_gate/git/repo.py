@@ -15,8 +15,8 @@ from functools import cached_property
 from pathlib import Path
 
 from release_gate.changes import ChangeSet
-from release_gate.diffparse import parse_raw_and_patch
 from release_gate.errors import GitError
+from release_gate.git.diff import parse_raw_and_patch
 
 # Plumbing flags that make the output independent of the user's git config: no pager, colour,
 # external diff tools, textconv filters or path quoting; renames and copies found.
