@@ -20,49 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from release_gate.errors import GateError, SmokeRefused
+from release_gate.smoke.backend_types import BackendError, BackendUnavailable, Database, Minter
 from release_gate.smoke.settings import SmokeSettings
-
-
-class BackendUnavailable(SmokeRefused):
-    """The configured backend cannot run here (yet); nothing was sent."""
-
-
-class BackendError(GateError):
-    """A backend ran and failed; the runner turns it into a diagnosed step failure."""
-
-    def __init__(self, message: str, *, exit_code: int | None = None, output: str = "",
-                 timed_out: bool = False) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.output = output
-        self.timed_out = timed_out
-
-
-@dataclass(frozen=True)
-class DbState:
-    """What step 5 reads (runbook: "confirms DB write + commit, not just API 200")."""
-
-    users: tuple[tuple[object, str], ...]  # (id, email) rows for the smoke email
-    cred_count: int | None  # None when there is no user row to count for
-    recovery_codes: int | None
-    nonce_used: bool | None  # None when not checked (no SQL configured or opaque token)
-
-
-class Minter(Protocol):
-    description: str
-    waiting_ms: float
-
-    def mint(self, email: str) -> str: ...
-
-
-class Database(Protocol):
-    description: str
-    waiting_ms: float
-
-    def check(self, *, email: str, nonce: str | None) -> DbState: ...
-
-    def delete(self, *, email: str) -> dict[str, int]: ...
+from release_gate.smoke.sqldb import SqlDatabase
 
 
 @dataclass(frozen=True)
@@ -208,6 +168,4 @@ def build_database(settings: SmokeSettings, *, env: Mapping[str, str],
                 f"smoke.database.backend is sql but {settings.database.url_env} is not set: "
                 "step 5 needs the database to confirm the rows (runbook: 'confirms DB write + "
                 "commit, not just API 200')")
-    from release_gate.smoke.sqldb import SqlDatabase
-
     return SqlDatabase(url, sql=settings.sql, timeout_s=settings.timeouts.command)

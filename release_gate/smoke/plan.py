@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release_gate.smoke.authenticator import SyntheticAuthenticator
-from release_gate.smoke.backends import Database, Minter
+from release_gate.smoke.backend_types import Database, Minter
 from release_gate.smoke.client import ApiClient
 from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.transcript import Transcript

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from release_gate.smoke import optional, steps
-from release_gate.smoke.backends import BackendError
+from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.diagnosis import Symptom, diagnose
 from release_gate.smoke.fences import is_protected
 from release_gate.smoke.plan import SmokePlan

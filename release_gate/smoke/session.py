@@ -23,7 +23,7 @@ from release_gate.smoke.signals import SignalGuard
 from release_gate.smoke.transcript import Transcript
 
 if TYPE_CHECKING:
-    from release_gate.smoke.backends import Database, Minter
+    from release_gate.smoke.backend_types import Database, Minter
     from release_gate.smoke.local import LocalSandbox
     from release_gate.smoke.result import SmokeResult
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from release_gate.smoke.backends import BackendError, BackendUnavailable, DbState
+from release_gate.smoke.backend_types import BackendError, BackendUnavailable, DbState
 from release_gate.smoke.masking import redact_url
 from release_gate.smoke.settings import SqlSettings
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from release_gate.smoke.authenticator import AuthenticatorError, Registration, unwrap_options
-from release_gate.smoke.backends import BackendError
+from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.client import Exchange
 from release_gate.smoke.codec import DecodeError, b64url_decode
 from release_gate.smoke.plan import SmokePlan
