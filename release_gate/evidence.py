@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from release_gate.verdict import StatusState
+
 GATE_CONTEXT = "release-gate"
 SMOKE_CONTEXT = "release-gate/smoke"
 ACTIONS_LOGIN = "github-actions[bot]"
@@ -183,15 +185,15 @@ def collect(
     running: StatusRecord | None = None
     runs: dict[int, RunRecord | None] = {}
     for status in ordered:
-        if status.state == "success" and status.sha != head:
+        if status.state == StatusState.SUCCESS and status.sha != head:
             ignored.append(IgnoredStatus(status, f"it is on {status.sha[:7]}, not the head"))
             continue
         if status.context != SMOKE_CONTEXT:
-            if status.state == "success" and _looks_like_smoke(status):
+            if status.state == StatusState.SUCCESS and _looks_like_smoke(status):
                 ignored.append(IgnoredStatus(
                     status, f"its context is {status.context!r}, not {SMOKE_CONTEXT!r}"))
             continue
-        if status.state == "pending":
+        if status.state == StatusState.PENDING:
             if running is None:
                 running = status
             continue
@@ -207,12 +209,12 @@ def collect(
             if problem is None:
                 problem = _run_problem(runs[run_id], run_id, status, expect)
         if problem is not None or run_id is None:
-            if status.state == "success":
+            if status.state == StatusState.SUCCESS:
                 ignored.append(IgnoredStatus(status, problem or "no run link"))
             continue
         run = runs[run_id]
         return SmokeEvidence(
-            head=head, passed=status.state == "success", decisive=status, run=run,
+            head=head, passed=status.state == StatusState.SUCCESS, decisive=status, run=run,
             ignored=tuple(ignored),
             running=running if running is not None and running.created_at >= status.created_at
             else None,

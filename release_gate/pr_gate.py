@@ -75,11 +75,8 @@ class _Judged:
 
 def _post_error(api: GitHub, sha: str, error: BaseException) -> None:
     text = str(error) if isinstance(error, GateError) else f"{type(error).__name__}: {error}"
-    description = f"release-gate failed: {text}"
-    if len(description) > 140:
-        description = description[:139] + "…"
     try:
-        api.post_status(sha, state=StatusState.ERROR.value, description=description,
+        api.post_status(sha, state=StatusState.ERROR, description=f"release-gate failed: {text}",
                         context=GATE_CONTEXT, target_url=api.env.run_url)
     except GateError as post_error:
         print(f"release-gate: could not post the error status either: {post_error}",
@@ -137,7 +134,7 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
             print(f"would post {GATE_CONTEXT} = {status.state.value}: {status.description} "
                   f"on {pull.head_sha[:12]}", file=out)
         else:
-            api.post_status(pull.head_sha, state=status.state.value,
+            api.post_status(pull.head_sha, state=status.state,
                             description=status.description, context=GATE_CONTEXT,
                             target_url=api.env.run_url)
             status_posted = True
@@ -271,7 +268,7 @@ def merge_group(api: GitHub, *, rules: str | None, dry_run: bool, out: TextIO) -
         print(f"would post {GATE_CONTEXT} = {status.state.value}: {status.description} on the "
               f"merge group commit {head_sha[:12]}", file=out)
     else:
-        api.post_status(head_sha, state=status.state.value, description=status.description,
+        api.post_status(head_sha, state=status.state, description=status.description,
                         context=GATE_CONTEXT, target_url=api.env.run_url)
     print(f"release-gate: merge group {head_sha[:12]} (PR #{result.pull.number}): "
           f"{status.state.value} ({status.description})", file=out)

@@ -22,10 +22,10 @@ from typing import Protocol, TextIO
 from release_gate.evidence import SMOKE_CONTEXT
 from release_gate.github.client import GitHub, GitHubEnv, Transport
 from release_gate.pr_gate import refresh_gate
+from release_gate.verdict import StatusState
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
-_MAX_DESCRIPTION = 140
 
 
 class _Failure(Protocol):
@@ -49,17 +49,13 @@ class SmokeOutcome(Protocol):
     def failure(self) -> _Failure | None: ...
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 1] + "…"
-
-
 def describe(result: SmokeOutcome) -> str:
     if result.passed:
-        return _clip(f"PASS on {result.target}")
+        return f"PASS on {result.target}"
     failure = result.failure
     if failure is None:
-        return _clip(f"FAIL on {result.target}")
-    return _clip(f"FAIL on {result.target} at step {failure.step}: {failure.title}")
+        return f"FAIL on {result.target}"
+    return f"FAIL on {result.target} at step {failure.step}: {failure.title}"
 
 
 def smoke_for_pr(*, number: int, api: GitHub, run: Callable[[], SmokeOutcome],
@@ -72,15 +68,15 @@ def smoke_for_pr(*, number: int, api: GitHub, run: Callable[[], SmokeOutcome],
     pull = api.pull(number)
     tested = pull.head_sha
     if run_url:
-        api.post_status(tested, state="pending", description="Smoke running",
+        api.post_status(tested, state=StatusState.PENDING, description="Smoke running",
                         context=SMOKE_CONTEXT, target_url=run_url)
     print(f"release-gate: smoke for PR #{number} at head {tested[:12]}", file=out)
     try:
         result = run()
     except BaseException as error:
         if run_url:  # never leave our `pending` behind: the smoke did not complete
-            api.post_status(tested, state="error",
-                            description=_clip(f"Smoke did not complete: {error}"),
+            api.post_status(tested, state=StatusState.ERROR,
+                            description=f"Smoke did not complete: {error}",
                             context=SMOKE_CONTEXT, target_url=run_url)
         raise
     now = api.pull(number)
@@ -95,13 +91,13 @@ def smoke_for_pr(*, number: int, api: GitHub, run: Callable[[], SmokeOutcome],
         print(f"release-gate: the PR head moved from {tested[:12]} to {now.head_sha[:12]} during "
               f"the smoke: PASS NOT posted (it tested {tested[:7]}, not the PR as it is now); "
               "re-run the smoke", file=out)
-        api.post_status(tested, state="error",
-                        description=_clip(f"PASS not counted: head moved to {now.head_sha[:7]} "
-                                          "during the smoke"),
+        api.post_status(tested, state=StatusState.ERROR,
+                        description=f"PASS not counted: head moved to {now.head_sha[:7]} "
+                                    "during the smoke",
                         context=SMOKE_CONTEXT, target_url=run_url)
         code = EXIT_FAIL
     else:
-        state = "success" if result.passed else "failure"
+        state = StatusState.SUCCESS if result.passed else StatusState.FAILURE
         api.post_status(tested, state=state, description=describe(result),
                         context=SMOKE_CONTEXT, target_url=run_url)
         print(f"release-gate: posted {SMOKE_CONTEXT} = {state} on {tested[:12]}", file=out)

@@ -73,11 +73,12 @@ class GateStatus:
 EXIT_CODES = {Verdict.CLEAR: 0, Verdict.NEEDS_SMOKE: 3, Verdict.BLOCKED: 4}
 
 # GitHub truncates status descriptions at 140 characters.
-_MAX_DESCRIPTION = 140
+MAX_DESCRIPTION = 140
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 1] + "…"
+def clip_description(text: str) -> str:
+    """A commit status description as GitHub will keep it: at most 140 characters, marked `…`."""
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
 def gate_status(evaluation: Evaluation, *, smoke_passed_on_head: bool) -> GateStatus:
@@ -87,7 +88,7 @@ def gate_status(evaluation: Evaluation, *, smoke_passed_on_head: bool) -> GateSt
     if verdict is Verdict.BLOCKED:
         blocking = evaluation.first_blocking
         assert blocking is not None
-        return GateStatus(StatusState.FAILURE, _clip(f"Blocked: {blocking.message}"))
+        return GateStatus(StatusState.FAILURE, clip_description(f"Blocked: {blocking.message}"))
     if verdict is Verdict.NEEDS_SMOKE:
         if smoke_passed_on_head:
             return GateStatus(StatusState.SUCCESS, f"Prod smoke PASS on {sha7}")

@@ -27,6 +27,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from release_gate.errors import GitHubError
 from release_gate.evidence import RunRecord, StatusRecord
+from release_gate.verdict import StatusState, clip_description
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -419,15 +420,16 @@ class GitHub:
 
     # -- writes --------------------------------------------------------------------------
 
-    def post_status(self, sha: str, *, state: str, description: str, context: str,
+    def post_status(self, sha: str, *, state: StatusState, description: str, context: str,
                     target_url: str | None) -> None:
-        with _api(f"posting status {context}={state} on {sha[:12]}"):
+        description = clip_description(description)  # GitHub keeps 140 characters
+        with _api(f"posting status {context}={state.value} on {sha[:12]}"):
             commit = self._repo().get_commit(sha)
             if target_url:
-                commit.create_status(state, target_url=target_url, description=description,
-                                     context=context)
+                commit.create_status(state.value, target_url=target_url,
+                                     description=description, context=context)
             else:
-                commit.create_status(state, description=description, context=context)
+                commit.create_status(state.value, description=description, context=context)
 
     def create_comment(self, number: int, body: str) -> CommentRecord:
         with _api(f"commenting on PR #{number}"):

@@ -7,8 +7,10 @@ file that does not parse is a finding, never a crash and never a silent pass.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 
 PARSER = f"Python {sys.version_info.major}.{sys.version_info.minor}"
 
@@ -52,3 +54,14 @@ def _line_count(data: bytes | str) -> int:
     if isinstance(data, str):
         return len(re.split(r"\r\n|\r|\n", data))
     return len(re.split(rb"\r\n|\r|\n", data))
+
+
+def source_lines(data: bytes | str) -> list[str] | None:
+    """The file's lines as Python numbers them (its declared encoding; \\n, \\r\\n, \\r)."""
+    if isinstance(data, bytes):
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            data = data.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            return None
+    return re.split(r"\r\n|\r|\n", data)

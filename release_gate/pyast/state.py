@@ -12,9 +12,6 @@ method (`.pop`, `.update`, `.setdefault`, `.append`, `.add`, `.clear`, ...; also
 from __future__ import annotations
 
 import ast
-import io
-import re
-import tokenize
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -257,17 +254,6 @@ def _mutation_of(node: ast.AST) -> tuple[ast.Name, str] | None:
             if root is not None:
                 return root, f"calls {name}()"
     return None
-
-
-def source_lines(data: bytes | str) -> list[str] | None:
-    """The file's lines as Python numbers them (its declared encoding; \\n, \\r\\n, \\r)."""
-    if isinstance(data, bytes):
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            data = data.decode(encoding)
-        except (SyntaxError, LookupError, UnicodeDecodeError):
-            return None
-    return re.split(r"\r\n|\r|\n", data)
 
 
 def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> bool:

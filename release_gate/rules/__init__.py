@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from release_gate.rules.base import RuleCheck
 from release_gate.rules.content import ContentCheck
 from release_gate.rules.local_state import ProcessLocalStateCheck
 from release_gate.rules.pairing import RoutePairingCheck
 from release_gate.rules.path import PathCheck
 
-# kind id -> class with KIND, DESCRIPTION, SCHEMA, from_config(raw, locate), evaluate(rule, ctx)
-KINDS: Mapping[str, Any] = {
+# kind id -> the class of that kind (rules/base.py RuleCheck)
+KINDS: Mapping[str, type[RuleCheck]] = {
     PathCheck.KIND: PathCheck,
     ContentCheck.KIND: ContentCheck,
     # RCA 2026-05-25 factors 2 and 1, read from Python source with `ast`.

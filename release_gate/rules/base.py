@@ -39,12 +39,9 @@ class RuleCheck(Protocol):
     DESCRIPTION: ClassVar[str]
     SCHEMA: ClassVar[Mapping[str, Any]]
 
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> RuleCheck:
+        """The compiled check of one rule entry; bad keys raise `locate(key, message)`."""
+        ...
+
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]: ...
-
-
-class RuleKind(Protocol):
-    KIND: str
-    DESCRIPTION: str
-    SCHEMA: Mapping[str, Any]
-
-    def __call__(self, raw: Mapping[str, Any], locate: Locate) -> RuleCheck: ...

@@ -29,11 +29,11 @@ from typing import Any, ClassVar
 
 from release_gate.changes import FileChange, FileStatus
 from release_gate.context import ChangeContext
-from release_gate.pyast.source import PythonSourceError, parse_python
-from release_gate.pyast.state import Container, Mutation, StateReport, scan_state, source_lines
+from release_gate.pyast.source import PythonSourceError, parse_python, source_lines
+from release_gate.pyast.state import Container, Mutation, StateReport, scan_state
 from release_gate.rules import pyscope
-from release_gate.rules.base import Locate, Rule
-from release_gate.rules.pyscope import PythonScope
+from release_gate.rules.base import Rule
+from release_gate.rules.pyscope import PythonRule
 from release_gate.verdict import Finding
 
 DEFAULT_SCOPE = ("backend_v2/api/**",)
@@ -71,7 +71,7 @@ def _where(mutations: list[Mutation]) -> str:
 
 
 @dataclass(frozen=True)
-class ProcessLocalStateCheck:
+class ProcessLocalStateCheck(PythonRule):
     KIND: ClassVar[str] = "process-local-state"
     DESCRIPTION: ClassVar[str] = (
         "Blocks new module-level mutable containers that functions mutate (per-process state)."
@@ -80,15 +80,9 @@ class ProcessLocalStateCheck:
         "Server code to check (default "
         f"{list(DEFAULT_SCOPE)}); only .py files are read."
     )
-
-    files: PythonScope
-
-    @classmethod
-    def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> ProcessLocalStateCheck:
-        return cls(PythonScope.from_config(raw, DEFAULT_SCOPE))
-
-    def covers(self, path: str) -> bool:
-        return self.files.covers(path)
+    DEFAULT_SCOPE: ClassVar[tuple[str, ...]] = DEFAULT_SCOPE
+    CANNOT_CHECK: ClassVar[str] = "it cannot be checked for process-local state"
+    RCA: ClassVar[str] = RCA
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -103,19 +97,13 @@ class ProcessLocalStateCheck:
         data = ctx.read_head(path)
         if data is None:
             # None means "not in the head tree" (context.py); only a change whose content the
-            # adapter could not get is a failure to read (fail closed, DESIGN.md §1).
-            if change.content_known:
-                return []
-            return [rule.finding(path, None, f"{path} could not be read at the head, so it "
-                                             f"cannot be checked for process-local state; "
-                                             f"treated as failing (fail closed; {RCA}).")]
+            # adapter could not get is a failure to read (fail closed, docs/design.md).
+            return [] if change.content_known else [self.unreadable(rule, path)]
         lines = source_lines(data) or []
         try:
             head = scan_state(parse_python(path, data), lines or None)
         except PythonSourceError as error:
-            return [rule.finding(path, error.line,
-                                 f"{path} {error.reason}: it cannot be checked for process-local "
-                                 f"state, so this blocks (fail closed; {RCA}).")]
+            return [self.unparsable(rule, path, error)]
         mutated = head.mutated()
         if not mutated:
             return []

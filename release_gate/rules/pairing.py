@@ -41,8 +41,8 @@ from release_gate.pyast.routes import (
     resolve_routes,
 )
 from release_gate.rules import pyscope
-from release_gate.rules.base import Locate, Rule
-from release_gate.rules.pyscope import PythonScope
+from release_gate.rules.base import Rule
+from release_gate.rules.pyscope import PythonRule
 from release_gate.verdict import Finding
 
 DEFAULT_SCOPE = ("backend_v2/api/**/*.py",)
@@ -102,7 +102,7 @@ class _Side:
 
 
 @dataclass(frozen=True)
-class RoutePairingCheck:
+class RoutePairingCheck(PythonRule):
     KIND: ClassVar[str] = "route-pairing"
     DESCRIPTION: ClassVar[str] = (
         "Blocks a change that leaves a .../begin[-x] route without its .../verify[-x] twin."
@@ -111,15 +111,9 @@ class RoutePairingCheck:
         "Python files holding routes and routers "
         f"(default {list(DEFAULT_SCOPE)})."
     )
-
-    files: PythonScope
-
-    @classmethod
-    def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> RoutePairingCheck:
-        return cls(PythonScope.from_config(raw, DEFAULT_SCOPE))
-
-    def covers(self, path: str) -> bool:
-        return self.files.covers(path)
+    DEFAULT_SCOPE: ClassVar[tuple[str, ...]] = DEFAULT_SCOPE
+    CANNOT_CHECK: ClassVar[str] = "its routes cannot be checked for begin/verify pairing"
+    RCA: ClassVar[str] = RCA
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         touched_head: dict[str, FileChange] = {}
@@ -175,12 +169,9 @@ class RoutePairingCheck:
             data = touched_data[path] if path in touched_data else ctx.read_head(path)
             if data is None:
                 # None means "not in the head tree" (context.py); only a change whose content
-                # the adapter could not get is a failure to read (fail closed, DESIGN.md §1).
+                # the adapter could not get is a failure to read (fail closed, docs/design.md).
                 if path in touched and not touched[path].content_known:
-                    findings.append(rule.finding(
-                        path, None, f"{path} could not be read at the head, so its routes "
-                                    f"cannot be checked for begin/verify pairing; treated as "
-                                    f"failing (fail closed; {RCA})."))
+                    findings.append(self.unreadable(rule, path))
                 continue
             if path not in touched and not _mentions_routes(data):
                 continue
@@ -188,10 +179,7 @@ class RoutePairingCheck:
                 side.modules[path] = load_module(path, data)
             except PythonSourceError as error:
                 if path in touched:
-                    findings.append(rule.finding(
-                        path, error.line, f"{path} {error.reason}: its routes cannot be checked "
-                                          f"for begin/verify pairing, so this blocks (fail "
-                                          f"closed; {RCA})."))
+                    findings.append(self.unparsable(rule, path, error))
                 else:
                     unparsable.append(path)
         return side, unparsable

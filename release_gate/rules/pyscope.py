@@ -1,13 +1,17 @@
-"""Which Python files an AST rule reads: `scope` globs minus `exclude`, `.py` only."""
+"""What the AST rule kinds share: which Python files they read (`scope` globs minus `exclude`,
+`.py` only) and how they fail closed on a file they cannot read or parse."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
+from release_gate.pyast.source import PythonSourceError
+from release_gate.rules.base import Locate, Rule
 from release_gate.rules.globs import PathMatcher
 from release_gate.rules.path import GLOBS
+from release_gate.verdict import Finding
 
 
 def schema(description: str) -> dict[str, Any]:
@@ -29,3 +33,31 @@ class PythonScope:
         # Only Python source is read: a README in scope is not a syntax error.
         return (path.endswith(".py") and self.scope.matches(path)
                 and not (self.exclude and self.exclude.matches(path)))
+
+
+@dataclass(frozen=True)
+class PythonRule:
+    """The set-up every AST rule kind repeats: its files from rules.yaml, and its fail-closed
+    findings (docs/design.md, "Fail closed": a file that cannot be read or parsed blocks)."""
+
+    DEFAULT_SCOPE: ClassVar[tuple[str, ...]]
+    CANNOT_CHECK: ClassVar[str]  # "its routes cannot be checked for ..." (ends a clause)
+    RCA: ClassVar[str]
+
+    files: PythonScope
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> Self:
+        return cls(PythonScope.from_config(raw, cls.DEFAULT_SCOPE))
+
+    def covers(self, path: str) -> bool:
+        return self.files.covers(path)
+
+    def unreadable(self, rule: Rule, path: str) -> Finding:
+        return rule.finding(path, None, f"{path} could not be read at the head, so "
+                                        f"{self.CANNOT_CHECK}; treated as failing (fail closed; "
+                                        f"{self.RCA}).")
+
+    def unparsable(self, rule: Rule, path: str, error: PythonSourceError) -> Finding:
+        return rule.finding(path, error.line, f"{path} {error.reason}: {self.CANNOT_CHECK}, so "
+                                              f"this blocks (fail closed; {self.RCA}).")
