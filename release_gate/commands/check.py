@@ -7,6 +7,9 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 
+# Imports inside run() are deferred on purpose: `--help` and a bad command line answer
+# without loading the engine, the rules and git.
+
 
 class Format(StrEnum):
     TEXT = "text"

@@ -11,6 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+# Imports inside run() are deferred on purpose: `--help` and a bad command line answer
+# without loading cryptography and cbor2.
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--options", required=True, metavar="FILE",

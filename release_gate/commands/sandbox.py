@@ -7,6 +7,9 @@ import argparse
 from release_gate.sandbox.faults import FAULTS
 from release_gate.sandbox.settings import DEFAULT_PORT
 
+# Imports inside run() are deferred on purpose: `--help` and a bad command line answer
+# without loading FastAPI, uvicorn and the storage drivers.
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from release_gate.smoke import local as session_types
 
+# Imports inside functions are deferred on purpose: `--help` and a bad command line answer
+# without loading the smoke (httpx, cryptography), and `--target sandbox` boots the sandbox
+# before paying for them (bench/smoke_local.py).
+
 EXIT_PASS = 0
 EXIT_FAIL = 1
 
@@ -32,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "challenge-store lines from it")
     parser.add_argument("--sandbox-fault", metavar="NAME",
                         help="with --target sandbox: start it with this fault switch")
-    # --- GitHub binding (issue 6, release_gate/smoke_gate.py) ---
+    # --- GitHub binding (release_gate/smoke_gate.py) ---
     parser.add_argument("--pr", type=int, metavar="N",
                         help="post release-gate/smoke on PR N's head (GITHUB_TOKEN, "
                              "GITHUB_REPOSITORY) and refresh the release-gate status")
@@ -84,7 +88,7 @@ def _run(args: argparse.Namespace, env: dict[str, str],
         return EXIT_PASS
     request = session.SmokeRequest(target=args.target, email=args.email, report=args.report,
                                    server_log=args.server_log, sandbox_fault=args.sandbox_fault)
-    if args.pr is not None:  # --- GitHub binding (issue 6) ---
+    if args.pr is not None:  # bind the result to the PR head (smoke_gate.py)
         from release_gate import smoke_gate
         return smoke_gate.run_cli(args.pr, lambda: session.smoke(
             request, settings, env=env, stream=sys.stdout, sandbox=sandbox), env=env)

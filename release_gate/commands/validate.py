@@ -6,6 +6,9 @@ import argparse
 import json
 import sys
 
+# Imports inside run() are deferred on purpose: `--help` and a bad command line answer
+# without loading the config schema and its rule kinds.
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE",

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from release_gate.sandbox.faults import FAULTS
 from release_gate.sandbox.settings import DEFAULT_PORT, DEV_SIGNING_KEY
 
+# Imports inside main() are deferred on purpose: `mint` (the smoke's step 1 spawns it) must
+# not load FastAPI and uvicorn, which only `serve` needs.
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release_gate.sandbox")

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from release_gate.smoke.local import LocalSandbox
     from release_gate.smoke.result import SmokeResult
 
+# Imports inside functions are deferred on purpose: the fences refuse before the heavy parts
+# (httpx, cryptography, SQL drivers) load, and a local sandbox boots while they do
+# (bench/smoke_local.py measures it).
+
 PAUSE_ENV = "RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"  # test hook: "4" or "4:30" (step:seconds)
 
 
