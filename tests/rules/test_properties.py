@@ -1,7 +1,7 @@
 """Property tests: arbitrary text and bytes never crash the route extractor or the AST rules.
 
 A gate that raises on odd input fails closed (exit 1), but a crash is still a bug: every input
-must give either routes or a clean, located finding (issue 3 acceptance).
+must give either routes or a clean, located finding (docs/design.md, "Fail closed").
 """
 
 from __future__ import annotations

@@ -1,0 +1,30 @@
+"""Smoke statuses and workflow runs as the GitHub adapter reads them, for the pure tests of
+evidence.py and the comment renderer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from release_gate.evidence import Expectation, RunRecord, StatusRecord
+
+HEAD = "a" * 40
+T0 = datetime(2026, 5, 25, 3, 0, tzinfo=UTC)
+EXPECT = Expectation(repository="acme/api", server_url="https://github.com",
+                     default_branch="main", workflow_file="smoke.yml", pr_number=7)
+RUN_URL = "https://github.com/acme/api/actions/runs/99"
+
+
+def status(state: str = "success", *, context: str = "release-gate/smoke",
+            login: str = "github-actions[bot]", kind: str = "Bot", url: str | None = RUN_URL,
+            at: datetime = T0, id: int = 1) -> StatusRecord:
+    return StatusRecord(id=id, sha=HEAD, context=context, state=state, description="PASS",
+                        target_url=url, creator_login=login, creator_type=kind, created_at=at)
+
+
+def run(**changes: object) -> RunRecord:
+    values: dict[str, object] = dict(
+        id=99, repository="acme/api", path=".github/workflows/smoke.yml",
+        event="workflow_dispatch", head_branch="main", display_title="smoke PR #7 on prod",
+        status="in_progress", conclusion=None, html_url=RUN_URL, updated_at=T0)
+    values.update(changes)
+    return RunRecord(**values)  # type: ignore[arg-type]

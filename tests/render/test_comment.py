@@ -1,0 +1,52 @@
+"""render/comment.py: the sticky checklist comment, from an evaluation and its smoke evidence."""
+
+from __future__ import annotations
+
+from release_gate.evidence import collect
+from release_gate.render.comment import Links, is_ours, parse_state, render, render_cleared
+from release_gate.verdict import Evaluation, Finding, Outcome, gate_status
+from tests.evidence_data import EXPECT, HEAD
+from tests.evidence_data import run as _run
+from tests.evidence_data import status as _status
+
+
+def _evaluation(outcome: Outcome | None) -> Evaluation:
+    findings = () if outcome is None else (
+        Finding(path="backend_v2/api/routes/auth.py", line=12, rule="auth-routes",
+                outcome=outcome, message="Auth routes changed"),)
+    checklist = ("Run the smoke (`gh workflow run smoke.yml -f pr=<PR>`) and get "
+                 "`release-gate/smoke` = PASS", "Tap the signup URL on a real device")
+    return Evaluation(base="b" * 40, head=HEAD, findings=findings,
+                      checklist=checklist if findings else ())
+
+
+LINKS = Links(server_url="https://github.com", repository="acme/api", pr_number=7)
+
+
+def test_comment_links_lines_ticks_evidence_and_keeps_hand_ticks() -> None:
+    evaluation = _evaluation(Outcome.NEEDS_SMOKE)
+    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    body = render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
+                  links=LINKS)
+    assert is_ours(body)
+    assert parse_state(body) is not None and parse_state(body).head == HEAD  # type: ignore[union-attr]
+    assert f"https://github.com/acme/api/blob/{HEAD}/backend_v2/api/routes/auth.py#L12" in body
+    assert "- [ ] Run the smoke (`gh workflow run smoke.yml -f pr=7`)" in body
+    ticked = body.replace("- [ ] Tap the signup", "- [x] Tap the signup").replace(
+        "- [ ] Run the smoke", "- [x] Run the smoke")
+    again = render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
+                   links=LINKS, previous=ticked)
+    assert "- [x] Tap the signup URL on a real device" in again  # a person's tick is kept
+    assert "- [ ] Run the smoke" in again  # evidence, not a hand tick, decides this one
+    passed = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    green = render(evaluation, passed, gate_status(evaluation, smoke_passed_on_head=True),
+                   links=LINKS)
+    assert "- [x] Run the smoke" in green
+    assert parse_state(green).pass_head == HEAD  # type: ignore[union-attr]
+    assert render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
+                  links=LINKS) == body  # deterministic: an unchanged PR is not re-edited
+
+
+def test_cleared_note() -> None:
+    body = render_cleared(_evaluation(None), links=LINKS)
+    assert is_ours(body) and "no longer flagged" in body
