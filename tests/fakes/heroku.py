@@ -1,0 +1,685 @@
+"""A fake Heroku: the Platform API, dyno rendezvous and logplex, over real TLS on loopback.
+
+Tests drive the real heroku3 client and our rendezvous client against it. Shapes follow the
+Platform API reference (account, apps, config-vars, releases, slugs, dynos with `attach_url`,
+log-sessions with `logplex_url`) and the Heroku CLI's `run` (rendezvous: TLS, the secret and
+"\\r\\n", a "rendezvous" acknowledgement line, then the process's output; the connection closes
+when the process ends). What bites is reproduced:
+
+- `Range` pagination of releases as Heroku does it: `Range: version ..; max=N[, order=desc]`
+  (default max 200, at most 1000), `206 Partial Content` with `Content-Range` and `Next-Range`
+  while more remain, `200` on the last page;
+- 401 for a bad key (on every route, including the `GET /account` heroku3 never makes), 404
+  for an unknown app, programmable faults (409 / 429 on dyno create, 5xx ...);
+- one-off dynos that run their command on this machine, with the app's config vars as
+  environment, through `bash -c` like a dyno's shell; the slug lives at `/app` on a dyno, so the
+  fake maps the literal path `/app` in a command to `app_root` (a temporary directory the test
+  fills, e.g. with a `backend_v2/` package) and puts a `python` for this interpreter on PATH;
+- dyno behaviours per creation: `hang` (never acknowledges: a dyno that does not boot),
+  `drop` (closes the connection mid-output), `coalesce` (acknowledgement and all output in one
+  TLS record), `no-status` (the exit-status echo never runs), `slow:S` (boots after S seconds);
+- logplex: `GET` of the session URL streams the app's log as Heroku lines
+  (`2026-05-25T01:23:55.000000+00:00 app[web.1]: ...`) from a file the app writes (the sandbox's
+  log), following it until the client disconnects; `drop_levels` hides lines of a log level (the
+  RCA's swallowed INFO lines).
+
+Every request is counted (`calls`, `rendezvous_connections`, `logplex_requests`), and every dyno
+creation is recorded (`dynos`), so tests can assert budgets and that a fence sent nothing.
+
+    with FakeHeroku() as heroku:
+        app = heroku.add_app("raxx-api-prod", config={"DATABASE_URL": url})
+        heroku.add_release("raxx-api-prod", description="Deploy abc1234", commit="abc1234...")
+        env = heroku.environ()          # HEROKU_API_KEY, HEROKU_API_URL, SSL_CERT_FILE, ...
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from tests.fakes.tls import TestCA
+
+API_KEY = "hrku-fake-0123456789abcdef"  # what the fake accepts; tests never print it either
+DEFAULT_PAGE, MAX_PAGE = 200, 1000
+HANG_LIMIT_S = 60.0  # a hung dyno still lets go of its socket eventually (bounded test servers)
+DYNO_LIMIT_S = 120.0
+_APP_PATH = re.compile(r"(?<![\w./-])/app(?=$|[/'\"\s;)])")
+_RANGE = re.compile(r"^\s*(?P<attr>\w+)\s+(?P<start>\]?[^.\s;]*)\.\.(?P<end>[^;\s]*)\s*"
+                    r"(?:;\s*(?P<opts>.*))?$")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class FakeRelease:
+    version: int
+    id: str
+    description: str
+    status: str
+    current: bool
+    created_at: datetime
+    slug_id: str | None
+
+    def json(self, app: FakeApp) -> dict[str, Any]:
+        return {
+            "addon_plan_names": ["heroku-postgresql:essential-0"], "artifacts": [],
+            "app": {"id": app.id, "name": app.name},
+            "created_at": _iso(self.created_at), "updated_at": _iso(self.created_at),
+            "description": self.description, "status": self.status, "id": self.id,
+            "slug": {"id": self.slug_id} if self.slug_id else None,
+            "user": {"email": "operator@example.com", "id": "5f3e0b3c-0000-4000-8000-000000000001"},
+            "version": self.version, "current": self.current, "output_stream_url": None,
+            "eligible_for_rollback": True,
+        }
+
+
+@dataclass
+class FakeDyno:
+    app: str
+    name: str
+    id: str
+    command: str
+    env: dict[str, str]
+    secret: str
+    behaviour: str
+    created_at: datetime
+    size: str = "Basic"
+    state: str = "starting"
+    exit_code: int | None = None
+    output: str = ""
+
+
+@dataclass
+class FakeApp:
+    name: str
+    id: str
+    config: dict[str, str]
+    releases: list[FakeRelease] = field(default_factory=list)
+    slugs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log_path: Path | None = None  # the file the app's web dyno writes (sandbox log)
+    drop_levels: set[str] = field(default_factory=set)  # e.g. {"INFO"}: the RCA's swallowed lines
+
+
+@dataclass
+class Fault:
+    method: str
+    route: str  # a route template, e.g. "/apps/{app}/dynos"
+    status: int
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+ROUTES = [
+    ("GET", "/account"), ("GET", "/account/rate-limits"), ("GET", "/apps/{app}"),
+    ("GET", "/apps/{app}/config-vars"), ("GET", "/apps/{app}/releases"),
+    ("GET", "/apps/{app}/slugs/{slug}"), ("POST", "/apps/{app}/dynos"),
+    ("POST", "/apps/{app}/dynos/{dyno}/actions/stop"), ("DELETE", "/apps/{app}/dynos/{dyno}"),
+    ("POST", "/apps/{app}/log-sessions"), ("GET", "/logplex/{session}"),
+]
+_COMPILED = [(m, t, re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t))
+                               + "$")) for m, t in ROUTES]
+
+
+class FakeHeroku:
+    def __init__(self, *, api_key: str = API_KEY, email: str = "release-gate@example.com") -> None:
+        self.api_key = api_key
+        self.email = email
+        self.lock = threading.RLock()
+        self.apps: dict[str, FakeApp] = {}
+        self.dynos: list[FakeDyno] = []
+        self.behaviours: list[str] = []  # consumed one per dyno creation; default "normal"
+        self.faults: list[Fault] = []
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.rendezvous_connections = 0
+        self.logplex_requests = 0
+        self.log_sessions: dict[str, str] = {}  # session token -> app
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._ca: TestCA | None = None
+        self._api: ThreadingHTTPServer | None = None
+        self._rendezvous: socket.socket | None = None
+        self._stopping = threading.Event()
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-heroku-")
+        self.app_root = Path(self._tmp.name) / "app"  # what a dyno sees at /app
+        self.app_root.mkdir()
+        bindir = Path(self._tmp.name) / "bin"
+        bindir.mkdir()
+        (bindir / "python").symlink_to(sys.executable)
+        self._bindir = bindir
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> FakeHeroku:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._ca = TestCA()
+        context = self._ca.server_context()
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        api = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        api.daemon_threads = True
+        api.socket = context.wrap_socket(api.socket, server_side=True)
+        self._api = api
+        threading.Thread(target=api.serve_forever, name="fake-heroku-api", daemon=True).start()
+        listener = socket.create_server(("127.0.0.1", 0))
+        self._rendezvous = listener
+        threading.Thread(target=self._accept_rendezvous, args=(listener, context),
+                         name="fake-heroku-rendezvous", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self.lock:
+            processes = list(self._processes)
+        for process in processes:
+            _kill(process)
+        if self._api is not None:
+            self._api.shutdown()
+            self._api.server_close()
+            self._api = None
+        if self._rendezvous is not None:
+            self._rendezvous.close()
+            self._rendezvous = None
+        if self._ca is not None:
+            self._ca.cleanup()
+        self._tmp.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        assert self._api is not None, "start() the fake first"
+        return f"https://127.0.0.1:{self._api.server_address[1]}"
+
+    @property
+    def ca_path(self) -> str:
+        assert self._ca is not None
+        return self._ca.path
+
+    @property
+    def rendezvous_port(self) -> int:
+        assert self._rendezvous is not None
+        return int(self._rendezvous.getsockname()[1])
+
+    def environ(self, *, api_key: str | None = None, app: str | None = None) -> dict[str, str]:
+        env = {"HEROKU_API_KEY": api_key or self.api_key, "HEROKU_API_URL": self.api_url,
+               "SSL_CERT_FILE": self.ca_path}
+        if app:
+            env["HEROKU_APP"] = app
+        return env
+
+    # -- state API for tests -----------------------------------------------------------
+
+    def add_app(self, name: str, *, config: dict[str, str] | None = None,
+                log_path: Path | None = None) -> FakeApp:
+        with self.lock:
+            app = FakeApp(name, str(uuid.uuid4()), dict(config or {}), log_path=log_path)
+            self.apps[name] = app
+            return app
+
+    def set_config(self, app: str, **values: str) -> None:
+        with self.lock:
+            self.apps[app].config.update(values)
+
+    def add_release(self, app: str, *, description: str, commit: str | None = None,
+                    status: str = "succeeded", created_at: datetime | None = None,
+                    with_slug: bool = True) -> FakeRelease:
+        """Append release v(N+1); a succeeded one becomes `current`, as a deploy does."""
+        with self.lock:
+            target = self.apps[app]
+            previous = target.releases[-1] if target.releases else None
+            version = previous.version + 1 if previous else 1
+            moment = created_at or (previous.created_at + timedelta(minutes=1) if previous
+                                    else datetime(2026, 5, 25, 0, 0, tzinfo=UTC))
+            slug_id = None
+            if with_slug:
+                slug_id = str(uuid.uuid4())
+                target.slugs[slug_id] = {
+                    "id": slug_id, "commit": commit, "commit_description": description,
+                    "buildpack_provided_description": "Python", "checksum": None,
+                    "process_types": {"web": "gunicorn app:app"}, "size": 1024,
+                    "stack": {"id": str(uuid.uuid4()), "name": "heroku-24"},
+                    "created_at": _iso(moment), "updated_at": _iso(moment),
+                    "blob": {"method": "GET", "url": "https://slugs.example/blob"},
+                }
+            elif previous is not None:
+                slug_id = previous.slug_id  # a config change keeps the slug
+            release = FakeRelease(version, str(uuid.uuid4()), description, status, False,
+                                  moment, slug_id)
+            if status == "succeeded":
+                for old in target.releases:
+                    old.current = False
+                release.current = True
+            target.releases.append(release)
+            return release
+
+    def fail(self, method: str, route: str, status: int, *, times: int = 1,
+             headers: dict[str, str] | None = None) -> None:
+        with self.lock:
+            self.faults.append(Fault(method, route, status, times, dict(headers or {})))
+
+    def total_requests(self) -> int:
+        """Everything that reached any part of the fake: API, rendezvous and logplex."""
+        with self.lock:
+            return sum(self.calls.values()) + self.rendezvous_connections + self.logplex_requests
+
+    def dyno_creations(self) -> int:
+        with self.lock:
+            return len(self.dynos)
+
+    # -- internals used by the handlers ------------------------------------------------
+
+    def take_fault(self, method: str, route: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.method == method and fault.route == route and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def create_dyno(self, app: FakeApp, body: dict[str, Any]) -> FakeDyno:
+        with self.lock:
+            behaviour = self.behaviours.pop(0) if self.behaviours else "normal"
+            dyno = FakeDyno(app.name, f"run.{1000 + len(self.dynos) + 1}", str(uuid.uuid4()),
+                            str(body.get("command", "")), dict(body.get("env") or {}),
+                            secrets.token_hex(16), behaviour, datetime.now(UTC),
+                            str(body.get("size") or "Basic"))
+            self.dynos.append(dyno)
+            return dyno
+
+    def attach_url(self, dyno: FakeDyno) -> str:
+        return f"rendezvous://127.0.0.1:{self.rendezvous_port}/{dyno.secret}"
+
+    def _accept_rendezvous(self, listener: socket.socket, context: ssl.SSLContext) -> None:
+        while not self._stopping.is_set():
+            try:
+                raw, _ = listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.rendezvous_connections += 1
+            threading.Thread(target=self._serve_dyno, args=(raw, context), daemon=True).start()
+
+    def _serve_dyno(self, raw: socket.socket, context: ssl.SSLContext) -> None:
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.settimeout(10)
+        try:
+            conn = context.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        try:
+            secret = _read_line(conn)
+            with self.lock:
+                dyno = next((d for d in self.dynos if d.secret == secret), None)
+            if dyno is None:
+                return
+            self._run_dyno(conn, dyno)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _run_dyno(self, conn: ssl.SSLSocket, dyno: FakeDyno) -> None:
+        behaviour, _, arg = dyno.behaviour.partition(":")
+        if behaviour == "hang":  # never boots: no acknowledgement, socket held open
+            dyno.state = "starting"
+            conn.settimeout(0.2)
+            deadline = time.monotonic() + HANG_LIMIT_S
+            while time.monotonic() < deadline and not self._stopping.is_set():
+                try:
+                    if conn.recv(1) == b"":
+                        return  # the client gave up
+                except TimeoutError:
+                    continue
+            return
+        if behaviour == "slow":
+            time.sleep(float(arg or "1"))
+        dyno.state = "up"
+        command = _APP_PATH.sub(str(self.app_root), dyno.command)
+        if behaviour == "no-status":  # the appended echo never runs (e.g. the shell is killed)
+            command = command.split('; echo "\uffff heroku-command-exit-status', 1)[0]
+        app = self.apps[dyno.app]
+        env = {"PATH": f"{self._bindir}:/usr/local/bin:/usr/bin:/bin",
+               "HOME": str(self.app_root), "DYNO": dyno.name, "PORT": "5000",
+               **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ
+                  else {}),
+               **app.config, **dyno.env}
+        process = subprocess.Popen(["bash", "-c", command], cwd=self.app_root, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        with self.lock:
+            self._processes.add(process)
+        try:
+            self._pump(conn, process, behaviour, dyno)
+        finally:
+            _kill(process)
+            with self.lock:
+                self._processes.discard(process)
+            dyno.state = "down"
+
+    def _pump(self, conn: ssl.SSLSocket, process: subprocess.Popen[bytes], behaviour: str,
+              dyno: FakeDyno) -> None:
+        assert process.stdout is not None
+        ack = b"rendezvous\r\n"
+        if behaviour == "coalesce":  # everything in the acknowledgement's TLS record
+            out, _ = process.communicate(timeout=DYNO_LIMIT_S)
+            dyno.output, dyno.exit_code = out.decode("utf-8", "replace"), process.returncode
+            conn.sendall(ack + out.replace(b"\n", b"\r\n"))
+            conn.unwrap()
+            return
+        conn.sendall(ack)
+        deadline = time.monotonic() + DYNO_LIMIT_S
+        while time.monotonic() < deadline:
+            chunk = process.stdout.read1(4096)  # type: ignore[attr-defined]
+            if not chunk:
+                break
+            dyno.output += chunk.decode("utf-8", "replace")
+            if behaviour == "drop":  # the TCP connection dies: no TLS close_notify
+                conn.sendall(chunk[: max(1, len(chunk) // 2)])
+                conn.shutdown(socket.SHUT_RDWR)
+                return
+            conn.sendall(chunk.replace(b"\n", b"\r\n"))  # a dyno's pty sends CRLF
+        process.wait(timeout=5)
+        dyno.exit_code = process.returncode
+        conn.unwrap()  # a clean end: TLS close_notify, then the socket closes
+
+    def logplex_lines(self, app: FakeApp, offset: int) -> tuple[list[str], int]:
+        """New lines of the app's log file since `offset`, as Heroku log lines."""
+        if app.log_path is None or not app.log_path.exists():
+            return [], offset
+        with app.log_path.open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+        complete = data.rfind(b"\n") + 1
+        lines = []
+        for raw in data[:complete].decode("utf-8", "replace").splitlines():
+            if any(f" {level} " in raw for level in app.drop_levels):
+                continue
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+            lines.append(f"{stamp} app[web.1]: {raw}")
+        return lines, offset + complete
+
+
+def _read_line(conn: ssl.SSLSocket, limit: int = 4096) -> str:
+    data = b""
+    while not data.endswith(b"\r\n") and len(data) < limit:
+        chunk = conn.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", "replace").strip()
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, 9)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+
+def _parse_range(header: str | None) -> tuple[int | None, bool, int | None, bool, str, int]:
+    """`version ]5..; max=10, order=desc` -> (start, start_exclusive, end, end_exclusive, order,
+    max). Unparseable ranges fall back to Heroku's defaults."""
+    if not header:
+        return None, False, None, False, "asc", DEFAULT_PAGE
+    match = _RANGE.match(header)
+    if not match or match["attr"] not in ("version", "id"):
+        return None, False, None, False, "asc", DEFAULT_PAGE
+    start, end = match["start"], match["end"]
+    start_excl = start.startswith("]")
+    end_excl = end.endswith("[")
+    start, end = start.lstrip("]"), end.rstrip("[")
+    order, size = "asc", DEFAULT_PAGE
+    for option in (match["opts"] or "").replace(";", ",").split(","):
+        name, _, value = option.strip().partition("=")
+        if name == "order" and value in ("asc", "desc"):
+            order = value
+        elif name == "max" and value.isdigit():
+            size = max(1, min(MAX_PAGE, int(value)))
+    return (int(start) if start.isdigit() else None, start_excl,
+            int(end) if end.isdigit() else None, end_excl, order, size)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeHeroku
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", str(uuid.uuid4()))
+        self.send_header("RateLimit-Remaining", "4500")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, ident: str, message: str,
+               headers: dict[str, str] | None = None) -> None:
+        self._send(status, {"id": ident, "message": message}, headers)
+
+    def _authorized(self) -> bool:
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                _, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            except ValueError:
+                return False
+            return password == self.owner.api_key
+        if auth.startswith("Bearer "):
+            return auth[7:] == self.owner.api_key
+        return False
+
+    def _body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return {}
+        try:
+            data = json.loads(self.rfile.read(length))
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _dispatch(self, method: str) -> None:
+        path = unquote(urlsplit(self.path).path)
+        match: re.Match[str] | None = None
+        template = "?"
+        for route_method, candidate, pattern in _COMPILED:
+            match = pattern.match(path)
+            if route_method == method and match:
+                template = candidate
+                break
+        else:
+            with self.owner.lock:
+                self.owner.calls[(method, "?")] += 1
+            self._error(404, "not_found", "The requested API endpoint was not found.")
+            return
+        assert match is not None
+        if template == "/logplex/{session}":
+            self._logplex(match["session"])
+            return
+        with self.owner.lock:
+            self.owner.calls[(method, template)] += 1
+        body = self._body() if method in ("POST", "PATCH") else {}
+        if not self._authorized():
+            self._error(401, "unauthorized", "Invalid credentials provided.")
+            return
+        fault = self.owner.take_fault(method, template)
+        if fault is not None:
+            ident = {409: "conflict", 429: "rate_limit"}.get(fault.status, "error")
+            self._error(fault.status, ident, f"fake fault {fault.status}", fault.headers)
+            return
+        params = match.groupdict()
+        app = self.owner.apps.get(params.get("app", "")) if "app" in params else None
+        if "app" in params and app is None:
+            self._error(404, "not_found", "Couldn't find that app.", {"X-Resource": "app"})
+            return
+        getattr(self, "_" + re.sub(r"\W+", "_", f"{method} {template}").strip("_").lower())(
+            app, params, body)
+
+    # -- routes ------------------------------------------------------------------------
+
+    def _get_account(self, app: None, params: dict[str, str], body: dict[str, Any]) -> None:
+        self._send(200, {"email": self.owner.email, "id": "5f3e0b3c-0000-4000-8000-0000000000aa",
+                         "name": "Release Gate", "verified": True,
+                         "created_at": "2024-01-01T00:00:00Z"})
+
+    def _get_account_rate_limits(self, app: None, params: dict[str, str],
+                                 body: dict[str, Any]) -> None:
+        self._send(200, {"remaining": 4500})
+
+    def _get_apps_app(self, app: FakeApp, params: dict[str, str], body: dict[str, Any]) -> None:
+        self._send(200, {"id": app.id, "name": app.name, "stack": {"name": "heroku-24"},
+                         "web_url": f"https://{app.name}.herokuapp.com/",
+                         "region": {"name": "us"}, "maintenance": False})
+
+    def _get_apps_app_config_vars(self, app: FakeApp, params: dict[str, str],
+                                  body: dict[str, Any]) -> None:
+        with self.owner.lock:
+            self._send(200, dict(app.config))
+
+    def _get_apps_app_releases(self, app: FakeApp, params: dict[str, str],
+                               body: dict[str, Any]) -> None:
+        start, start_excl, end, end_excl, order, size = _parse_range(self.headers.get("Range"))
+        with self.owner.lock:
+            chosen = [r for r in app.releases
+                      if (start is None or r.version > start or (r.version == start
+                                                                 and not start_excl))
+                      and (end is None or r.version < end or (r.version == end
+                                                              and not end_excl))]
+            chosen.sort(key=lambda r: r.version, reverse=order == "desc")
+            page, rest = chosen[:size], chosen[size:]
+            items = [r.json(app) for r in page]
+        headers = {"Accept-Ranges": "id, version"}
+        if page:
+            options = f"; max={size}" + (", order=desc" if order == "desc" else "")
+            headers["Content-Range"] = (f"version {page[0].version}..{page[-1].version}"
+                                        f"{options}")
+            if rest:
+                last = page[-1].version
+                headers["Next-Range"] = (f"version ]{last}..{options}" if order == "asc"
+                                         else f"version ..{last}[{options}")
+        self._send(206 if rest else 200, items, headers)
+
+    def _get_apps_app_slugs_slug(self, app: FakeApp, params: dict[str, str],
+                                 body: dict[str, Any]) -> None:
+        slug = app.slugs.get(params["slug"])
+        if slug is None:
+            self._error(404, "not_found", "Couldn't find that slug.")
+            return
+        self._send(200, slug)
+
+    def _post_apps_app_dynos(self, app: FakeApp, params: dict[str, str],
+                             body: dict[str, Any]) -> None:
+        if not isinstance(body.get("command"), str) or not body["command"]:
+            self._error(422, "invalid_params", "Command is required.")
+            return
+        dyno = self.owner.create_dyno(app, body)
+        attach = bool(body.get("attach"))
+        self._send(201, {
+            "attach_url": self.owner.attach_url(dyno) if attach else None,
+            "command": dyno.command, "created_at": _iso(dyno.created_at), "id": dyno.id,
+            "name": dyno.name, "release": {"id": app.releases[-1].id if app.releases else None,
+                                           "version": app.releases[-1].version
+                                           if app.releases else None},
+            "app": {"id": app.id, "name": app.name}, "size": dyno.size, "state": "starting",
+            "type": "run", "updated_at": _iso(dyno.created_at),
+        })
+
+    def _post_apps_app_dynos_dyno_actions_stop(self, app: FakeApp, params: dict[str, str],
+                                               body: dict[str, Any]) -> None:
+        self._send(202, {})
+
+    def _delete_apps_app_dynos_dyno(self, app: FakeApp, params: dict[str, str],
+                                    body: dict[str, Any]) -> None:
+        self._send(202, {})
+
+    def _post_apps_app_log_sessions(self, app: FakeApp, params: dict[str, str],
+                                    body: dict[str, Any]) -> None:
+        token = secrets.token_urlsafe(16)
+        with self.owner.lock:
+            self.owner.log_sessions[token] = app.name
+        now = _iso(datetime.now(UTC))
+        self._send(201, {"id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
+                         "logplex_url": f"{self.owner.api_url}/logplex/{token}?srv=1",
+                         "tail": bool(body.get("tail")), "lines": body.get("lines"),
+                         "dyno": body.get("dyno"), "source": body.get("source")})
+
+    def _logplex(self, token: str) -> None:
+        with self.owner.lock:
+            self.owner.logplex_requests += 1
+            name = self.owner.log_sessions.get(token)
+        app = self.owner.apps.get(name or "")
+        if app is None:
+            self._error(404, "not_found", "session not found")
+            return
+        offset = app.log_path.stat().st_size if app.log_path and app.log_path.exists() else 0
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")  # as logplex streams a tail
+        self.end_headers()
+        self.close_connection = True
+        deadline = time.monotonic() + HANG_LIMIT_S
+        try:
+            while time.monotonic() < deadline and not self.owner._stopping.is_set():
+                lines, offset = self.owner.logplex_lines(app, offset)
+                for line in lines:
+                    data = line.encode() + b"\n"
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                time.sleep(0.02)
+            self.wfile.write(b"0\r\n\r\n")
+        except (OSError, ssl.SSLError):
+            return
+
