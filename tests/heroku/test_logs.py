@@ -1,0 +1,39 @@
+"""LogTail follows the fake logplex stream over verified TLS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from release_gate.heroku.api import HerokuApi
+from release_gate.heroku.logs import LogTail
+from tests.fakes.heroku import FakeHeroku
+from tests.heroku.conftest import APP
+
+
+def test_lines_written_after_the_session_opened_arrive_as_heroku_lines(
+        heroku: FakeHeroku, tmp_path: Path) -> None:
+    log = tmp_path / "web.log"
+    log.write_text("old INFO line before the session\n")
+    heroku.apps[APP].log_path = log
+    api = HerokuApi.from_env(heroku.environ())
+    with LogTail.open(api, APP) as tail:
+        with log.open("a") as handle:
+            handle.write("2026-05-25 01:23:55 INFO [pid 17] app: webauthn.challenge_stored "
+                         "store=redis user_id=42\n")
+        assert tail.wait_for(("challenge_stored",), timeout_s=10)
+        lines = tail.lines()
+    assert len(lines) == 1
+    assert " app[web.1]: 2026-05-25 01:23:55 INFO" in lines[0]
+    assert "old INFO line" not in lines[0]
+    assert heroku.logplex_requests == 1 and tail.error is None
+
+
+def test_dropped_levels_never_arrive(heroku: FakeHeroku, tmp_path: Path) -> None:
+    log = tmp_path / "web.log"
+    log.touch()
+    heroku.apps[APP].log_path = log
+    heroku.apps[APP].drop_levels = {"INFO"}
+    with LogTail.open(HerokuApi.from_env(heroku.environ()), APP) as tail:
+        log.write_text("x INFO a\nx WARNING b\n")
+        assert tail.wait_for(("WARNING b",), timeout_s=10)
+        assert not any("INFO a" in line for line in tail.lines())
