@@ -34,6 +34,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+# The gate (`check`, `validate`, `pr`) needs only the core dependencies; the rest are extras
+# (pyproject.toml), so a PR's status check installs in seconds (docs/performance.md).
+EXTRAS: dict[str, str] = {"smoke": "smoke", "passkey": "smoke", "sandbox": "sandbox",
+                          "watch-config": "smoke"}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -81,7 +86,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(argv)
+    try:
+        parser = build_parser(argv)
+    except ModuleNotFoundError as error:
+        return _missing_extra(next((arg for arg in argv if arg in COMMANDS), ""), error)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
@@ -94,11 +102,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("release-gate: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        return _missing_extra(str(args.command), error)
     except Exception as error:  # fail closed: an unexpected error is never a pass
         if os.environ.get("RELEASE_GATE_DEBUG"):
             traceback.print_exc()
         print(f"release-gate: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _missing_extra(command: str, error: ModuleNotFoundError) -> int:
+    """A command whose extra is not installed: one line naming the install that fixes it."""
+    extra = EXTRAS.get(command, "all")
+    print(f"release-gate: error: `{command}` needs the [{extra}] extra "
+          f"(pip install 'release-gate[{extra}]'): {error}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _fail(error: Exception) -> None:

@@ -91,6 +91,7 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
+    _announce_email(env, email)
     run = _Run(request, settings, env, target, email, fences.heroku_app(settings, env),
                make_transcript(stream, env), SignalGuard(enabled=signals), _pause(env))
     # From here on SIGINT/SIGTERM are recorded, and raised only during the steps: teardown,
@@ -105,6 +106,16 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
                      backends.build_database(settings, env=env))
         run.out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
         return _steps(run, live)
+
+
+def _announce_email(env: Mapping[str, str], email: str) -> None:
+    """Under Actions, the chosen email as the step output `email`, written before any request:
+    smoke.yml's cleanup step for a cancelled job deletes that account's rows if the teardown
+    could not finish (runbook "Prod-write safety")."""
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"email={email}\n")
 
 
 def start_sandbox(env: Mapping[str, str], fault: str | None) -> LocalSandbox:
