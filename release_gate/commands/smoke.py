@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from release_gate.smoke import local as session_types
+    from release_gate.smoke.signals import SignalGuard
 
 # Imports inside functions are deferred on purpose: `--help` and a bad command line answer
 # without loading the smoke (httpx, cryptography), and `--target sandbox` boots the sandbox
@@ -59,23 +60,28 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from release_gate.smoke import session
+    from release_gate.smoke.signals import SignalGuard
 
     env = dict(os.environ)
     sandbox = None
-    if args.target == "sandbox" and args.smoke_command != "cleanup":
-        # Boot the local sandbox first: its ~1 s start then overlaps loading rules.yaml and the
-        # smoke's imports instead of following them (bench/smoke_local.py). No request is sent
-        # before the fences have passed.
-        sandbox = session.start_sandbox(env, args.sandbox_fault)
-    try:
-        return _run(args, env, sandbox)
-    finally:
-        if sandbox is not None:
-            sandbox.stop()  # already stopped by a run that got that far; this covers refusals
+    # The guard goes in before anything is started: from here a SIGINT/SIGTERM is recorded and
+    # acted on at a safe point, so it can never leave the sandbox or its directory behind.
+    guard = SignalGuard()
+    with guard.installed():
+        try:
+            if args.target == "sandbox" and args.smoke_command != "cleanup":
+                # Boot the local sandbox first: its ~1 s start then overlaps loading rules.yaml
+                # and the smoke's imports instead of following them (bench/smoke_local.py). No
+                # request is sent before the fences have passed.
+                sandbox = session.start_sandbox(env, args.sandbox_fault)
+            return _run(args, env, sandbox, guard)
+        finally:
+            if sandbox is not None:
+                sandbox.stop()  # already stopped by a run that got that far; covers refusals
 
 
 def _run(args: argparse.Namespace, env: dict[str, str],
-         sandbox: session_types.LocalSandbox | None) -> int:
+         sandbox: session_types.LocalSandbox | None, guard: SignalGuard) -> int:
     from release_gate import config
     from release_gate.smoke import session
     from release_gate.smoke.settings import parse
@@ -91,6 +97,7 @@ def _run(args: argparse.Namespace, env: dict[str, str],
     if args.pr is not None:  # bind the result to the PR head (smoke_gate.py)
         from release_gate import smoke_gate
         return smoke_gate.run_cli(args.pr, lambda: session.smoke(
-            request, settings, env=env, stream=sys.stdout, sandbox=sandbox), env=env)
-    result = session.smoke(request, settings, env=env, stream=sys.stdout, sandbox=sandbox)
+            request, settings, env=env, stream=sys.stdout, sandbox=sandbox, guard=guard), env=env)
+    result = session.smoke(request, settings, env=env, stream=sys.stdout, sandbox=sandbox,
+                           guard=guard)
     return EXIT_PASS if result.passed else EXIT_FAIL

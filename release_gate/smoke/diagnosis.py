@@ -33,7 +33,8 @@ class Symptom:
     """What the runner saw when a step failed."""
 
     step: str
-    kind: str  # http | timeout | transport | backend | check | authenticator | interrupted
+    kind: str  # http | timeout | deadline | too-large | transport | backend | check |
+    #            authenticator | interrupted | internal
     http_status: int | None = None
     body: str = ""
     latency_ms: float | None = None
@@ -117,7 +118,19 @@ ROWS: tuple[Row, ...] = (
         "interrupted", f"Run interrupted by {s.detail} during step {s.step}",
         "The job was cancelled (Actions sends SIGINT, then SIGTERM) or stopped by hand",
         "Teardown ran; re-run the smoke for a verdict", OURS)),
+    (lambda s: s.kind == "deadline", lambda s: Diagnosis(
+        "deadline", f"The smoke ran out of time at step {s.step} ({s.detail})",
+        "The target or a backend answers too slowly or not at all (a hung dyno, a slow "
+        "database, an answer trickled a byte at a time)",
+        f"Re-run; if it persists check heroku logs --app {s.app} and the database latency; "
+        "raise smoke.timeouts.total only for a target known to be that slow", OURS)),
     (lambda s: s.kind == "timeout", _timeout),
+    (lambda s: s.kind == "too-large", lambda s: Diagnosis(
+        "response-too-large", f"Step {s.step} answered more than the smoke reads ({s.detail})",
+        "The endpoint is not answering with the flow's small JSON (a misrouted URL, a file, "
+        "an endless stream)",
+        "Check the URL and smoke.endpoints; raise smoke.limits.body_bytes only if the real "
+        "answer is that large", OURS)),
     (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
         "BOOTSTRAP_TOKEN_SIGNING_KEY not set on the target (or the mint command is broken)",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from release_gate.errors import SmokeRefused
+from release_gate.smoke.masking import redact_url
 from release_gate.smoke.settings import SmokeSettings
 
 SANDBOX = "sandbox"
@@ -46,11 +47,17 @@ def resolve_target(arg: str | None, settings: SmokeSettings, env: Mapping[str, s
 
 
 def _check_url(url: str, where: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SmokeRefused(f"{where}: {url!r} is not an http(s) URL; use --target sandbox, "
-                           "prod or https://host")
-    return url.strip().rstrip("/")
+    url = url.strip()
+    try:  # a bad IPv6 literal or port raises while parsing: a usage error, not an internal one
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and (parts.port is None or parts.port > 0)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise SmokeRefused(f"{where}: {redact_url(url)!r} is not an http(s) URL; use --target "
+                           "sandbox, prod or https://host")
+    return url.rstrip("/")
 
 
 def check_allowed(target: Target, settings: SmokeSettings, env: Mapping[str, str]) -> None:
@@ -60,8 +67,9 @@ def check_allowed(target: Target, settings: SmokeSettings, env: Mapping[str, str
         return
     name = settings.env.allow_prod
     if env.get(name) != "1":
+        shown = redact_url(target.api_url or "")
         raise SmokeRefused(
-            f"refusing to send anything to {target.api_url}: the smoke writes rows on its target, "
+            f"refusing to send anything to {shown}: the smoke writes rows on its target, "
             f"so {name}=1 is required for any target but the sandbox "
             f"({name} is {'unset' if name not in env else repr(env[name])}); "
             "for a local run use `release-gate smoke --target sandbox`")

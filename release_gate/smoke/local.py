@@ -9,6 +9,8 @@ is set.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import shutil
 import signal
@@ -19,7 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from release_gate.errors import GateError
@@ -35,6 +37,12 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    """The sandbox leads its own session, so its pid is its process group's id."""
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(pgid, signum)
 
 
 class LocalSandbox:
@@ -91,17 +99,25 @@ class LocalSandbox:
                 "--port", str(self.port)]
         if self._fault:
             argv += ["--fault", self._fault]
-        with self.log_path.open("wb") as log:
-            # Its own session: a Ctrl-C or SIGTERM sent to our process group must not kill the
-            # sandbox before our teardown has read and deleted its rows.
-            self._process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            with self.log_path.open("wb") as log:
+                # Its own session: a Ctrl-C or SIGTERM sent to our process group must not kill
+                # the sandbox before our teardown has read and deleted its rows; stop() ends the
+                # whole group, so nothing the sandbox forks outlives it either.
+                self._process = subprocess.Popen(argv, env=env, stdout=log,
+                                                 stderr=subprocess.STDOUT,
+                                                 stdin=subprocess.DEVNULL,
+                                                 start_new_session=True)
+        except BaseException:
+            self.stop()  # the directory goes with the failed start
+            raise
         return self
 
-    def wait_ready(self, *, health_path: str | None = None, timeout_s: float | None = None) -> None:
+    def wait_ready(self, *, health_path: str | None = None, timeout_s: float | None = None,
+                   interrupted: Callable[[], bool] = lambda: False) -> None:
         """Block until GET /healthz answers 200. Separate from start, so the caller can do its
         own slow set-up (loading rules.yaml, imports) while the sandbox boots; the health path
-        and timeout may come from that set-up."""
+        and timeout may come from that set-up. Returns early, not ready, once `interrupted()`."""
         assert self._process is not None
         if health_path:
             self._health_path = health_path
@@ -110,7 +126,7 @@ class LocalSandbox:
         deadline = time.monotonic() + self._timeout_s
         # No proxies: the sandbox is on loopback, whatever HTTP_PROXY says.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        while True:
+        while not interrupted():
             code = self._process.poll()
             if code is not None:
                 raise SandboxError(f"the sandbox exited with code {code} while starting:\n"
@@ -134,19 +150,17 @@ class LocalSandbox:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
+        """Idempotent: kill the sandbox's process group, then remove its directory."""
         keep = bool(self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"))
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            if keep:  # kept for a look afterwards: let it shut down cleanly
-                process.send_signal(signal.SIGTERM)
-                try:
+        if process is not None:
+            if keep and process.poll() is None:  # kept for a look afterwards: shut down cleanly
+                _signal_group(process.pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            else:
-                # A throwaway: teardown already deleted its rows and its directory goes next,
-                # so a graceful shutdown saves nothing and costs ~0.15 s (bench/smoke_local.py).
-                process.kill()
+            # A throwaway: teardown already deleted its rows and its directory goes next, so a
+            # graceful shutdown saves nothing and costs ~0.15 s (bench/smoke_local.py).
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait()
         if self._dir is not None and not keep:
             shutil.rmtree(self._dir, ignore_errors=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 HEAD = 16
 TAIL = 8
@@ -24,17 +24,51 @@ def mask(secret: str) -> str:
     return f"{secret[:HEAD]}...{secret[-TAIL:]}"
 
 
-def redact_url(url: str) -> str:
-    """A database URL without its password (postgresql://user:***@host/db)."""
+# Query parameters that carry credentials in database and API URLs (libpq's `password` and
+# `sslpassword`, `?token=`, `?api_key=`, `?client_secret=` ...), matched case-insensitively.
+_SECRET_PARAM = re.compile(r"pass|secret|token|key|credential|auth|sig", re.IGNORECASE)
+HIDDEN = "***"
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secret values inside a URL: its userinfo password and every secret-named parameter."""
     try:
         parts = urlsplit(url)
+        found = [parts.password] if parts.password else []
     except ValueError:
-        return "<unparseable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    userinfo = f"{parts.username}:***" if parts.username else "***"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc[-1]}"))
+        return []
+    for name, value in parse_qsl(parts.query, keep_blank_values=False):
+        if _SECRET_PARAM.search(name):
+            found.append(value)
+    return found
+
+
+def redact_url(url: str) -> str:
+    """The one way a URL is shown (target, database, report): no password, no secret parameter.
+
+    `postgresql://smoke:***@db/app?sslmode=require&password=***`.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+        username = parts.username
+    except ValueError:  # still show where it points, never what it carries
+        return re.sub(r"//[^/?#]*@", f"//{HIDDEN}@", url).split("?", 1)[0]
+    netloc = parts.netloc
+    if password is not None:
+        host = netloc.rsplit("@", 1)[-1]
+        netloc = f"{username}:{HIDDEN}@{host}" if username else f"{HIDDEN}@{host}"
+    query = "&".join(
+        f"{name}={HIDDEN}" if _SECRET_PARAM.search(unquote_plus(name)) else f"{name}={value}"
+        if sep else name
+        for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair))
+    # Spliced in place, not rebuilt: urlunsplit would turn sqlite:////abs into sqlite://abs.
+    head, sep, rest = url.partition("?")
+    if netloc != parts.netloc:
+        head = head.replace(parts.netloc, netloc, 1)
+    if sep:
+        rest = query + rest[len(parts.query):]
+    return head + sep + rest
 
 
 class Masker:
@@ -59,6 +93,11 @@ class Masker:
         if self._github_actions and self._emit is not None:
             # https://docs.github.com/actions/reference/workflow-commands-for-github-actions#masking-a-value-in-a-log
             self._emit(f"::add-mask::{secret}")
+
+    def add_url(self, url: str | None) -> None:
+        """Register the secrets a URL carries (userinfo password, `?password=`...), in full."""
+        for secret in url_secrets(url or ""):
+            self.add(secret, partial=False)
 
     def redact(self, text: str) -> str:
         if self._pattern is None:

@@ -8,7 +8,15 @@ from typing import Any
 from release_gate.smoke.authenticator import AuthenticatorError
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import SmokeResult
-from release_gate.smoke.steps import RunState, StepFailed, body_detail, fill, post, record
+from release_gate.smoke.steps import (
+    RunState,
+    StepFailed,
+    body_detail,
+    check_complete,
+    fill,
+    post,
+    record,
+)
 
 
 def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
@@ -49,10 +57,8 @@ def replay(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     state.wrote = True
     exchange = plan.client.post_json(
         path, fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email}))
-    if exchange.status is None:
-        raise StepFailed("replay", f"POST {path}", exchange.error or "no answer",
-                         kind="timeout" if exchange.timed_out else "transport",
-                         exchange=exchange, detail=exchange.error or "")
+    check_complete(plan, state, "replay", f"POST {path}", exchange, writes=True)
+    assert exchange.status is not None
     if not 400 <= exchange.status < 500:
         raise StepFailed("replay", f"POST {path}", f"replayed token answered {exchange.status}",
                          kind="check" if exchange.ok else "http", exchange=exchange,

@@ -8,6 +8,7 @@ from pathlib import Path
 from release_gate.smoke.authenticator import SyntheticAuthenticator
 from release_gate.smoke.backend_types import Database, Minter
 from release_gate.smoke.client import ApiClient
+from release_gate.smoke.deadline import Deadline
 from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.transcript import Transcript
 
@@ -53,3 +54,5 @@ class SmokePlan:
     server_log: ServerLog | None = None
     authenticator: SyntheticAuthenticator = field(default_factory=SyntheticAuthenticator)
     pause_after: tuple[str, float] | None = None  # test hook: (step, seconds)
+    # The steps' deadline (smoke.timeouts.total); requests and the SIGALRM timer share it.
+    deadline: Deadline = field(default_factory=lambda: Deadline(None))

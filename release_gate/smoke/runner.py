@@ -13,15 +13,20 @@ from datetime import UTC, datetime
 
 from release_gate.smoke import optional, steps
 from release_gate.smoke.backend_types import BackendError
+from release_gate.smoke.deadline import Deadline
 from release_gate.smoke.diagnosis import Symptom, diagnose
 from release_gate.smoke.fences import is_protected
+from release_gate.smoke.masking import redact_url
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import Diagnosis, Failure, SmokeResult, StepRecord, Verdict
-from release_gate.smoke.signals import SignalGuard, SmokeInterrupted
+from release_gate.smoke.signals import DeadlineReached, SignalGuard, SmokeInterrupted
+from release_gate.smoke.transcript import excerpt
 
 Step = Callable[[SmokePlan, steps.RunState, SmokeResult], None]
 ORDER = ("health", "1", "2", "3", "4", "5", "login", "replay", "teardown")
 LOG_TAIL_LINES = 15
+ALARM_GRACE_S = 0.5
+EXCERPT_SCAN = 64 * 1024  # the diagnosis looks for its phrases in the start of a body
 
 
 def planned_steps(plan: SmokePlan) -> list[tuple[str, Step]]:
@@ -38,24 +43,29 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
               now: datetime | None = None) -> SmokeResult:
     guard = guard or SignalGuard(enabled=False)
     started = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result = SmokeResult(target=plan.target, api_url=plan.api_url, email=plan.email,
+    result = SmokeResult(target=plan.target, api_url=redact_url(plan.api_url), email=plan.email,
                          started_at=started)
     state = steps.RunState()
     wall = time.perf_counter()
     current = "health"
     with guard.installed():  # no-op when the caller (session.smoke) installed it already
-        api = f"{plan.api_url} ({plan.target_note})" if plan.target_note else plan.api_url
+        api = f"{result.api_url} ({plan.target_note})" if plan.target_note else result.api_url
         plan.out.header(started_at=started, api_url=api,
                         heroku_line=_heroku_line(plan), email=plan.email)
         try:
-            with guard.armed():
+            # The timer is a backstop for blocking calls that know no deadline (a mint command,
+            # a database driver); a request ends at the deadline itself, with its partial body.
+            with guard.armed(plan.deadline, grace=ALARM_GRACE_S):
                 steps.probe_health(plan, state, result)
                 for current, step in planned_steps(plan):
+                    _check_time(plan, current)
                     step(plan, state, result)
                     _maybe_pause(plan, current)
             result.verdict = Verdict.PASS
         except steps.StepFailed as failed:
             _fail(plan, state, result, failed)
+        except DeadlineReached as reached:
+            _fail(plan, state, result, _out_of_time(current, reached.deadline))
         except (SmokeInterrupted, KeyboardInterrupt) as interrupt:
             name = interrupt.signame if isinstance(interrupt, SmokeInterrupted) else "SIGINT"
             result.interrupted = name
@@ -63,12 +73,20 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                 current, "interrupted", f"interrupted by {name}", kind="interrupted",
                 detail=name))
         except Exception as error:  # a bug in the smoke is a FAIL, never a PASS; teardown runs
+            # The answer that led to the bug is shown with it: "read the body above" needs one.
             _fail(plan, state, result, steps.StepFailed(
                 current, "internal error", f"{type(error).__name__}: {error}", kind="internal",
-                detail=f"{type(error).__name__}: {error}"))
+                detail=f"{type(error).__name__}: {error}", exchange=plan.client.last))
         finally:
             seen = len(guard.deferred)
-            _teardown(plan, state, result)
+            budget = Deadline(plan.settings.timeouts.teardown,
+                              what=f"teardown's {plan.settings.timeouts.teardown:g} s budget "
+                                   "(smoke.timeouts.teardown)")
+            with guard.timed(budget):
+                try:
+                    _teardown(plan, state, result, budget)
+                except DeadlineReached as reached:  # between the database call and its report
+                    _teardown_failed(plan, result, str(reached), 0.0)
             if len(guard.deferred) > seen:
                 plan.out.step("teardown", f"note: {', '.join(guard.deferred[seen:])} received "
                                           "during teardown; teardown completed first")
@@ -83,6 +101,16 @@ def _heroku_line(plan: SmokePlan) -> str:
     if plan.heroku_app in (plan.minter.description, plan.database.description):
         return plan.heroku_app
     return f"n/a ({plan.target}: mint and database check run locally)"
+
+
+def _check_time(plan: SmokePlan, step: str) -> None:
+    if plan.deadline.expired():
+        raise _out_of_time(step, plan.deadline)
+
+
+def _out_of_time(step: str, deadline: Deadline) -> steps.StepFailed:
+    message = f"{deadline.what or 'the deadline'} ran out"
+    return steps.StepFailed(step, "deadline", message, kind="deadline", detail=message)
 
 
 def _maybe_pause(plan: SmokePlan, step: str) -> None:
@@ -104,7 +132,7 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
     symptom = Symptom(
         step=failed.step, kind=failed.kind,
         http_status=exchange.status if exchange else None,
-        body=exchange.body if exchange else "", latency_ms=failed.latency_ms,
+        body=exchange.body[:EXCERPT_SCAN] if exchange else "", latency_ms=failed.latency_ms,
         baseline_ms=state.baseline_ms, fast_ms=plan.settings.fast_verify_ms, code=failed.code,
         detail=failed.detail or failed.message, log=log, app=plan.heroku_app,
         backend=(plan.minter.description if failed.step == "1"
@@ -112,7 +140,8 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
     diagnosis = diagnose(symptom)
     result.failure = Failure(step=failed.step, title=failed.title, message=failed.message,
                              diagnosis=diagnosis, http_status=symptom.http_status,
-                             body=exchange.body if exchange else None,
+                             body=(excerpt(exchange.body, plan.settings.limits.excerpt_chars)
+                                   if exchange else None),
                              latency_ms=failed.latency_ms)
     if failed.latency_ms is not None:
         result.steps.append(StepRecord(failed.step, failed.title, False, failed.latency_ms,
@@ -120,9 +149,9 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
     out = plan.out
     status = f"HTTP {exchange.status} " if exchange and exchange.status else ""
     took = f"after {failed.latency_ms:.0f} ms" if failed.latency_ms is not None else ""
-    out.step(failed.step, f"FAIL {status}{took}: {failed.message}".replace("  ", " "))
+    out.step(failed.step, f"FAIL {status}{took}".strip() + f": {failed.message}")
     if exchange is not None and exchange.status is not None:
-        out.body(failed.step, exchange.body)
+        out.body(failed.step, excerpt(exchange.body, plan.settings.limits.excerpt_chars))
     if failed.output.strip():
         for line in failed.output.strip().splitlines()[-10:]:
             out.step(failed.step, f"output: {line}")
@@ -135,7 +164,8 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
             out.line(f"[server log] {line}")
 
 
-def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult) -> None:
+def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
+              budget: Deadline) -> None:
     teardown = result.teardown
     out = plan.out
     if is_protected(plan.email, plan.settings):
@@ -153,20 +183,11 @@ def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult) -> No
     teardown.ran = True
     before = plan.database.waiting_ms
     try:
+        if budget.expired():
+            raise DeadlineReached(budget)
         deleted = plan.database.delete(email=plan.email)
-    except BackendError as error:
-        teardown.ok = False
-        teardown.message = str(error)
-        result.steps.append(StepRecord("teardown", "teardown", False,
-                                       plan.database.waiting_ms - before, detail=str(error)))
-        out.step("teardown", f"FAILED: {error}; orphaned rows may remain: run "
-                             f"`release-gate smoke cleanup --email {plan.email}`")
-        if result.failure is None:
-            result.verdict = Verdict.FAIL
-            result.failure = Failure("teardown", "teardown", str(error), Diagnosis(
-                "teardown-failed", f"Teardown could not delete the smoke rows ({error})",
-                "The database is unreachable or the teardown SQL does not fit the schema",
-                f"release-gate smoke cleanup --email {plan.email}", "release-gate"))
+    except (BackendError, DeadlineReached) as error:
+        _teardown_failed(plan, result, str(error), plan.database.waiting_ms - before)
         return
     result.steps.append(StepRecord("teardown", "teardown", True,
                                    plan.database.waiting_ms - before))
@@ -177,3 +198,18 @@ def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult) -> No
         out.step("teardown", f"note: step {step} timed out and the target may still write rows "
                              f"for this email; later run `release-gate smoke cleanup --email "
                              f"{plan.email}`")
+
+
+def _teardown_failed(plan: SmokePlan, result: SmokeResult, error: str, ms: float) -> None:
+    teardown = result.teardown
+    teardown.ok = False
+    teardown.message = error
+    result.steps.append(StepRecord("teardown", "teardown", False, ms, detail=error))
+    plan.out.step("teardown", f"FAILED: {error}; orphaned rows may remain: run "
+                              f"`release-gate smoke cleanup --email {plan.email}`")
+    if result.failure is None:
+        result.verdict = Verdict.FAIL
+        result.failure = Failure("teardown", "teardown", error, Diagnosis(
+            "teardown-failed", f"Teardown could not delete the smoke rows ({error})",
+            "The database is unreachable or slow, or the teardown SQL does not fit the schema",
+            f"release-gate smoke cleanup --email {plan.email}", "release-gate"))

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
-from urllib.parse import urlsplit
 
 from release_gate.errors import SmokeRefused
 from release_gate.smoke import fences
@@ -82,20 +81,23 @@ def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
 
 def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, str],
           stream: TextIO, signals: bool = True,
-          sandbox: LocalSandbox | None = None) -> SmokeResult:
+          sandbox: LocalSandbox | None = None, guard: SignalGuard | None = None) -> SmokeResult:
     """Run the whole smoke. Raises SmokeRefused (exit 2) before any request when a fence holds.
 
     `sandbox`: a local sandbox already started for `--target sandbox` (see `start_sandbox`);
-    this run waits for it, uses it and stops it.
+    this run waits for it, uses it and stops it. `guard`: the caller's signal guard, installed
+    before it started anything (the CLI's); by default one is made here.
     """
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
     _announce_email(env, email)
     run = _Run(request, settings, env, target, email, fences.heroku_app(settings, env),
-               make_transcript(stream, env), SignalGuard(enabled=signals), _pause(env))
+               make_transcript(stream, env), guard or SignalGuard(enabled=signals), _pause(env))
     # From here on SIGINT/SIGTERM are recorded, and raised only during the steps: teardown,
     # report and stopping the sandbox always finish (Actions: SIGINT, then SIGTERM).
+    run.out.masker.add_url(target.api_url)
+    run.out.masker.add_url(env.get(settings.database.url_env))
     with run.guard.installed():
         if target.is_sandbox:
             return _sandbox(run, sandbox)
@@ -104,7 +106,6 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
         assert target.api_url is not None
         live = _Live(target.api_url, backends.build_minter(settings, heroku_app=run.heroku_app),
                      backends.build_database(settings, env=env))
-        run.out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
         return _steps(run, live)
 
 
@@ -142,36 +143,37 @@ def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
                      backends.build_database(settings, env=run.env, url=sandbox.database_url),
                      sandbox.origin, sandbox.rp_id, sandbox.log_path,
                      f"local sandbox{', fault ' + fault if fault else ''}")
+        # A signal while it boots ends the wait at once; the steps then stop on entry (FAIL,
+        # "interrupted") and the sandbox is stopped on the way out.
         sandbox.wait_ready(health_path=settings.endpoints.health or "/healthz",
-                           timeout_s=settings.timeouts.sandbox_start)
+                           timeout_s=settings.timeouts.sandbox_start,
+                           interrupted=lambda: bool(run.guard.deferred))
         return _steps(run, live)
 
 
 def _steps(run: _Run, live: _Live) -> SmokeResult:
     from release_gate.smoke import report
     from release_gate.smoke.client import ApiClient
+    from release_gate.smoke.deadline import Deadline
     from release_gate.smoke.plan import ServerLog, SmokePlan
     from release_gate.smoke.runner import run_smoke
 
     log = run.request.server_log or live.log_path
-    with ApiClient(live.api_url, timeout_s=run.settings.timeouts.http) as client:
+    timeouts, limits = run.settings.timeouts, run.settings.limits
+    deadline = Deadline(timeouts.total,
+                        what=f"the smoke's {timeouts.total:g} s deadline (smoke.timeouts.total)")
+    with ApiClient(live.api_url, timeout_s=timeouts.http, request_s=timeouts.request,
+                   body_bytes=limits.body_bytes, run_deadline=deadline) as client:
         plan = SmokePlan(settings=run.settings, target=run.target.kind, api_url=live.api_url,
                          email=run.email, heroku_app=run.heroku_app, minter=live.minter,
                          database=live.database, client=client, out=run.out,
                          origin=live.origin, rp_id=live.rp_id, target_note=live.note,
                          server_log=ServerLog.from_now(log) if log else None,
-                         pause_after=run.pause)
+                         pause_after=run.pause, deadline=deadline)
         result = run_smoke(plan, guard=run.guard)
     if run.request.report is not None:
         report.write(run.request.report, result, run.out.masker)
     return result
-
-
-def _password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def _pause(env: Mapping[str, str]) -> tuple[str, float] | None:
@@ -194,7 +196,7 @@ def cleanup(email: str, settings: SmokeSettings, *, env: Mapping[str, str],
         raise SmokeRefused(f"refusing to delete rows: cleanup writes to the database in "
                            f"{settings.database.url_env}, so {allow}=1 is required")
     out = make_transcript(stream, env)
-    out.masker.add(_password(env.get(settings.database.url_env, "")), partial=False)
+    out.masker.add_url(env.get(settings.database.url_env))
     from release_gate.smoke import backends
 
     database = backends.build_database(settings, env=env)

@@ -78,8 +78,21 @@ SCHEMA: Mapping[str, Any] = _object({
         "replay": {"type": "boolean",
                    "description": "Replay begin-with-token; it must be refused (off by default)."},
     }, "Optional steps beyond the runbook."),
-    "timeouts": _object({"http": _SECONDS, "command": _SECONDS, "sandbox_start": _SECONDS},
-                        "Seconds."),
+    "timeouts": _object({
+        "http": {**_SECONDS, "description": "Each connect, read or write of a request."},
+        "request": {**_SECONDS, "description": "One request in total, across all its reads."},
+        "command": {**_SECONDS, "description": "One mint command or database operation."},
+        "sandbox_start": {**_SECONDS, "description": "`--target sandbox`: until it answers."},
+        "total": {**_SECONDS, "description": "The whole run before teardown (health to the "
+                                             "last step); an overrun is a FAIL."},
+        "teardown": {**_SECONDS, "description": "Teardown's own budget, after the steps."},
+    }, "Seconds; every overrun is a diagnosed FAIL and teardown still runs."),
+    "limits": _object({
+        "body_bytes": {"type": "integer", "minimum": 1024,
+                       "description": "Largest response body read; a larger one is a FAIL."},
+        "excerpt_chars": {"type": "integer", "minimum": 100,
+                          "description": "How much of a body the transcript and report show."},
+    }, "Size caps on what the target sends."),
     "diagnosis": _object({
         "fast_verify_ms": {"type": "number", "minimum": 0,
                            "description": "A verify 400 answered within this many ms above the "
@@ -173,8 +186,17 @@ class OptionalSteps:
 @dataclass(frozen=True)
 class Timeouts:
     http: float = 15.0
+    request: float = 60.0
     command: float = 120.0
     sandbox_start: float = 30.0
+    total: float = 600.0  # room for two one-off dynos (mint, check) booting under load
+    teardown: float = 180.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    body_bytes: int = 1024 * 1024
+    excerpt_chars: int = 4000
 
 
 @dataclass(frozen=True)
@@ -196,6 +218,7 @@ class SmokeSettings:
     sql: SqlSettings = field(default_factory=SqlSettings)
     steps: OptionalSteps = field(default_factory=OptionalSteps)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    limits: Limits = field(default_factory=Limits)
     fast_verify_ms: float = 5.0
 
 
@@ -235,5 +258,6 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
                            "teardown": teardown}),
         steps=OptionalSteps(**raw.get("steps", {})),
         timeouts=Timeouts(**raw.get("timeouts", {})),
+        limits=Limits(**raw.get("limits", {})),
         fast_verify_ms=raw.get("diagnosis", {}).get("fast_verify_ms", d.fast_verify_ms),
     )

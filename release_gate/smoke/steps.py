@@ -69,17 +69,27 @@ def post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
     if writes:
         state.wrote = True
     exchange = plan.client.post_json(path, body)
-    if exchange.status is None:
-        if writes and exchange.timed_out:
-            state.timed_out_writes.append(step)
-        raise StepFailed(step, title, exchange.error or "no answer",
-                         kind="timeout" if exchange.timed_out else "transport",
-                         exchange=exchange, detail=exchange.error or "")
+    check_complete(plan, state, step, title, exchange, writes=writes)
     if not exchange.ok:
         detail = body_detail(exchange)
         raise StepFailed(step, title, detail, kind="http",
                          exchange=exchange, detail=detail)
     return exchange
+
+
+def check_complete(plan: SmokePlan, state: RunState, step: str, title: str,
+                   exchange: Exchange, *, writes: bool) -> None:
+    """A cut-off answer (no status, a deadline, a body over the cap) fails the step, whatever
+    its status said: half a body proves nothing."""
+    if exchange.error is None and exchange.status is not None:
+        return
+    if writes and exchange.timed_out:
+        state.timed_out_writes.append(step)
+    kind = ("deadline" if exchange.timed_out and plan.deadline.expired()
+            else "timeout" if exchange.timed_out
+            else "too-large" if exchange.too_large else "transport")
+    message = exchange.error or "no answer"
+    raise StepFailed(step, title, message, kind=kind, exchange=exchange, detail=message)
 
 
 def body_detail(exchange: Exchange) -> str:

@@ -13,7 +13,14 @@ from release_gate.smoke.result import SmokeResult
 
 BAR = "=" * 60
 TITLE = "RAXX SIGNUP E2E SMOKE"
-BODY_LIMIT = 4000
+BODY_LIMIT = 4000  # smoke.limits.excerpt_chars
+
+
+def excerpt(body: str, limit: int = BODY_LIMIT) -> str:
+    """At most `limit` characters of a body, saying how much was left out."""
+    if len(body) <= limit:
+        return body
+    return f"{body[:limit]}... (truncated: {len(body) - limit} more characters)"
 
 
 def prefix(value: object, length: int) -> str:
@@ -51,8 +58,8 @@ class Transcript:
         self.line(BAR)
 
     def body(self, step: str, body: str) -> None:
-        shown = body if len(body) <= BODY_LIMIT else body[:BODY_LIMIT] + "... (truncated)"
-        self.step(step, f"response body: {shown if shown else '(empty)'}")
+        """Print a body; the caller has cut it to an excerpt (smoke.limits.excerpt_chars)."""
+        self.step(step, f"response body: {body if body else '(empty)'}")
 
     def verdict(self, result: SmokeResult, *, order: Sequence[str]) -> None:
         self.line(BAR)

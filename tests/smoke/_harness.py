@@ -159,3 +159,17 @@ class LineReader:
             if line is not None:
                 self.seen.append(line)
         return "".join(self.seen)
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds `marker` (a run and everything it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

@@ -42,6 +42,10 @@ CASES = [
     (Symptom("2", "http", 502, "bad gateway"), "server-error", "release-gate"),
     (Symptom("2", "transport", detail="ConnectError"), "unreachable", "release-gate"),
     (Symptom("4", "interrupted", detail="SIGTERM"), "interrupted", "release-gate"),
+    (Symptom("2", "deadline", detail="the smoke's 2 s deadline ran out"), "deadline",
+     "release-gate"),
+    (Symptom("2", "too-large", 200, detail="response body larger than 1048576 bytes"),
+     "response-too-large", "release-gate"),
     (Symptom("2", "http", 418, "teapot"), "unexpected", "release-gate"),
 ]
 

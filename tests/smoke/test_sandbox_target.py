@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.smoke._harness import base_env, cli, run
+from tests.smoke._harness import base_env, cli, processes_with, run
 
 
 def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -> None:
@@ -16,7 +16,7 @@ def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -
     done = run(cli("smoke", "--target", "sandbox", "--report", str(report)),
                base_env(GITHUB_ACTIONS="true", RELEASE_GATE_TEST_MARK=marker), timeout=90)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _processes_with(marker) == []  # the sandbox it started is gone
+    assert processes_with(marker) == []  # the sandbox it started is gone
     out = done.stdout
     assert "SMOKE VERDICT: PASS" in out
     assert re.search(r"^Test email: smoke-test\+\d{10}@moosequest\.net$", out, re.MULTILINE)
@@ -57,19 +57,6 @@ def test_sandbox_target_uses_redis_when_set_and_never_the_callers_database(
         in done.stdout
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker.encode() in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def test_a_refused_run_stops_the_early_started_sandbox(tmp_path: Path) -> None:
     # The CLI boots the sandbox before loading rules.yaml (to overlap its start); a fence that
     # then refuses must leave no sandbox process and no directory behind.
@@ -80,4 +67,4 @@ def test_a_refused_run_stops_the_early_started_sandbox(tmp_path: Path) -> None:
     assert "protected email" in done.stderr
     assert done.stdout == ""
     assert not list(tmp_path.glob("release-gate-smoke-*"))
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
