@@ -161,6 +161,11 @@ class LineReader:
         return "".join(self.seen)
 
 
+def new_marker() -> str:
+    """A value for RELEASE_GATE_TEST_MARK, unique even across concurrent test sessions."""
+    return f"release-gate-test-{uuid.uuid4().hex}"
+
+
 def processes_with(marker: str) -> list[int]:
     """Live processes whose environment holds `marker` (a run and everything it started)."""
     found = []

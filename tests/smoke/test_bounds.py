@@ -15,7 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.smoke._harness import REPO, base_env, cli, new_email, processes_with, run, write_rules
+from tests.smoke._harness import (
+    REPO,
+    base_env,
+    cli,
+    new_email,
+    new_marker,
+    processes_with,
+    run,
+    write_rules,
+)
 from tests.smoke._hostile import HostileServer, Reply
 
 BEGIN = "/api/auth/register/begin-with-token"
@@ -75,7 +84,7 @@ def test_a_body_dripped_a_byte_a_second_ends_at_the_smokes_deadline(tmp_path: Pa
 def test_a_hanging_mint_command_ends_at_the_smokes_deadline(tmp_path: Path) -> None:
     # The command's own timeout (120 s) is longer than the smoke's: the deadline wins, and the
     # command it started is killed with it.
-    marker = f"release-gate-test-{tmp_path.name}"
+    marker = new_marker()
     with HostileServer({}) as server:
         done, report, elapsed = hostile_smoke(
             tmp_path, server, timeouts={"total": 2, "command": 120},

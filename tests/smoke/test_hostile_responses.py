@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate.smoke import report
-from release_gate.smoke.backends import DbState
+from release_gate.smoke.backend_types import DbState
 from release_gate.smoke.client import ApiClient
 from release_gate.smoke.codec import b64url
 from release_gate.smoke.deadline import Deadline

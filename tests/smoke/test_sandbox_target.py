@@ -7,12 +7,12 @@ import json
 import re
 from pathlib import Path
 
-from tests.smoke._harness import base_env, cli, processes_with, run
+from tests.smoke._harness import base_env, cli, new_marker, processes_with, run
 
 
 def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    marker = f"release-gate-test-{tmp_path.name}"
+    marker = new_marker()
     done = run(cli("smoke", "--target", "sandbox", "--report", str(report)),
                base_env(GITHUB_ACTIONS="true", RELEASE_GATE_TEST_MARK=marker), timeout=90)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -60,7 +60,7 @@ def test_sandbox_target_uses_redis_when_set_and_never_the_callers_database(
 def test_a_refused_run_stops_the_early_started_sandbox(tmp_path: Path) -> None:
     # The CLI boots the sandbox before loading rules.yaml (to overlap its start); a fence that
     # then refuses must leave no sandbox process and no directory behind.
-    marker = f"release-gate-test-{tmp_path.name}"
+    marker = new_marker()
     done = run(cli("smoke", "--target", "sandbox", "--email", "kris@moosequest.net"),
                base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker), timeout=60)
     assert done.returncode == 2

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.smoke._harness import LineReader, base_env, cli, processes_with
+from tests.smoke._harness import LineReader, base_env, cli, new_marker, processes_with
 from tests.smoke._hostile import wait_until
 
 Wait = Callable[[subprocess.Popen[str], LineReader, str], None]
@@ -52,7 +52,7 @@ MOMENTS: dict[str, tuple[Wait, str | None]] = {
 def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
         moment: str, tmp_path: Path) -> None:
     wait, expected = MOMENTS[moment]
-    marker = f"release-gate-test-{tmp_path.name}"
+    marker = new_marker()
     env = base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker,
                    RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP="2:30")
     process = subprocess.Popen(cli("smoke", "--target", "sandbox"), env=env, text=True,
