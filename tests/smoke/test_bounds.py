@@ -8,15 +8,14 @@ own reads (headers and body) are what is bounded, not a mock of them.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.smoke._harness import (
-    REPO,
     base_env,
     cli,
     new_email,
@@ -112,7 +111,6 @@ def test_an_endless_body_is_cut_at_the_cap_with_bounded_memory_and_report(tmp_pa
     with HostileServer({BEGIN: Reply.endless(cap=200 * 1024 * 1024)}) as server:
         rules_dir = tmp_path
         section_limits = {"body_bytes": 65536, "excerpt_chars": 500}
-        # Popen + wait4: the peak memory of this run alone, not of every child of the test.
         done, report, peak_kib = _run_measuring_memory(rules_dir, server, section_limits)
     assert done.returncode == 1, done.stdout + done.stderr
     assert report["failure"]["diagnosis"]["id"] == "response-too-large"
@@ -123,6 +121,17 @@ def test_an_endless_body_is_cut_at_the_cap_with_bounded_memory_and_report(tmp_pa
     assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB"
 
 
+# Measures one command's peak RSS from a small launcher process: a child forked straight from
+# pytest would count pytest's own pages (shared until exec) in its ru_maxrss.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run_measuring_memory(tmp: Path, server: HostileServer, limits: dict[str, int]
                           ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], int]:
     section: dict[str, Any] = {
@@ -131,34 +140,13 @@ def _run_measuring_memory(tmp: Path, server: HostileServer, limits: dict[str, in
         "database": {"backend": "sql"}, "limits": limits,
     }
     rules = write_rules(tmp / "rules.yaml", section)
-    report = tmp / "report.json"
+    report, peak = tmp / "report.json", tmp / "peak-rss-kib"
     env = base_env(RAXX_SMOKE_ALLOW_PROD="1", DATABASE_URL=make_database(tmp))
-    out, err = tmp / "stdout", tmp / "stderr"
-    with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(
-            cli("smoke", "--target", server.base_url, "--rules", str(rules), "--email",
-                new_email(), "--report", str(report)),
-            env=env, cwd=REPO, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-        try:
-            _, status, usage = _wait4(process.pid, timeout=120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    done = subprocess.CompletedProcess(process.args, process.returncode, out.read_text(),
-                                       err.read_text())
+    done = run([sys.executable, "-c", _LAUNCHER, str(peak),
+                *cli("smoke", "--target", server.base_url, "--rules", str(rules), "--email",
+                     new_email(), "--report", str(report))], env, timeout=120)
     data = json.loads(report.read_text("utf-8")) if report.exists() else {}
-    return done, data, int(usage.ru_maxrss)
-
-
-def _wait4(pid: int, *, timeout: float) -> tuple[int, int, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found, status, usage = os.wait4(pid, os.WNOHANG)
-        if found:
-            return found, status, usage
-        time.sleep(0.05)
-    raise AssertionError(f"the smoke did not finish within {timeout} s")
+    return done, data, int(peak.read_text())
 
 
 def test_a_deeply_nested_json_body_is_shown_and_diagnosed(tmp_path: Path) -> None:
