@@ -1,0 +1,192 @@
+"""release-gate.yml and smoke.yml run as a runner runs them (tests/workflows/runner.py).
+
+The repository is this one, as it is on disk, committed to a real git repository whose bare
+clone is the checkout's origin; the fake GitHub (tests/fakes/github.py, real HTTPS) holds the same
+commits, the PR and its statuses. Every step is the workflow's own: the base checkout, uv and a
+fresh venv, the install of release-gate from the action's source, the fetch of the PR head as
+data, `release-gate pr`; then the smoke dispatched for the PR, its PASS, and the gate's refresh.
+The PR under test also tries to run code of its own (a changed action.yml and package): a marker
+file proves none of it ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.github import FakeGitHub
+from tests.gitrepo import GitRepo
+from tests.workflows.expressions import Evaluator, Strict
+from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
+from tests.workflows.runner import JobResult, JobRun, Machine
+
+AUTH = "backend_v2/api/routes/auth.py"
+PR = 7
+SCRUB_PREFIXES = ("GITHUB_", "RUNNER_", "RAXX_", "HEROKU_", "RELEASE_GATE_", "PYTEST_")
+SCRUB = {"PYTHONPATH", "VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "SSL_CERT_FILE",
+         "REQUESTS_CA_BUNDLE", "BOOTSTRAP_TOKEN_SIGNING_KEY", "CI", "UV_PYTHON"}
+
+
+def _tracked_files() -> dict[str, str | bytes | None]:
+    """This repository as it is on disk (tracked and new files), the base branch's tree."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], cwd=REPO, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    return {name: (REPO / name).read_bytes() for name in listing
+            if name and (REPO / name).is_file()}
+
+
+@dataclass
+class World:
+    fake: FakeGitHub
+    dev: GitRepo
+    origin: Path
+    machine: Machine
+    tmp: Path
+    marker: Path
+    base: str = ""
+    head: str = ""
+    runs: int = 0
+
+    def push_pr(self, files: dict[str, str | bytes | None], message: str) -> str:
+        parent = self.head or self.base
+        sha = self.dev.commit(files, message)
+        self.fake.commit(files, parent=parent, sha=sha)
+        if PR in self.fake.pulls:
+            self.fake.pulls[PR].head = sha
+        else:
+            self.fake.open_pull(PR, base=self.base, head=sha)
+        self.dev.git("push", "-q", "--force", "origin", f"HEAD:refs/pull/{PR}/head")
+        self.head = sha
+        return sha
+
+    def secrets(self) -> dict[str, str]:
+        return {"GITHUB_TOKEN": self.fake.ACTIONS_TOKEN, "HEROKU_API_KEY": "unused-here"}
+
+    def variables(self) -> dict[str, str]:
+        return {"HEROKU_APP": "raxx-api-prod", "RAXX_SMOKE_API_URL": "https://api.raxx.invalid"}
+
+    def gate(self, action: str) -> JobResult:
+        self.runs += 1
+        event = self.fake.event_payload(PR, action)
+        job = JobRun(self.machine, WORKFLOWS / "release-gate.yml", "gate",
+                     event_name="pull_request_target", event=event, sha=self.base,
+                     ref="refs/heads/main", run_id=5000 + self.runs, secrets=self.secrets(),
+                     variables=self.variables())
+        return job.run()
+
+    def smoke(self, **inputs: Any) -> tuple[JobResult, int]:
+        self.runs += 1
+        path = WORKFLOWS / "smoke.yml"
+        title = run_name(path, inputs)
+        run_id = self.fake.add_run(display_title=title, head_branch="main")
+        event = {"inputs": {k: str(v) for k, v in inputs.items()}, "ref": "refs/heads/main",
+                 "repository": self.fake.event_payload(PR)["repository"],
+                 "workflow": ".github/workflows/smoke.yml",
+                 "sender": {"login": "operator", "type": "User"}}
+        job = JobRun(self.machine, path, "smoke", event_name="workflow_dispatch", event=event,
+                     sha=self.base, ref="refs/heads/main", run_id=run_id,
+                     secrets=self.secrets(), variables=self.variables(), inputs=inputs)
+        result = job.run()
+        self.fake.finish_run(run_id, "success" if result.status == "success" else "failure")
+        return result, run_id
+
+    def status(self, context: str, sha: str | None = None) -> tuple[str, str]:
+        found = self.fake.latest_status(sha or self.head, context)
+        assert found is not None, f"no {context} status on {sha or self.head}"
+        return str(found["state"]), str(found["description"])
+
+
+def run_name(path: Path, inputs: dict[str, Any]) -> str:
+    """The run's name as GitHub renders `run-name:` at dispatch (the smoke's PASS names the PR)."""
+    data = workflow(path.name)
+    declared = triggers(data)["workflow_dispatch"]["inputs"]
+    values = {name: spec.get("default") for name, spec in declared.items()} | inputs
+    evaluator = Evaluator({"inputs": Strict("inputs", values),
+                           "github": {"event_name": "workflow_dispatch"}}, {})
+    return evaluator.render_string(data["run-name"])
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with FakeGitHub() as fake:
+        dev = GitRepo(tmp_path / "dev")
+        files = _tracked_files()
+        base = dev.commit(files, "base")
+        fake.commit(files, sha=base)
+        origin = tmp_path / "origin.git"
+        subprocess.run(["git", "clone", "-q", "--bare", str(dev.root), str(origin)], check=True)
+        for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+            subprocess.run(["git", "-C", str(origin), "config", key, "true"], check=True)
+        dev.git("remote", "add", "origin", str(origin))
+        dev.branch("pr")
+        environ = {k: v for k, v in os.environ.items()
+                   if k not in SCRUB and not k.startswith(SCRUB_PREFIXES)}
+        environ.update(REQUESTS_CA_BUNDLE=fake.ca_path, SSL_CERT_FILE=fake.ca_path)
+        machine = Machine(root=tmp_path / "runner", origin=origin, environ=environ,
+                          server_url=fake.server_url, api_url=fake.api_url,
+                          repository=fake.full_name)
+        marker = tmp_path / "pr-code-ran"
+        yield World(fake, dev, origin, machine, tmp_path, marker, base=base)
+
+
+def _pr_that_tries_to_run_its_own_code(world: World) -> dict[str, str | bytes | None]:
+    """A flagged change plus two ways a careless gate would execute the PR's files."""
+    touch = f"open({str(world.marker)!r}, 'w').close()\n"
+    action = (REPO / "action.yml").read_text("utf-8").replace(
+        "    - name: release-gate pr\n",
+        f"    - name: the PR's own step\n      shell: bash\n      run: touch {world.marker}\n"
+        "    - name: release-gate pr\n")
+    package = (REPO / "release_gate" / "__init__.py").read_text("utf-8") + touch
+    return {AUTH: "from fastapi import APIRouter\nrouter = APIRouter()\n",
+            "action.yml": action, "release_gate/__init__.py": package}
+
+
+def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: World) -> None:
+    head = world.push_pr(_pr_that_tries_to_run_its_own_code(world), "auth change")
+
+    gate = world.gate("opened")
+    assert gate.status == "success", gate.log()
+    assert world.status("release-gate") == ("pending", f"Prod smoke required for {head[:7]}")
+    assert gate.step("release-gate pr").outputs == {"verdict": "needs-smoke", "head_sha": head}
+    assert "Prod smoke required" in gate.summary
+    assert len(world.fake.sticky_comments(PR)) == 1
+    # The PR's commits were data: fetched, never checked out, installed or run.
+    workspace_head = subprocess.run(["git", "rev-parse", "HEAD", f"refs/remotes/pull/{PR}/head"],
+                                    cwd=gate.workspace, capture_output=True, text=True,
+                                    check=True).stdout.split()
+    assert workspace_head == [world.base, head]
+    assert not (gate.workspace / AUTH).exists()
+    assert not world.marker.exists(), "the gate ran code from the PR"
+    assert "x-access-token" not in (gate.workspace / ".git" / "config").read_text("utf-8")
+
+    smoke, run_id = world.smoke(pr=PR, target="sandbox")
+    assert smoke.status == "success", smoke.log()
+    assert "SMOKE VERDICT: PASS" in smoke.step("release-gate smoke").output
+    assert world.status("release-gate/smoke") == ("success", "PASS on sandbox")
+    assert world.fake.latest_status(head, "release-gate/smoke")["target_url"] == (  # type: ignore[index]
+        world.fake.run_url(run_id))
+    assert world.status("release-gate") == ("success", f"Prod smoke PASS on {head[:7]}")
+    assert smoke.step("Clean up after a cancelled smoke (runbook \"Prod-write safety\")"
+                      ).outcome == "skipped"
+    assert "### Signup smoke: PASS on sandbox" in smoke.summary
+    report = json.loads((smoke.artifacts / f"smoke-report-pr-{PR}" / "smoke-report.json"
+                         ).read_text("utf-8"))
+    assert report["verdict"] == "PASS"
+    assert smoke.step("release-gate smoke").outputs["email"] == report["email"]
+
+    new_head = world.push_pr({"docs/notes.md": "a later push\n"}, "later push")
+    again = world.gate("synchronize")
+    assert again.status == "success", again.log()
+    assert world.status("release-gate", new_head) == (
+        "pending", f"Prod smoke required for {new_head[:7]}")
+    assert world.status("release-gate", head)[0] == "success"  # the old head keeps its PASS
+    assert len(world.fake.sticky_comments(PR)) == 1
+    assert not world.marker.exists()
