@@ -25,7 +25,7 @@ from tests.fakes.github import FakeGitHub
 from tests.gitrepo import GitRepo
 from tests.workflows.expressions import Evaluator, Strict
 from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
-from tests.workflows.runner import JobResult, JobRun, Machine
+from tests.workflows.runner import Cancel, JobResult, JobRun, Machine
 
 AUTH = "backend_v2/api/routes/auth.py"
 PR = 7
@@ -82,7 +82,7 @@ class World:
                      variables=self.variables())
         return job.run()
 
-    def smoke(self, **inputs: Any) -> tuple[JobResult, int]:
+    def smoke(self, cancel_when: str | None = None, **inputs: Any) -> tuple[JobResult, int]:
         self.runs += 1
         path = WORKFLOWS / "smoke.yml"
         title = run_name(path, inputs)
@@ -93,7 +93,8 @@ class World:
                  "sender": {"login": "operator", "type": "User"}}
         job = JobRun(self.machine, path, "smoke", event_name="workflow_dispatch", event=event,
                      sha=self.base, ref="refs/heads/main", run_id=run_id,
-                     secrets=self.secrets(), variables=self.variables(), inputs=inputs)
+                     secrets=self.secrets(), variables=self.variables(), inputs=inputs,
+                     cancel=Cancel("release-gate smoke", cancel_when) if cancel_when else None)
         result = job.run()
         self.fake.finish_run(run_id, "success" if result.status == "success" else "failure")
         return result, run_id
@@ -190,3 +191,25 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
     assert world.status("release-gate", head)[0] == "success"  # the old head keeps its PASS
     assert len(world.fake.sticky_comments(PR)) == 1
     assert not world.marker.exists()
+
+
+def test_a_cancelled_smoke_tears_down_cleans_up_and_still_reports(world: World) -> None:
+    head = world.push_pr({AUTH: "router = 2\n"}, "auth change")
+    # A test hook of the smoke holds it after step 2 (rows written), so the cancellation lands
+    # mid-run, as a person pressing "Cancel workflow" would.
+    world.machine.environ["RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"] = "2:60"
+    smoke, _ = world.smoke(pr=PR, target="sandbox", cancel_when="[step 2] OK")
+    world.machine.environ.pop("RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP")
+    assert smoke.status == "cancelled", smoke.log()
+    step = smoke.step("release-gate smoke")
+    assert step.outcome == "cancelled"
+    assert "[teardown] OK deleted 0 credential row(s)" in step.output, step.output
+    cleanup = smoke.step("Clean up after a cancelled smoke (runbook \"Prod-write safety\")")
+    assert cleanup.outcome == "success", smoke.log()
+    assert "sandbox rehearsal" in cleanup.output
+    report = json.loads((smoke.artifacts / f"smoke-report-pr-{PR}" / "smoke-report.json"
+                         ).read_text("utf-8"))
+    assert report["interrupted"] == "SIGINT" and report["teardown"]["ran"] is True
+    assert step.outputs["email"] == report["email"]
+    assert "Interrupted by SIGINT." in smoke.summary
+    assert world.status("release-gate/smoke", head)[0] != "success"
