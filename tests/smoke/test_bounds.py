@@ -15,13 +15,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
+
 from tests.smoke._harness import (
+    LineReader,
     base_env,
     cli,
     new_email,
     new_marker,
     processes_with,
     run,
+    sandbox,
+    smoke_section,
     write_rules,
 )
 from tests.smoke._hostile import HostileServer, Reply
@@ -165,3 +171,54 @@ def test_a_malformed_target_url_is_a_usage_error() -> None:
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "is not an http(s) URL" in done.stderr
         assert "internal error" not in done.stderr and "hunter2pass" not in done.stderr
+
+
+@pytest.mark.parametrize(("pause_after", "step", "diagnosis", "timeouts"), [
+    ("4", "5", "deadline", {"http": 5, "total": 6, "teardown": 20}),
+    ("5", "teardown", "teardown-failed", {"http": 5, "total": 60, "teardown": 2}),
+], ids=["step-5-by-the-deadline", "teardown-by-its-budget"])
+def test_a_database_that_hangs_is_ended_on_time(
+        pause_after: str, step: str, diagnosis: str, timeouts: dict[str, float],
+        postgres_url: str, redis_url: str, tmp_path: Path) -> None:
+    # The database answers nothing while another session holds a lock on users: step 5 ends at
+    # the smoke's deadline, teardown at its own budget, each a diagnosed FAIL (exit 1).
+    email = new_email()
+    with sandbox(postgres_url, redis_url) as target:
+        rules = write_rules(tmp_path / "rules.yaml",
+                            smoke_section(target.server, timeouts=timeouts))
+        report = tmp_path / "report.json"
+        start = time.monotonic()
+        process = subprocess.Popen(
+            cli("smoke", "--target", target.server.base_url, "--rules", str(rules),
+                "--email", email, "--report", str(report)),
+            env=target.env(RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP=f"{pause_after}:1"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with psycopg.connect(postgres_url) as holder:
+            try:
+                reader = LineReader(process)
+                reader.until("pausing")
+                holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+                reader.until("[step 5] FAIL" if step == "5" else "[teardown] FAILED")
+                holder.rollback()  # step 5's failure is over: teardown can delete the rows
+                code = process.wait(timeout=60)
+                out = reader.rest()
+            finally:
+                holder.rollback()
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        elapsed = time.monotonic() - start
+        assert process.stderr is not None
+        err = process.stderr.read()
+        process.stderr.close()
+        if step == "teardown":  # the rows it could not delete: cleanup takes them
+            assert target.rows(email)["users"] == 1
+            cleaned = run(cli("smoke", "cleanup", "--email", email, "--rules", str(rules)),
+                          target.env())
+            assert cleaned.returncode == 0, cleaned.stderr
+        assert target.rows(email)["users"] == 0
+    data = json.loads(report.read_text("utf-8"))
+    assert code == 1, out + err
+    assert "Traceback" not in err and "SMOKE VERDICT: FAIL" in out
+    assert (data["failure"]["step"], data["failure"]["diagnosis"]["id"]) == (step, diagnosis)
+    assert elapsed < 40
