@@ -10,10 +10,8 @@ is set.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from pathlib import Path
 from release_gate.errors import GateError
 
 HOST = "127.0.0.1"
+STOP_TIMEOUT_S = 15.0  # the keeper's graceful stop (RELEASE_GATE_KEEP_SANDBOX) takes up to 10 s
 
 
 class SandboxError(GateError):
@@ -37,12 +36,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    """The sandbox leads its own session, so its pid is its process group's id."""
-    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
-        os.killpg(pgid, signum)
 
 
 class LocalSandbox:
@@ -58,6 +51,7 @@ class LocalSandbox:
         self._health_path = health_path or "/healthz"
         self._timeout_s = start_timeout_s
         self._fault = fault
+        self._keep = bool(self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"))
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
         self.port = 0
@@ -99,15 +93,17 @@ class LocalSandbox:
                 "--port", str(self.port)]
         if self._fault:
             argv += ["--fault", self._fault]
+        keep = "keep" if self._keep else "throwaway"
         try:
             with self.log_path.open("wb") as log:
-                # Its own session: a Ctrl-C or SIGTERM sent to our process group must not kill
-                # the sandbox before our teardown has read and deleted its rows; stop() ends the
-                # whole group, so nothing the sandbox forks outlives it either.
-                self._process = subprocess.Popen(argv, env=env, stdout=log,
-                                                 stderr=subprocess.STDOUT,
-                                                 stdin=subprocess.DEVNULL,
-                                                 start_new_session=True)
+                # Through the keeper (keeper.py), in a session of its own: a Ctrl-C or SIGTERM
+                # sent to our process group must not kill the sandbox before our teardown has
+                # read and deleted its rows, and when we end (even by SIGKILL) the keeper kills
+                # the sandbox's process group and removes its directory.
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "release_gate.smoke.keeper", str(self._dir), keep,
+                     *argv], env=env, stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.PIPE, start_new_session=True)
         except BaseException:
             self.stop()  # the directory goes with the failed start
             raise
@@ -150,19 +146,19 @@ class LocalSandbox:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
-        """Idempotent: kill the sandbox's process group, then remove its directory."""
-        keep = bool(self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"))
+        """Idempotent: close the keeper's pipe (it kills the sandbox's process group and removes
+        the directory), wait for it, and remove the directory if it could not."""
         process, self._process = self._process, None
         if process is not None:
-            if keep and process.poll() is None:  # kept for a look afterwards: shut down cleanly
-                _signal_group(process.pid, signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=10)
-            # A throwaway: teardown already deleted its rows and its directory goes next, so a
-            # graceful shutdown saves nothing and costs ~0.15 s (bench/smoke_local.py).
-            _signal_group(process.pid, signal.SIGKILL)
-            process.wait()
-        if self._dir is not None and not keep:
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:  # the sandbox dies with it (parent-death signal)
+                process.kill()
+                process.wait()
+        if self._dir is not None and not self._keep:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 

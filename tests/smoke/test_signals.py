@@ -52,6 +52,29 @@ MOMENTS: dict[str, tuple[Wait, str | None]] = {
 def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
         moment: str, tmp_path: Path) -> None:
     wait, expected = MOMENTS[moment]
+    out, err, code = _signal_run(tmp_path, wait, signal.SIGTERM)
+    assert "Traceback" not in err, err
+    verdicts = re.findall(r"^SMOKE VERDICT: (PASS|FAIL)$", out, re.MULTILINE)
+    assert len(verdicts) <= 1
+    verdict = verdicts[0] if verdicts else None
+    if expected is not None:
+        assert verdict == expected, out + err
+    assert code == {"PASS": 0, "FAIL": 1}.get(verdict or "", code), (code, verdict)
+    if verdict is None:
+        assert code != 0, "no verdict printed, yet exit 0"
+    if verdict == "FAIL":
+        assert "Run interrupted by SIGTERM" in out, out
+
+
+@pytest.mark.parametrize("moment", ["sandbox-spawned-not-ready", "during-the-steps"])
+def test_sigkill_leaves_no_sandbox_and_no_directory(moment: str, tmp_path: Path) -> None:
+    # SIGKILL cannot be caught: the keeper (release_gate/smoke/keeper.py) sees its pipe close.
+    _, _, code = _signal_run(tmp_path, MOMENTS[moment][0], signal.SIGKILL)
+    assert code == -signal.SIGKILL
+
+
+def _signal_run(tmp_path: Path, wait: Wait, signum: signal.Signals) -> tuple[str, str, int]:
+    """Start the smoke, reach the moment, send the signal; then check nothing is left."""
     marker = new_marker()
     env = base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker,
                    RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP="2:30")
@@ -61,7 +84,7 @@ def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
     try:
         reader = LineReader(process)
         wait(process, reader, marker)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         code = process.wait(timeout=60)
         out = reader.rest()
     finally:
@@ -74,17 +97,7 @@ def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
     assert wait_until(lambda: processes_with(marker) == [], timeout=10), \
         f"left running: {[_cmdline(p) for p in processes_with(marker)]}"
     assert list(tmp_path.iterdir()) == [], "a temporary directory was left behind"
-    assert "Traceback" not in err, err
-    verdicts = re.findall(r"^SMOKE VERDICT: (PASS|FAIL)$", out, re.MULTILINE)
-    assert len(verdicts) <= 1
-    verdict = verdicts[0] if verdicts else None
-    if expected is not None:
-        assert verdict == expected, out + err
-    assert code == {"PASS": 0, "FAIL": 1}.get(verdict or "", code), (code, verdict)
-    if verdict is None:
-        assert code != 0, "no verdict printed, yet exit 0"
-    if verdict == "FAIL":
-        assert "Run interrupted by SIGTERM" in out, out
+    return out, err, code
 
 
 def _cmdline(pid: int) -> bytes:
