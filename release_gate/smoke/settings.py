@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from release_gate.smoke import heroku_settings
+
 MINT_BACKENDS = ("command", "python", "heroku")
 DATABASE_BACKENDS = ("sql", "heroku")
 
@@ -40,6 +42,7 @@ SCHEMA: Mapping[str, Any] = _object({
         "allow_prod": _STR, "email": _STR, "api_url": _STR, "heroku_app": _STR,
     }, "Names of the runbook's environment variables."),
     "heroku_app": {**_STR, "description": "Heroku app for dyno backends (HEROKU_APP wins)."},
+    "heroku": heroku_settings.SCHEMA,
     "endpoints": _object({
         "health": _OPT_STR, "begin": _STR, "verify": _STR, "login_begin": _STR,
         "login_verify": _STR,
@@ -143,10 +146,12 @@ class MintSettings:
     backend: str = "heroku"  # the runbook mints with `heroku run` on prod
     command: tuple[str, ...] = ("{python}", "-m", "release_gate.sandbox", "mint", "{email}")
     function: str | None = None
+    # The runbook's dyno preamble (slug at /app), then one marked JSON line with the token.
     dyno_command: tuple[str, ...] = (
         "python", "-c",
+        "import sys; sys.path.insert(0, '/app'); import os; os.chdir('/app'); import json; "
         "from backend_v2.api.services.bootstrap_token_service import mint; "
-        "import sys; print(mint(sys.argv[1]))",
+        "print('RELEASE_GATE_RESULT ' + json.dumps({'token': mint(sys.argv[1])}))",
         "{email}")
 
 
@@ -209,6 +214,7 @@ class SmokeSettings:
     protected_emails: tuple[str, ...] = ("kris@moosequest.net",)
     env: EnvNames = field(default_factory=EnvNames)
     heroku_app: str = "raxx-api-prod"
+    heroku: heroku_settings.HerokuSettings = field(default_factory=heroku_settings.HerokuSettings)
     endpoints: Endpoints = field(default_factory=Endpoints)
     bodies: Bodies = field(default_factory=Bodies)
     responses: Responses = field(default_factory=Responses)
@@ -248,6 +254,7 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
                                for e in raw.get("protected_emails", d.protected_emails)),
         env=EnvNames(**raw.get("env", {})),
         heroku_app=raw.get("heroku_app", d.heroku_app),
+        heroku=heroku_settings.parse(raw.get("heroku")),
         endpoints=Endpoints(**raw.get("endpoints", {})),
         bodies=Bodies(**bodies_raw),
         responses=Responses(**responses_raw),

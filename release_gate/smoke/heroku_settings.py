@@ -1,0 +1,101 @@
+"""The `smoke.heroku:` section of rules.yaml: how the smoke uses a Heroku app (docs/heroku.md).
+
+Pure data, like settings.py (which composes it): the schema, the defaults and the parser.
+The defaults follow the runbook's `heroku run` snippets (the slug at `/app`, the app's engine
+`backend_v2.db.engine.get_engine`) and the RCA's log lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MODES = ("dyno", "direct")
+
+_STR = {"type": "string", "minLength": 1}
+_PATTERN = {"type": "string", "minLength": 1, "maxLength": 200}
+
+
+def _object(properties: Mapping[str, Any], description: str) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "description": description,
+            "properties": dict(properties)}
+
+
+SCHEMA: Mapping[str, Any] = _object({
+    "mode": {"enum": list(MODES),
+             "description": "dyno: step 5 and the teardown run on a one-off dyno (the runbook's "
+                            "way); direct: the runner reads DATABASE_URL from the app's config "
+                            "vars and talks SQL itself (no dyno)."},
+    "boot_timeout": {"type": "number", "exclusiveMinimum": 0,
+                     "description": "Seconds a one-off dyno may take to come up (once retried)."},
+    "dyno_size": {"type": ["string", "null"], "minLength": 1,
+                  "description": "Size of the one-off dynos; null: the app's default."},
+    "app_dir": {**_STR, "description": "Where the slug lives on a dyno (the runbook: /app)."},
+    "engine": {**_STR, "description": "`module:function` returning the app's SQLAlchemy engine "
+                                      "on the dyno (the runbook: backend_v2.db.engine:"
+                                      "get_engine)."},
+    "database_url_var": {**_STR, "description": "Config var holding the database URL (direct "
+                                                "mode)."},
+    "sslmode": {"enum": ["require", "verify-ca", "verify-full", "prefer", "disable"],
+                "description": "sslmode added to the database URL in direct mode unless it "
+                               "names one (Heroku Postgres needs TLS: require)."},
+    "logs": _object({
+        "enabled": {"type": "boolean", "description": "Follow the app's log from before step 2 "
+                                                      "to after step 4 and require the lines "
+                                                      "below (RCA validation step)."},
+        "user": {**_PATTERN, "description": "Marks a line as this smoke's user; {user_id} is "
+                                            "replaced."},
+        "required": {"type": "array", "minItems": 1, "items": _PATTERN,
+                     "description": "Each must appear in a line of this user."},
+        "store_split": {"type": "array", "items": _PATTERN,
+                        "description": "A line of this user with one of these fails (the "
+                                       "in-process store)."},
+        "miss": {"type": "array", "items": _PATTERN,
+                 "description": "A line of this user with one of these fails (challenge miss)."},
+        "info": {**_PATTERN, "description": "Marks an INFO-level line of the app."},
+        "source": {**_PATTERN, "description": "Marks a line the app wrote (not the router)."},
+        "require_info": {"type": "boolean",
+                         "description": "No INFO line at all fails instead of warning (the "
+                                        "RCA's swallowed logs)."},
+        "wait": {"type": "number", "minimum": 0,
+                 "description": "Seconds to wait after step 4 for the lines (log delivery lags)."},
+    }, "Log evidence of the challenge store (RCA 2026-05-25, validation)."),
+}, "How the smoke uses the Heroku app (docs/heroku.md).")
+
+
+@dataclass(frozen=True)
+class LogEvidenceSettings:
+    enabled: bool = True
+    user: str = "user_id={user_id}"
+    required: tuple[str, ...] = ("webauthn.challenge_stored store=redis",
+                                 "webauthn.challenge_popped store=redis")
+    store_split: tuple[str, ...] = ("webauthn.challenge_stored store=memory",
+                                    "webauthn.challenge_popped store=memory")
+    miss: tuple[str, ...] = ("webauthn.challenge_miss",)
+    info: str = "INFO"
+    source: str = " app["
+    require_info: bool = False
+    wait: float = 5.0
+
+
+@dataclass(frozen=True)
+class HerokuSettings:
+    mode: str = "dyno"
+    boot_timeout: float = 60.0
+    dyno_size: str | None = None
+    app_dir: str = "/app"
+    engine: str = "backend_v2.db.engine:get_engine"
+    database_url_var: str = "DATABASE_URL"
+    sslmode: str = "require"
+    logs: LogEvidenceSettings = field(default_factory=LogEvidenceSettings)
+
+
+def parse(raw: Mapping[str, Any] | None) -> HerokuSettings:
+    """Settings from a schema-checked `smoke.heroku` mapping; absent keys keep their defaults."""
+    raw = dict(raw or {})
+    logs = dict(raw.pop("logs", {}))
+    for key in ("required", "store_split", "miss"):
+        if key in logs:
+            logs[key] = tuple(logs[key])
+    return HerokuSettings(**raw, logs=LogEvidenceSettings(**logs))
