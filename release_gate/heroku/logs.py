@@ -8,6 +8,8 @@ before step 2 and look at what arrived after step 4.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections import deque
@@ -65,10 +67,16 @@ class LogTail:
             time.sleep(0.05)
 
     def close(self) -> None:
+        """Stop following. A read blocked on a quiet stream is woken by shutting the TCP
+        connection down under it (closing the response from this thread would wait for the
+        read's timeout instead)."""
         self._stop.set()
         response = self._response
-        if response is not None:
-            response.close()
+        connection = getattr(response.raw, "connection", None) if response is not None else None
+        sock = getattr(connection, "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TCP level, not TLS's
         self._thread.join(timeout=5)
 
     def _follow(self) -> None:

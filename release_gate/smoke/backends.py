@@ -5,9 +5,8 @@ Chosen in the `smoke:` section (`mint.backend`, `database.backend`):
 - mint `command`: a local command that prints the token (the sandbox's `mint`, or your own);
 - mint `python`: an in-process call `module:function(email) -> token`;
 - database `sql`: SQL through a URL (sqlite:/// or postgresql://), see sqldb.py;
-- `heroku` (both): a one-off dyno, as the runbook does with `heroku run`. The runner that starts
-  dynos is a separate piece of work; until it exists this backend refuses clearly, before any
-  request is sent, instead of pretending.
+- `heroku` (both): a one-off dyno, as the runbook does with `heroku run`, through a
+  `DynoRunner`; heroku_side.py builds these (and direct mode) once the fences have passed.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from release_gate.smoke.backend_types import BackendError, BackendUnavailable, Database, Minter
+from release_gate.smoke.dyno_script import marked_result
 from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.sqldb import SqlDatabase
 
@@ -35,7 +35,8 @@ class CommandOutput:
 class DynoRunner(Protocol):
     """Runs a command on a one-off dyno of `app` (`heroku run --exit-code`) and returns its output.
 
-    Implemented by the Heroku adapter (a later issue); the smoke only depends on this interface.
+    Implemented over release_gate.heroku by heroku_side.SmokeDynos; the backends here only
+    depend on this interface.
     """
 
     def run(self, app: str, argv: Sequence[str], *, timeout_s: float) -> CommandOutput: ...
@@ -124,22 +125,23 @@ class HerokuMinter:
 
 
 def _token_from_output(stdout: str, stderr: str) -> str:
+    marked = marked_result(stdout)  # the default dyno command prints RELEASE_GATE_RESULT {token}
+    if marked is not None and isinstance(marked.get("token"), str) and marked["token"].strip():
+        return str(marked["token"]).strip()
     lines = [line.strip() for line in stdout.splitlines() if line.strip()]
     if not lines:
         raise BackendError("mint printed no token", exit_code=0, output=stderr[-2000:])
     return lines[-1]
 
 
-_HEROKU_NOT_YET = (
-    "the Heroku one-off dyno backend is not available yet (it arrives with the Heroku issue); "
-    "for now set smoke.mint.backend: command and smoke.database.backend: sql "
-    "(with {url_env}) in rules.yaml, or run `release-gate smoke --target sandbox`")
+_HEROKU_HERE = ("smoke.{key}.backend is heroku: the one-off dyno backends are built by "
+                "release_gate.smoke.heroku_side (with HEROKU_API_KEY), not here")
 
 
 def build_minter(settings: SmokeSettings, *, heroku_app: str,
                  env: Mapping[str, str] | None = None,
                  dyno_runner: DynoRunner | None = None) -> Minter:
-    """`dyno_runner` comes from the Heroku adapter; without one the heroku backend refuses."""
+    """`dyno_runner` comes from heroku_side.py; without one the heroku backend refuses."""
     mint = settings.mint
     if mint.backend == "command":
         return CommandMinter(mint.command, timeout_s=settings.timeouts.command, env=env)
@@ -149,7 +151,7 @@ def build_minter(settings: SmokeSettings, *, heroku_app: str,
                                      "is not set ('module:function')")
         return PythonMinter(mint.function)
     if dyno_runner is None:
-        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
+        raise BackendUnavailable(_HEROKU_HERE.format(key="mint"))
     return HerokuMinter(dyno_runner, app=heroku_app, argv=mint.dyno_command,
                         timeout_s=settings.timeouts.command)
 
@@ -158,9 +160,7 @@ def build_database(settings: SmokeSettings, *, env: Mapping[str, str],
                    url: str | None = None) -> Database:
     """`url` (the sandbox target's own database) wins over the configured backend."""
     if url is None and settings.database.backend == "heroku":
-        # Step 5 over a one-off dyno needs the runner and a script for the app's engine: both
-        # come with the Heroku issue. Refuse now, before any request, rather than fake it.
-        raise BackendUnavailable(_HEROKU_NOT_YET.format(url_env=settings.database.url_env))
+        raise BackendUnavailable(_HEROKU_HERE.format(key="database"))
     if url is None:
         url = env.get(settings.database.url_env)
         if not url:

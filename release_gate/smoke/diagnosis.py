@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from release_gate.smoke import log_evidence
 from release_gate.smoke.result import Diagnosis
 
 RUNBOOK = "runbook"
@@ -26,6 +27,7 @@ VERIFICATION_FAILED = "passkey verification failed"
 SESSION_NOT_FOUND = "signup session not found"
 MISS_LOG = "webauthn.challenge_miss"
 VERIFY_FAILED_LOG = "webauthn.registration_verify_failed"
+DYNO_FAILED = "heroku run failed:"  # prefix of a one-off dyno's transport failure (heroku_side)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,13 @@ ROWS: tuple[Row, ...] = (
         "an endless stream)",
         "Check the URL and smoke.endpoints; raise smoke.limits.body_bytes only if the real "
         "answer is that large", OURS)),
+    *log_evidence.ROWS,
+    (lambda s: s.kind == "backend" and s.detail.startswith(DYNO_FAILED), lambda s: Diagnosis(
+        "dyno-failed", f"Step {s.step}: {s.detail}",
+        "The one-off dyno's connection dropped, or its command ended without reporting an "
+        "exit status (dyno killed, platform incident)",
+        f"Re-run the smoke; check `heroku ps --app {s.app}` and the Heroku status page; if "
+        "step 5 did not finish, `release-gate smoke cleanup --email <email>`", OURS)),
     (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
         "BOOTSTRAP_TOKEN_SIGNING_KEY not set on the target (or the mint command is broken)",

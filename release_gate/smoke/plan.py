@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from release_gate.smoke.authenticator import SyntheticAuthenticator
 from release_gate.smoke.backend_types import Database, Minter
@@ -37,6 +39,14 @@ class ServerLog:
             return None
 
 
+class StepHook(Protocol):
+    """Runs around each step (the Heroku log evidence); may raise the steps' StepFailed."""
+
+    def before(self, step: str, plan: Any, state: Any, result: Any) -> None: ...
+
+    def after(self, step: str, plan: Any, state: Any, result: Any) -> None: ...
+
+
 @dataclass
 class SmokePlan:
     settings: SmokeSettings
@@ -56,3 +66,5 @@ class SmokePlan:
     pause_after: tuple[str, float] | None = None  # test hook: (step, seconds)
     # The steps' deadline (smoke.timeouts.total); requests and the SIGALRM timer share it.
     deadline: Deadline = field(default_factory=lambda: Deadline(None))
+    hooks: Sequence[StepHook] = ()
+    heroku_line: str | None = None  # the header's "Heroku app:" value, when a Heroku app is used

@@ -59,7 +59,11 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                 steps.probe_health(plan, state, result)
                 for current, step in planned_steps(plan):
                     _check_time(plan, current)
+                    for hook in plan.hooks:
+                        hook.before(current, plan, state, result)
                     step(plan, state, result)
+                    for hook in plan.hooks:
+                        hook.after(current, plan, state, result)
                     _maybe_pause(plan, current)
             result.verdict = Verdict.PASS
         except steps.StepFailed as failed:
@@ -98,6 +102,8 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
 
 
 def _heroku_line(plan: SmokePlan) -> str:
+    if plan.heroku_line:
+        return plan.heroku_line
     if plan.heroku_app in (plan.minter.description, plan.database.description):
         return plan.heroku_app
     return f"n/a ({plan.target}: mint and database check run locally)"

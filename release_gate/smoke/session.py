@@ -24,6 +24,7 @@ from release_gate.smoke.transcript import Transcript
 if TYPE_CHECKING:
     from release_gate.smoke.backend_types import Database, Minter
     from release_gate.smoke.local import LocalSandbox
+    from release_gate.smoke.plan import ServerLog, StepHook
     from release_gate.smoke.result import SmokeResult
 
 # Imports inside functions are deferred on purpose: the fences refuse before the heavy parts
@@ -68,6 +69,9 @@ class _Live:
     rp_id: str | None = None
     log_path: Path | None = None
     note: str = ""
+    hooks: tuple[StepHook, ...] = ()
+    heroku_line: str | None = None
+    server_log: ServerLog | None = None  # a log that is not a file (the Heroku app's stream)
 
 
 def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
@@ -101,9 +105,11 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     with run.guard.installed():
         if target.is_sandbox:
             return _sandbox(run, sandbox)
-        from release_gate.smoke import backends
+        from release_gate.smoke import backends, heroku_side
 
         assert target.api_url is not None
+        if heroku_side.needed(settings):
+            return _heroku(run, target.api_url)
         live = _Live(target.api_url, backends.build_minter(settings, heroku_app=run.heroku_app),
                      backends.build_database(settings, env=env))
         return _steps(run, live)
@@ -117,6 +123,20 @@ def _announce_email(env: Mapping[str, str], email: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(f"email={email}\n")
+
+
+def _heroku(run: _Run, api_url: str) -> SmokeResult:
+    """The runbook's way: a Heroku app's dynos (or its database, direct) and its log."""
+    from release_gate.smoke import heroku_side
+
+    side = heroku_side.open_side(run.settings, run.env, app=run.heroku_app, out=run.out)
+    try:
+        live = _Live(api_url, side.minter, side.database, server_log=side.server_log,
+                     hooks=side.hooks, heroku_line=side.header())
+        return _steps(run, live)
+    finally:
+        side.close()
+        run.out.line(side.summary())
 
 
 def start_sandbox(env: Mapping[str, str], fault: str | None) -> LocalSandbox:
@@ -168,8 +188,9 @@ def _steps(run: _Run, live: _Live) -> SmokeResult:
                          email=run.email, heroku_app=run.heroku_app, minter=live.minter,
                          database=live.database, client=client, out=run.out,
                          origin=live.origin, rp_id=live.rp_id, target_note=live.note,
-                         server_log=ServerLog.from_now(log) if log else None,
-                         pause_after=run.pause, deadline=deadline)
+                         server_log=(ServerLog.from_now(log) if log else live.server_log),
+                         pause_after=run.pause, deadline=deadline, hooks=live.hooks,
+                         heroku_line=live.heroku_line)
         result = run_smoke(plan, guard=run.guard)
     if run.request.report is not None:
         report.write(run.request.report, result, run.out.masker)
@@ -197,11 +218,22 @@ def cleanup(email: str, settings: SmokeSettings, *, env: Mapping[str, str],
                            f"{settings.database.url_env}, so {allow}=1 is required")
     out = make_transcript(stream, env)
     out.masker.add_url(env.get(settings.database.url_env))
-    from release_gate.smoke import backends
+    from release_gate.smoke import backends, heroku_side
 
-    database = backends.build_database(settings, env=env)
+    side = None
+    if settings.database.backend == "heroku":
+        side = heroku_side.open_side(settings, env, app=fences.heroku_app(settings, env), out=out,
+                                     logs=False)
+        database = side.database
+    else:
+        database = backends.build_database(settings, env=env)
     out.line(f"[cleanup] deleting smoke rows for email='{email}' via {database.description}...")
-    deleted = database.delete(email=email)
+    try:
+        deleted = database.delete(email=email)
+    finally:
+        if side is not None:
+            side.close()
+            out.line(side.summary())
     if not any(deleted.values()):
         out.line("[cleanup] OK no rows found")
     else:
