@@ -5,7 +5,7 @@ and only when a test asks for them. If the binaries are missing the fixtures FAI
 naming what to install: CI installs them (scripts/install-system-deps).
 
     postgres_server  (session)   PostgresServer: .host, .port, .url(dbname), .create_database(),
-                                 .drop_database(name)
+                                 .drop_database(name); TLS on, like Heroku Postgres
     postgres_url     (function)  "postgresql://postgres@127.0.0.1:PORT/<fresh database>"
     redis_server     (session)   RedisServer: .host, .port, .url, .url_for_db(n), .flush()
     redis_url        (function)  "redis://127.0.0.1:PORT/0", flushed before the test
@@ -116,13 +116,14 @@ def postgres_server() -> Iterator[PostgresServer]:
     if init.returncode != 0:
         shutil.rmtree(datadir, ignore_errors=True)
         pytest.fail(f"initdb failed:\n{init.stdout}\n{init.stderr}", pytrace=False)
+    ssl_options = _server_tls(datadir, uid, gid)
     server: PostgresServer | None = None
     log = datadir / "postgres.log"
     for _ in range(_START_ATTEMPTS):
         port = free_port()
         # fsync and friends off: a throwaway test cluster; the socket lives in our temp dir.
         options = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
+                   f"-c synchronous_commit=off -c full_page_writes=off {ssl_options}")
         started = _run_as(prefix, [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log),
                                    "-o", options, "-w", "-t", "60", "start"])
         if started.returncode == 0:
@@ -138,6 +139,22 @@ def postgres_server() -> Iterator[PostgresServer]:
         _run_as(prefix, [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
                          "stop"])
         shutil.rmtree(datadir, ignore_errors=True)
+
+
+def _server_tls(datadir: Path, uid: int | None, gid: int | None) -> str:
+    """TLS on, as on Heroku Postgres (which refuses plaintext): clients that ask for
+    `sslmode=require` get it, the others (libpq's default `prefer`) are served as before."""
+    import trustme
+
+    cert = trustme.CA().issue_cert("127.0.0.1", "localhost")
+    crt, key = datadir / "server.crt", datadir / "server.key"
+    cert.cert_chain_pems[0].write_to_path(str(crt))
+    cert.private_key_pem.write_to_path(str(key))
+    key.chmod(0o600)
+    if uid is not None and gid is not None:
+        for path in (crt, key):
+            os.chown(path, uid, gid)
+    return f"-c ssl=on -c ssl_cert_file={crt} -c ssl_key_file={key}"
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import subprocess
@@ -58,6 +59,7 @@ from urllib.parse import unquote, urlsplit
 
 from tests.fakes.tls import TestCA
 
+DYNO_APP = Path(__file__).resolve().parent / "dyno_app"  # the team's app, as far as dynos need
 API_KEY = "hrku-fake-0123456789abcdef"  # what the fake accepts; tests never print it either
 DEFAULT_PAGE, MAX_PAGE = 200, 1000
 HANG_LIMIT_S = 60.0  # a hung dyno still lets go of its socket eventually (bounded test servers)
@@ -142,7 +144,9 @@ _COMPILED = [(m, t, re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", 
 
 
 class FakeHeroku:
-    def __init__(self, *, api_key: str = API_KEY, email: str = "release-gate@example.com") -> None:
+    def __init__(self, *, api_key: str = API_KEY, email: str = "release-gate@example.com",
+                 app_files: Path | None = None) -> None:
+        """`app_files`: a directory copied to what dynos see as /app (the slug)."""
         self.api_key = api_key
         self.email = email
         self.lock = threading.RLock()
@@ -162,6 +166,9 @@ class FakeHeroku:
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-heroku-")
         self.app_root = Path(self._tmp.name) / "app"  # what a dyno sees at /app
         self.app_root.mkdir()
+        if app_files is not None:
+            shutil.copytree(app_files, self.app_root, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__"))
         bindir = Path(self._tmp.name) / "bin"
         bindir.mkdir()
         (bindir / "python").symlink_to(sys.executable)
@@ -228,7 +235,7 @@ class FakeHeroku:
 
     def environ(self, *, api_key: str | None = None, app: str | None = None) -> dict[str, str]:
         env = {"HEROKU_API_KEY": api_key or self.api_key, "HEROKU_API_URL": self.api_url,
-               "SSL_CERT_FILE": self.ca_path}
+               "SSL_CERT_FILE": self.ca_path, "REQUESTS_CA_BUNDLE": self.ca_path}
         if app:
             env["HEROKU_APP"] = app
         return env
@@ -420,7 +427,7 @@ class FakeHeroku:
         complete = data.rfind(b"\n") + 1
         lines = []
         for raw in data[:complete].decode("utf-8", "replace").splitlines():
-            if any(f" {level} " in raw for level in app.drop_levels):
+            if any(re.search(rf"\b{level}\b", raw) for level in app.drop_levels):
                 continue
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
             lines.append(f"{stamp} app[web.1]: {raw}")

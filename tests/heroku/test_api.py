@@ -37,11 +37,11 @@ def test_no_key_is_refused_before_any_request(heroku: FakeHeroku) -> None:
 
 def test_tls_trust_comes_from_the_environment(heroku: FakeHeroku) -> None:
     env = heroku.environ()
-    del env["SSL_CERT_FILE"]
+    del env["SSL_CERT_FILE"], env["REQUESTS_CA_BUNDLE"]
     with pytest.raises(HerokuError, match="TLS verification"):
         HerokuApi.from_env(env)
-    env["REQUESTS_CA_BUNDLE"] = heroku.ca_path
-    assert HerokuApi.from_env(env).account_email == heroku.email
+    assert HerokuApi.from_env({**env, "SSL_CERT_FILE": heroku.ca_path}).account_email
+    assert HerokuApi.from_env({**env, "REQUESTS_CA_BUNDLE": heroku.ca_path}).account_email
 
 
 def test_unknown_app_is_a_404_line_naming_the_app(heroku: FakeHeroku) -> None:

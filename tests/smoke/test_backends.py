@@ -80,9 +80,9 @@ def test_heroku_minter_through_a_dyno_runner() -> None:
         failing.mint("a@b.io")
 
 
-def test_heroku_backends_are_not_available_yet() -> None:
+def test_heroku_backends_need_the_heroku_side() -> None:
     settings = SmokeSettings()  # the runbook's defaults: heroku run for both
-    with pytest.raises(BackendUnavailable, match="not available yet"):
+    with pytest.raises(BackendUnavailable, match="heroku_side"):
         build_minter(settings, heroku_app="raxx-api-prod")
-    with pytest.raises(BackendUnavailable, match="not available yet"):
+    with pytest.raises(BackendUnavailable, match="heroku_side"):
         build_database(settings, env={"DATABASE_URL": "postgresql://x/y"})

@@ -53,7 +53,7 @@ def server() -> Iterator[Counting]:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("RAXX_SMOKE_ALLOW_PROD", "RAXX_SMOKE_EMAIL", "RAXX_SMOKE_API_URL", "HEROKU_APP",
-                 "DATABASE_URL", "GITHUB_ACTIONS", "REDIS_URL"):
+                 "DATABASE_URL", "GITHUB_ACTIONS", "REDIS_URL", "HEROKU_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -120,15 +120,15 @@ def test_protected_email_refused_for_the_sandbox_too(clean_env: pytest.MonkeyPat
     assert code == 2 and "protected email" in captured.err and captured.out == ""
 
 
-def test_heroku_backend_is_refused_as_not_available_yet(
+def test_heroku_backend_without_an_api_key_is_refused_before_any_request(
         server: Counting, clean_env: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    # The defaults follow the runbook (heroku run); the dyno runner is a later issue.
+    # The defaults follow the runbook (heroku run): they need HEROKU_API_KEY.
     clean_env.setenv("RAXX_SMOKE_ALLOW_PROD", "1")
     rules = write_rules(tmp_path / "rules.yaml", {})
     code = cli.main(["smoke", "--target", _url(server), "--rules", str(rules)])
     assert code == 2
-    assert "Heroku one-off dyno backend is not available yet" in capsys.readouterr().err
+    assert "HEROKU_API_KEY is not set" in capsys.readouterr().err
     assert server.requests == 0
 
 
