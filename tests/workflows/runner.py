@@ -65,6 +65,8 @@ class JobResult:
     summary: str
     workspace: Path
     artifacts: Path
+    concurrency: str  # the evaluated concurrency group (workflow or job level)
+    environment: str | None
 
     def step(self, name: str) -> StepResult:
         return next(s for s in self.steps if s.name == name)
@@ -144,14 +146,17 @@ class JobRun:
         return values
 
     def run(self) -> JobResult:
+        # What GitHub evaluates before the first step: the concurrency group and the environment.
+        evaluator = self._evaluator({}, {}, None)
+        concurrency = self.job.get("concurrency") or self.workflow.get("concurrency") or {}
+        group = evaluator.render_string(concurrency.get("group", ""))
+        environment = self.job.get("environment")
+        if environment is not None:
+            environment = evaluator.render_string(environment)
         base_env = {**(self.workflow.get("env") or {}), **(self.job.get("env") or {})}
         self._steps(self.job["steps"], base_env, scope="job", inputs=None, action_path="")
         return JobResult(self.status, self.results, "".join(self.summary), self.workspace,
-                         self.artifacts)
-
-    def run_name(self) -> str:
-        template = self.workflow.get("run-name") or self.workflow.get("name", "")
-        return self._evaluator({}, {}, None).render_string(template)
+                         self.artifacts, group, environment)
 
     def _functions(self) -> dict[str, Callable[[], bool]]:
         return {

@@ -82,6 +82,24 @@ class World:
                      variables=self.variables())
         return job.run()
 
+    def merge_group(self, group_sha: str) -> JobResult:
+        """The queue's `checks_requested` for this PR (GitHub's merge_group payload)."""
+        self.runs += 1
+        repository = self.fake.event_payload(PR)["repository"]
+        event = {"action": "checks_requested", "repository": repository,
+                 "sender": {"login": "github-merge-queue[bot]", "type": "Bot"},
+                 "merge_group": {
+                     "head_sha": group_sha, "base_sha": self.base,
+                     "head_ref": f"refs/heads/gh-readonly-queue/main/pr-{PR}-{self.head}",
+                     "base_ref": "refs/heads/main",
+                     "head_commit": {"id": group_sha, "tree_id": "0" * 40,
+                                     "message": f"Merge pull request #{PR}"}}}
+        job = JobRun(self.machine, WORKFLOWS / "release-gate.yml", "gate",
+                     event_name="merge_group", event=event, sha=group_sha,
+                     ref=event["merge_group"]["head_ref"], run_id=5000 + self.runs,
+                     secrets=self.secrets(), variables=self.variables())
+        return job.run()
+
     def smoke(self, cancel_when: str | None = None, **inputs: Any) -> tuple[JobResult, int]:
         self.runs += 1
         path = WORKFLOWS / "smoke.yml"
@@ -155,6 +173,7 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
 
     gate = world.gate("opened")
     assert gate.status == "success", gate.log()
+    assert gate.concurrency == f"release-gate-{PR}"
     assert world.status("release-gate") == ("pending", f"Prod smoke required for {head[:7]}")
     assert gate.step("release-gate pr").outputs == {"verdict": "needs-smoke", "head_sha": head}
     assert "Prod smoke required" in gate.summary
@@ -170,6 +189,7 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
 
     smoke, run_id = world.smoke(pr=PR, target="sandbox")
     assert smoke.status == "success", smoke.log()
+    assert (smoke.concurrency, smoke.environment) == ("smoke-sandbox", "production")
     assert "SMOKE VERDICT: PASS" in smoke.step("release-gate smoke").output
     assert world.status("release-gate/smoke") == ("success", "PASS on sandbox")
     assert world.fake.latest_status(head, "release-gate/smoke")["target_url"] == (  # type: ignore[index]
@@ -182,6 +202,14 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
                          ).read_text("utf-8"))
     assert report["verdict"] == "PASS"
     assert smoke.step("release-gate smoke").outputs["email"] == report["email"]
+
+    # The merge queue's commit gets the PR's verdict, with its smoke evidence.
+    group_sha = world.fake.commit({}, parent=head)  # the queue's merge of the PR into main
+    queued = world.merge_group(group_sha)
+    assert queued.status == "success", queued.log()
+    assert queued.concurrency == f"release-gate-{group_sha}"
+    assert world.status("release-gate", group_sha) == (
+        "success", f"Prod smoke PASS on {head[:7]}")
 
     new_head = world.push_pr({"docs/notes.md": "a later push\n"}, "later push")
     again = world.gate("synchronize")
