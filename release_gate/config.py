@@ -112,7 +112,9 @@ _VALIDATOR = jsonschema.Draft202012Validator(json_schema())
 def load_file(path: str | Path) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:  # bounded: a rules file is never megabytes
+            data = stream.read(yamlnodes.MAX_CHARACTERS * 4 + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such rules file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -144,7 +146,7 @@ def load_text(text: str, source: str) -> Config:
 def _parse(text: str, source: str) -> yamlnodes.Located:
     try:
         located = yamlnodes.load(text, source)
-    except yamlnodes.DuplicateKey as error:
+    except yamlnodes.LocatedYAMLError as error:
         pos = error.position
         raise ConfigError(f"{source}:{pos.line}:{pos.column}: {error}") from None
     except yaml.MarkedYAMLError as error:
@@ -154,6 +156,8 @@ def _parse(text: str, source: str) -> yamlnodes.Located:
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: invalid YAML: {error}") from None
+    except RecursionError:  # a backstop: yamlnodes bounds the depth before this can happen
+        raise ConfigError(f"{source}:1:1: invalid YAML: nested too deeply") from None
     if not isinstance(located.data, dict):
         raise ConfigError(
             f"{source}:1:1: the top level must be a mapping with `version` and `rules`"
@@ -209,7 +213,13 @@ def _compile_rule(raw: Mapping[str, Any], index: int, located: yamlnodes.Located
         parts: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in key.split("/"))
         return _located(located, source, (*base, *parts), message)
 
-    check = KINDS[raw["kind"]].from_config(raw, locate)
+    try:
+        check = KINDS[raw["kind"]].from_config(raw, locate)
+    except ConfigError:
+        raise
+    except Exception as error:  # a backstop: bad input is exit 2 and located
+        raise _located(located, source, base,
+                       f"cannot compile this rule: {type(error).__name__}: {error}") from None
     return Rule(
         id=raw["id"],
         kind=raw["kind"],

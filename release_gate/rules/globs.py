@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pathspec
+
+if TYPE_CHECKING:
+    from release_gate.rules.base import Locate
 
 _NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
 
@@ -36,6 +40,18 @@ class PathMatcher:
                 "|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in regexes if r)
             )
         return cls(tuple(patterns), spec, combined)
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], key: str, locate: Locate,
+                    default: Sequence[str] = ()) -> PathMatcher:
+        """The globs under `key`; a glob that does not compile is a located error (exit 2)."""
+        patterns = raw.get(key, default)
+        for index, pattern in enumerate(patterns):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except Exception as error:  # pathspec raises re.error, ValueError...
+                raise locate(f"{key}/{index}", f"invalid glob {pattern!r}: {error}") from None
+        return cls.compile(patterns)
 
     def matches(self, path: str) -> bool:
         if self.combined is not None:

@@ -29,7 +29,8 @@ class PathCheck:
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> PathCheck:
-        return cls(PathMatcher.compile(raw["paths"]), PathMatcher.compile(raw.get("exclude", [])))
+        return cls(PathMatcher.from_config(raw, "paths", locate),
+                   PathMatcher.from_config(raw, "exclude", locate))
 
     def covers(self, path: str) -> bool:
         return self.paths.matches(path) and not (self.exclude and self.exclude.matches(path))

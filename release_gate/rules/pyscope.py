@@ -25,9 +25,10 @@ class PythonScope:
     exclude: PathMatcher
 
     @classmethod
-    def from_config(cls, raw: Mapping[str, Any], default: Sequence[str]) -> PythonScope:
-        return cls(PathMatcher.compile(raw.get("scope", default)),
-                   PathMatcher.compile(raw.get("exclude", [])))
+    def from_config(cls, raw: Mapping[str, Any], default: Sequence[str],
+                    locate: Locate) -> PythonScope:
+        return cls(PathMatcher.from_config(raw, "scope", locate, default),
+                   PathMatcher.from_config(raw, "exclude", locate))
 
     def covers(self, path: str) -> bool:
         # Only Python source is read: a README in scope is not a syntax error.
@@ -48,7 +49,7 @@ class PythonRule:
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> Self:
-        return cls(PythonScope.from_config(raw, cls.DEFAULT_SCOPE))
+        return cls(PythonScope.from_config(raw, cls.DEFAULT_SCOPE, locate))
 
     def covers(self, path: str) -> bool:
         return self.files.covers(path)
