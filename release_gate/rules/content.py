@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -11,8 +10,13 @@ from release_gate.changes import FileChange, Line
 from release_gate.context import ChangeContext
 from release_gate.rules.base import Locate, Rule
 from release_gate.rules.globs import PathMatcher
-from release_gate.rules.literals import required_literals
 from release_gate.rules.path import GLOBS
+from release_gate.rules.patterns import (
+    PATTERN_BUDGET_SECONDS,
+    LinePattern,
+    PatternClock,
+    PatternTimedOut,
+)
 from release_gate.verdict import Finding
 
 
@@ -32,26 +36,22 @@ class ContentCheck:
         },
     }
 
-    pattern: re.Pattern[str]
-    # Strings one of which every match contains (literals.py); None: scan everything.
-    literals: frozenset[str] | None
+    patterns: tuple[LinePattern, ...]
     paths: PathMatcher
     exclude: PathMatcher
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> ContentCheck:
+        compiled = []
         for index, text in enumerate(raw["patterns"]):
             try:
-                re.compile(text)
-            except re.error as error:
-                raise locate(f"patterns/{index}", f"invalid regular expression: {error}") from None
-        # One alternation, scanned once per line, however many patterns (bench/check_large.py).
-        combined = re.compile("|".join(f"(?:{text})" for text in raw["patterns"]), re.MULTILINE)
+                compiled.append(LinePattern.compile(text))
+            except ValueError as error:
+                raise locate(f"patterns/{index}", str(error)) from None
         return cls(
-            combined,
-            required_literals(list(raw["patterns"])),
-            PathMatcher.compile(raw.get("paths", [])),
-            PathMatcher.compile(raw.get("exclude", [])),
+            tuple(compiled),
+            PathMatcher.from_config(raw, "paths", locate),
+            PathMatcher.from_config(raw, "exclude", locate),
         )
 
     def covers(self, path: str) -> bool:
@@ -60,6 +60,7 @@ class ContentCheck:
         return not self.paths or self.paths.matches(path)
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
+        clock = PatternClock()  # each pattern's time budget, for this whole check
         for change in ctx.changes.files:
             covered = [path for path in change.paths if self.covers(path)]
             if not covered:
@@ -72,15 +73,23 @@ class ContentCheck:
                     "treated as matching (fail closed).",
                 )
                 continue
-            finding = self._first_match(rule, change, covered[0])
+            try:
+                finding = self._first_match(rule, change, covered[0], clock)
+            except _TimedOut as timed_out:
+                where = change.path if timed_out.line is None else \
+                    f"{change.path}:{timed_out.line.number}"
+                finding = rule.finding(
+                    change.path, None if timed_out.line is None else timed_out.line.number,
+                    f"{rule.description}: pattern {timed_out.pattern!r} timed out on {where} "
+                    f"(time budget {PATTERN_BUDGET_SECONDS:g} s per pattern and check): "
+                    "treated as matching (fail closed).")
             if finding is not None:
                 yield finding
 
-    def _first_match(self, rule: Rule, change: FileChange, path: str) -> Finding | None:
-        # One regex scan over each side's joined text (C speed), then line numbers only for
-        # what matched: per-line Python calls dominated `check` on a 100k-line PR.
-        added = self._matching_lines(change.added_text, change.added)
-        removed = self._matching_lines(change.removed_text, change.removed)
+    def _first_match(self, rule: Rule, change: FileChange, path: str,
+                     clock: PatternClock) -> Finding | None:
+        added = self._matching_lines(change.added_text, change.added, clock)
+        removed = self._matching_lines(change.removed_text, change.removed, clock)
         hits = len(added) + len(removed)
         if not hits:
             return None
@@ -95,23 +104,62 @@ class ContentCheck:
             path, None, f"{rule.description}: removed line {line.number} mentioned `{word}`{more}."
         )
 
-    def _matching_lines(self, text: str, lines: Sequence[Line]) -> list[tuple[Line, str]]:
-        """Each line that matches on its own, with the matched text (patterns are per line)."""
-        found: list[tuple[Line, str]] = []
-        if self.literals is not None and not any(lit in text for lit in self.literals):
-            return found
-        position = index = counted_to = 0
-        search = self.pattern.search
-        while (candidate := search(text, position)) is not None:
-            index += text.count("\n", counted_to, candidate.start())
-            counted_to = candidate.start()
-            line = lines[index]
-            # Re-check on the line alone, so `\s` or `$` never match across a line break.
-            own = search(line.text)
+    def _matching_lines(self, text: str, lines: Sequence[Line],
+                        clock: PatternClock | None = None) -> list[tuple[Line, str]]:
+        """Each line that some pattern matches on its own, with the leftmost matched text."""
+        clock = clock or PatternClock()
+        best: dict[int, tuple[int, str]] = {}  # line index -> (match start, matched text)
+        for pattern in self.patterns:
+            for index, start, word in _lines_matching(pattern, text, lines, clock):
+                if index not in best or start < best[index][0]:
+                    best[index] = (start, word)
+        return [(lines[index], best[index][1]) for index in sorted(best)]
+
+
+class _TimedOut(Exception):
+    def __init__(self, pattern: str, line: Line | None) -> None:
+        super().__init__(pattern)
+        self.pattern = pattern
+        self.line = line
+
+
+def _lines_matching(pattern: LinePattern, text: str, lines: Sequence[Line],
+                    clock: PatternClock) -> Iterator[tuple[int, int, str]]:
+    """(line index, start, matched text) of each line the pattern matches on its own.
+
+    `text` is the lines joined by "\n". When the pattern is joinable, one search over it finds
+    the candidates (C speed; per-line Python calls dominated `check` on a 100k-line PR) and
+    only those lines are searched alone; otherwise every line holding a required literal is.
+    """
+    literals = pattern.literals
+    if literals is not None and not any(lit in text for lit in literals):
+        return
+    if not pattern.joinable:
+        for index, line in enumerate(lines):
+            if literals is not None and not any(lit in line.text for lit in literals):
+                continue
+            own = _search(clock, pattern, line.text, line)
             if own is not None:
-                found.append((line, own.group(0)))
-            end_of_line = text.find("\n", candidate.start())
-            if end_of_line < 0:
-                break
-            position = end_of_line + 1
-        return found
+                yield index, own.start(), own.group(0)
+        return
+    position = index = counted_to = 0
+    while (candidate := _search(clock, pattern, text, None, position)) is not None:
+        index += text.count("\n", counted_to, candidate.start())
+        counted_to = candidate.start()
+        line = lines[index]
+        # Re-check on the line alone, so `\s` or `$` never match across a line break.
+        own = _search(clock, pattern, line.text, line)
+        if own is not None:
+            yield index, own.start(), own.group(0)
+        end_of_line = text.find("\n", candidate.start())
+        if end_of_line < 0:
+            break
+        position = end_of_line + 1
+
+
+def _search(clock: PatternClock, pattern: LinePattern, text: str, line: Line | None,
+            pos: int = 0) -> Any:
+    try:
+        return clock.search(pattern, text, pos)
+    except PatternTimedOut:
+        raise _TimedOut(pattern.text, line) from None

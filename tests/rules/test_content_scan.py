@@ -28,19 +28,20 @@ def test_joined_scan_equals_per_line_scan(texts: list[str]) -> None:
     got = [(line.number, word) for line, word in CHECK._matching_lines("\n".join(texts), lines)]
     expected = []
     for line in lines:
-        match = CHECK.pattern.search(line.text)
-        if match is not None:
-            expected.append((line.number, match.group(0)))
+        matches = [m for p in CHECK.patterns if (m := p.compiled.search(line.text)) is not None]
+        if matches:
+            expected.append((line.number, min(matches, key=lambda m: m.start()).group(0)))
     assert got == expected
 
 
 @given(st.lists(LINE_TEXT, max_size=12))
 def test_literal_prefilter_never_hides_a_match(texts: list[str]) -> None:
-    assert CHECK.literals is None  # `x$` and `\s+$` have no literal: no prefilter at all
+    assert [p.literals for p in CHECK.patterns[3:]] == [None, None]  # `x$`, `\s+$`: no literal
     strict = ContentCheck.from_config(
         {"patterns": [r"^\s*workers\s*=", r"--preload\b", r"\bREDIS_URL\b"]}, _unused_locate)
-    assert strict.literals == {"workers", "--preload", "REDIS_URL"}
+    assert [p.literals for p in strict.patterns] == [{"workers"}, {"--preload"}, {"REDIS_URL"}]
     lines = tuple(Line(i + 1, text) for i, text in enumerate(texts))
     got = strict._matching_lines("\n".join(texts), lines)
     assert [line.number for line, _ in got] == [
-        line.number for line in lines if strict.pattern.search(line.text)]
+        line.number for line in lines
+        if any(p.compiled.search(line.text) for p in strict.patterns)]

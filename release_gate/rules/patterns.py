@@ -1,0 +1,153 @@
+"""One content pattern: checked alone at load, run alone with a time budget (docs/reliability.md).
+
+Each pattern keeps exactly the meaning it has on its own: patterns are never joined into one
+regex (that renumbers backreferences, moves inline flags and clashes group names). Patterns are
+written in Python `re` syntax and validated with `re`; they run on the `regex` engine, whose
+VERSION0 mode has `re`'s semantics and, unlike `re`, a timeout. A search that runs out of its
+time budget is reported by the caller as a match (fail closed); the budget is per pattern and
+per check, so a pathological pattern costs at most PATTERN_BUDGET_SECONDS in a whole check.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from release_gate.rules.literals import required_literals
+
+try:  # CPython's regex parser (private): used to refuse nested repeats and to decide joinability
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    sre_parse = sre_constants = None
+
+PATTERN_BUDGET_SECONDS = 1.0
+
+
+class PatternTimedOut(Exception):
+    """The pattern used up its time budget; the caller treats the text as matching."""
+
+
+@dataclass(frozen=True)
+class LinePattern:
+    text: str
+    compiled: Any  # regex.Pattern[str] (the regex package ships no generic alias)
+    # Strings one of which every match contains (literals.py); None: no prefilter.
+    literals: frozenset[str] | None
+    # True when one search over the lines joined by "\n" finds (at least) every line that
+    # matches on its own. False for patterns that can see past a line's ends: lookarounds,
+    # \A and \Z, a `^`/`$` with MULTILINE switched off, conditional groups.
+    joinable: bool
+
+    @classmethod
+    def compile(cls, text: str) -> LinePattern:
+        """Raises ValueError with a one-line reason for a pattern the gate refuses."""
+        try:
+            re.compile(text)
+            parsed = sre_parse.parse(text) if sre_parse is not None else None
+        except re.error as error:
+            raise ValueError(f"invalid regular expression: {error}") from None
+        except (OverflowError, RecursionError, ValueError) as error:
+            raise ValueError(f"invalid regular expression: {error}") from None
+        if parsed is not None:
+            nested = _nested_unbounded_repeat(list(parsed))
+            if nested:
+                raise ValueError(
+                    "a repeated group whose body is itself an unbounded repeat (like `(a+)+`) "
+                    "can take exponential time; write the inner repeat once (`a+`)")
+        try:
+            compiled = regex.compile(text, regex.MULTILINE | regex.VERSION0)
+        except (regex.error, OverflowError, RecursionError, ValueError) as error:
+            raise ValueError(f"invalid regular expression: {error}") from None
+        joinable = parsed is not None and _joinable(list(parsed))
+        return cls(text, compiled, required_literals([text]), joinable)
+
+
+@dataclass
+class PatternClock:
+    """The time each pattern has spent in one check; a search gets what is left as timeout."""
+
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def search(self, pattern: LinePattern, text: str, pos: int = 0) -> Any:
+        left = PATTERN_BUDGET_SECONDS - self.spent.get(pattern.text, 0.0)
+        if left <= 0:
+            raise PatternTimedOut(pattern.text)
+        started = time.monotonic()
+        try:
+            match = pattern.compiled.search(text, pos, timeout=left)
+        except TimeoutError:
+            self.spent[pattern.text] = PATTERN_BUDGET_SECONDS
+            raise PatternTimedOut(pattern.text) from None
+        self.spent[pattern.text] = self.spent.get(pattern.text, 0.0) + time.monotonic() - started
+        return match
+
+
+def _children(op: Any, av: Any) -> list[list[Any]]:
+    """The sub-sequences of one parsed node."""
+    if op is sre_constants.SUBPATTERN:
+        return [list(av[-1])]
+    if op is sre_constants.BRANCH:
+        return [list(branch) for branch in av[1]]
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT,
+              getattr(sre_constants, "POSSESSIVE_REPEAT", None)):
+        return [list(av[2])]
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [list(av[1])]
+    if op is getattr(sre_constants, "ATOMIC_GROUP", None):
+        return [list(av)]
+    if op is sre_constants.GROUPREF_EXISTS:
+        return [list(part) for part in av[1:] if part is not None]
+    return []
+
+
+def _is_unbounded_repeat(op: Any, av: Any) -> bool:
+    return op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) \
+        and av[1] == sre_constants.MAXREPEAT
+
+
+def _only_an_unbounded_repeat(items: list[Any]) -> bool:
+    """The sequence is (through groups and alternatives) a single unbounded repeat."""
+    if len(items) != 1:
+        return False
+    op, av = items[0]
+    if _is_unbounded_repeat(op, av):
+        return True
+    if op is sre_constants.SUBPATTERN:
+        return _only_an_unbounded_repeat(list(av[-1]))
+    if op is sre_constants.BRANCH:
+        return any(_only_an_unbounded_repeat(list(branch)) for branch in av[1])
+    return False
+
+
+def _nested_unbounded_repeat(items: list[Any]) -> bool:
+    for op, av in items:
+        if _is_unbounded_repeat(op, av) and _only_an_unbounded_repeat(list(av[2])):
+            return True
+        if any(_nested_unbounded_repeat(child) for child in _children(op, av)):
+            return True
+    return False
+
+
+def _joinable(items: list[Any], multiline: bool = True) -> bool:
+    for op, av in items:
+        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT, sre_constants.GROUPREF_EXISTS):
+            return False
+        if op is sre_constants.AT and (
+                av in (sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING)
+                or (not multiline and av in (sre_constants.AT_BEGINNING, sre_constants.AT_END))):
+            return False
+        inner_multiline = multiline
+        if op is sre_constants.SUBPATTERN:
+            add_flags, del_flags = av[1], av[2]
+            if del_flags & re.MULTILINE:
+                inner_multiline = False
+            if add_flags & re.MULTILINE:
+                inner_multiline = True
+        if not all(_joinable(child, inner_multiline) for child in _children(op, av)):
+            return False
+    return True
