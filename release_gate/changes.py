@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
@@ -73,6 +73,39 @@ def _joined(lines: Sequence[Line]) -> str:
     if isinstance(joined, str):
         return joined
     return "\n".join([line.text for line in lines])
+
+
+def arrived_whole(change: FileChange, old: bytes | None, new: bytes | None) -> FileChange:
+    """A rename or copy judged by its whole content: content that arrives at a path is new there.
+
+    Git and the GitHub files API report `cp a b` and `git mv a b` as a copy or rename with no
+    changed lines (C100/R100), and a rename with edits with only the edits, so content rules
+    saw nothing of what arrived at the new path. Here every line of the new file is added, and
+    for a rename every line of the old file is removed (the old path no longer holds it).
+    `old` and `new` are the blobs at the old path (base) and the new path (head); a blob that is
+    missing or binary leaves the content unknown, which content rules treat as matching.
+    """
+    if change.status not in (FileStatus.RENAMED, FileStatus.COPIED):
+        return change
+    new_lines = _text_lines(new)
+    old_lines = _text_lines(old) if change.status is FileStatus.RENAMED else ()
+    if new_lines is None or old_lines is None:
+        missing = new is None or (change.status is FileStatus.RENAMED and old is None)
+        unreadable = "content not readable" if missing else "binary file"
+        return replace(change, added=(), removed=(), content_known=False,
+                       unknown_reason=f"{change.status.value}: {unreadable}")
+    return replace(change, added=new_lines, removed=old_lines, content_known=True,
+                   unknown_reason=None)
+
+
+def _text_lines(data: bytes | None) -> tuple[Line, ...] | None:
+    """Numbered lines as git's patches give them (split on "\\n"); None: missing or binary."""
+    if data is None or b"\0" in data[:8000]:  # git's own binary test looks at 8,000 bytes
+        return None
+    lines = data.decode("utf-8", "replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return tuple(Line(number, text) for number, text in enumerate(lines, start=1))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ class GitError(GateError):
     """A local git command failed or printed something we cannot parse."""
 
 
+class GitLookupError(GitError):
+    """The repository, or a revision asked for, does not exist (`check` calls it a usage error)."""
+
+
 class GitHubError(GateError):
     """The GitHub API failed, or answered with something we cannot trust."""
 

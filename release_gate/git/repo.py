@@ -7,45 +7,64 @@ for. Nothing here decides policy.
 
 from __future__ import annotations
 
-import os
+import posixpath
 import subprocess
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from release_gate.changes import ChangeSet
-from release_gate.errors import GitError
+from release_gate.changes import ChangeSet, FileChange, FileStatus, arrived_whole
+from release_gate.errors import GitError, GitLookupError
+from release_gate.git import isolation
 from release_gate.git.diff import parse_raw_and_patch
 
-# Plumbing flags that make the output independent of the user's git config: no pager, colour,
-# external diff tools, textconv filters or path quoting; renames and copies found.
-_DIFF = (
-    "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
-    "--raw", "-p", "-z", "-U0", "--find-renames", "--find-copies", "--ignore-submodules=none",
-)
+_SYMLINK_MODE = b"120000"
+_MAX_SYMLINK_HOPS = 8
 
 
-def run_git(repo: Path, args: Sequence[str], *, stdin: bytes | None = None) -> bytes:
+def run_git(repo: Path | str, args: Sequence[str], *, stdin: bytes | None = None,
+            env: Mapping[str, str] | None = None) -> bytes:
+    """Run git isolated from user and repository settings (isolation.py); raise on failure."""
     try:
         result = subprocess.run(
-            ["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
-            env={**os.environ, "GIT_PAGER": "cat", "LC_ALL": "C"},
+            isolation.command(args), cwd=repo, input=stdin, capture_output=True, check=False,
+            env=dict(env) if env is not None else isolation.environment(),
         )
     except FileNotFoundError:
+        if not Path(repo).exists():
+            raise GitLookupError(f"{repo}: no such directory") from None
         raise GitError("git is not installed (needed to read the local repository)") from None
+    except NotADirectoryError:
+        raise GitLookupError(f"{repo}: not a directory (expected a git repository)") from None
+    except OSError as error:
+        raise GitLookupError(f"{repo}: cannot run git there: {error.strerror}") from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = message[-1] if message else f"exit {result.returncode}"
-        raise GitError(f"git {args[0] if args[0] != '-c' else args[2]} failed in {repo}: {detail}")
+        raise GitError(f"git {args[0]} failed in {repo}: {detail}")
     return result.stdout
+
+
+def git_dir(repo: Path) -> str:
+    try:
+        return run_git(repo, ["rev-parse", "--absolute-git-dir"]).decode(
+            "utf-8", "surrogateescape").strip()
+    except GitLookupError:
+        raise
+    except GitError as error:
+        raise GitLookupError(f"{repo}: not a git repository ({error})") from None
 
 
 def resolve(repo: Path, rev: str) -> str:
     try:
-        out = run_git(repo, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+        out = run_git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options",
+                             f"{rev}^{{commit}}"])
+    except GitLookupError:
+        raise
     except GitError:
-        raise GitError(f"unknown revision {rev!r} in {repo}") from None
+        raise GitLookupError(f"unknown revision {rev!r} in {repo}") from None
     return out.decode().strip()
 
 
@@ -58,12 +77,13 @@ def merge_base(repo: Path, base: str, head: str) -> str:
 
 def default_base(repo: Path) -> str:
     """The remote default branch: origin/HEAD, then origin/main, then main (DESIGN.md §3)."""
+    git_dir(repo)  # a missing repository is said as such, not as "no origin/HEAD"
     for candidate in ("origin/HEAD", "origin/main", "main"):
         try:
             return resolve(repo, candidate)
         except GitError:
             continue
-    raise GitError(f"no origin/HEAD, origin/main or main in {repo}: pass --base")
+    raise GitLookupError(f"no origin/HEAD, origin/main or main in {repo}: pass --base")
 
 
 def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
@@ -71,6 +91,38 @@ def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
         return run_git(repo, ["cat-file", "blob", f"{rev}:{path}"])
     except GitError:
         return None
+
+
+def read_file(repo: Path, rev: str, path: str) -> bytes | None:
+    """The file at `path` in `rev`, following symlinks inside the tree (as GitHub's API does).
+
+    A symlinked rules.yaml read as a blob gave its target's name, then "top level must be a
+    mapping". A link that leaves the tree, loops or dangles is an error, never a silent None
+    (None means "no such file": the embedded policy would then apply).
+    """
+    seen = path
+    for _ in range(_MAX_SYMLINK_HOPS):
+        listing = run_git(repo, ["ls-tree", "-z", "--full-tree", rev, "--", path])
+        if not listing:
+            return None if path == seen else _broken_link(seen, path, "points at nothing")
+        mode = listing.split(b" ", 1)[0]
+        if mode in (b"040000", b"160000"):
+            return _broken_link(seen, path, "is a directory or submodule, not a file")
+        data = read_blob(repo, rev, path)
+        if mode != _SYMLINK_MODE or data is None:
+            return data
+        target = data.decode("utf-8", "surrogateescape")
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if target.startswith("/") or joined == ".." or joined.startswith("../"):
+            return _broken_link(seen, target, "points outside the repository")
+        path = joined
+    return _broken_link(seen, path, f"is more than {_MAX_SYMLINK_HOPS} symlinks deep")
+
+
+def _broken_link(path: str, target: str, why: str) -> bytes | None:
+    if path == target:
+        raise GitError(f"{path} {why}")
+    raise GitError(f"{path} is a symlink that {why} ({target})")
 
 
 class GitContext:
@@ -85,11 +137,24 @@ class GitContext:
     @classmethod
     def from_repo(cls, repo: Path | str, base: str, head: str) -> GitContext:
         repo = Path(repo)
+        directory = git_dir(repo)
         head_sha = resolve(repo, head)
         base_sha = merge_base(repo, resolve(repo, base), head_sha)
-        output = run_git(repo, [*_DIFF, base_sha, head_sha, "--"])
+        with tempfile.TemporaryDirectory(prefix="release-gate-") as empty:
+            output = run_git(empty, ["diff", *isolation.DIFF_FLAGS, base_sha, head_sha, "--"],
+                             env=isolation.diff_environment(directory, empty))
         files = tuple(parse_raw_and_patch(output))
-        return cls(repo, ChangeSet(base=base_sha, head=head_sha, files=files))
+        context = cls(repo, ChangeSet(base=base_sha, head=head_sha, files=files))
+        context._changes = ChangeSet(base=base_sha, head=head_sha,
+                                     files=tuple(context._whole(f) for f in files))
+        return context
+
+    def _whole(self, change: FileChange) -> FileChange:
+        """Renames and copies carry their whole content (changes.arrived_whole)."""
+        if change.status not in (FileStatus.RENAMED, FileStatus.COPIED):
+            return change
+        old = self.read_base(change.old_path) if change.old_path else None
+        return arrived_whole(change, old, self.read_head(change.path))
 
     @property
     def changes(self) -> ChangeSet:
@@ -130,7 +195,8 @@ class GitContext:
     def _ensure_batch(self) -> subprocess.Popen[bytes]:
         if self._batch is None:
             self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.repo,
+                isolation.command(["cat-file", "--batch"]), cwd=self.repo,
+                env=isolation.environment(),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._batch

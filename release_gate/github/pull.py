@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
-from release_gate.changes import ChangeSet, FileChange, FileStatus
+from release_gate.changes import ChangeSet, FileChange, FileStatus, arrived_whole
 from release_gate.context import ClosableContext
 from release_gate.errors import GitError, GitHubError
 from release_gate.git import GitContext
@@ -72,11 +72,10 @@ def comparison_context(api: GitHub, comparison: Comparison, *, base: str, head: 
     """base...head from a compare answer, or None when its file list may be cut (>= 300)."""
     if len(comparison.files) >= COMPARE_FILES_CAP:
         return None
-    files = tuple(
-        _from_patch(f) or _unknown(f.filename, _STATUS.get(f.status, FileStatus.MODIFIED),
-                                   f.previous_filename, "no patch from the compare API")
-        for f in comparison.files
-    )
+    files = tuple(_from_patch(f) or _unknown(
+        f.filename, _STATUS.get(f.status, FileStatus.MODIFIED), f.previous_filename,
+        "renamed or copied: the compare API gives no whole content" if f.previous_filename
+        else "no patch from the compare API") for f in comparison.files)
     return PullContext(api, base=comparison.merge_base, head=head, files=files,
                        merge_base=lambda: comparison.merge_base)
 
@@ -141,12 +140,11 @@ def _open_local(clone: str | None, base: str, head: str) -> ClosableContext | No
 def _from_patch(entry: ApiFile) -> FileChange | None:
     """The FileChange of an API entry, or None when its lines must come from elsewhere."""
     status = _STATUS.get(entry.status, FileStatus.MODIFIED)
-    renamed = status in (FileStatus.RENAMED, FileStatus.COPIED)
-    old_path = entry.previous_filename if renamed else None
+    if status in (FileStatus.RENAMED, FileStatus.COPIED):
+        return None  # its whole content is judged (changes.arrived_whole), not the patch
     if entry.patch is None:
-        if entry.changes == 0 and status in (FileStatus.RENAMED, FileStatus.COPIED):
-            return FileChange(entry.filename, status, old_path)  # a pure rename: no lines
         return None
+    old_path = None
     try:
         lines = parse_hunks(entry.patch)
     except PatchError as error:
@@ -223,8 +221,8 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
     if missing:
         filled = _fill_missing(api, pull, missing, merge_base, local)
         changes = [filled.get(c.path, c) for c in changes]
-        notes = (f"{len(missing)} file(s) had no patch in the API: diffed "
-                 f"{'from the local clone' if local is not None else 'from their contents'}",)
+        notes = (f"{len(missing)} file(s) renamed, copied or without a patch in the API: "
+                 f"read {'from the local clone' if local is not None else 'from their contents'}",)
     return PullContext(api, base=pull.base_sha, head=pull.head_sha, files=tuple(changes),
                        merge_base=merge_base, local=local, notes=notes)
 
@@ -246,8 +244,13 @@ def _fill_missing(api: GitHub, pull: PullInfo, missing: list[ApiFile],
                 entry.filename, status, old_path,
                 f"no patch from the API and more than {MAX_CONTENT_FILES} such files")
             continue
-        old = None if status is FileStatus.ADDED else api.read(old_path or entry.filename,
-                                                               merge_base())
+        if old_path is not None:  # renamed or copied: content that arrives at a path is new there
+            old = api.read(old_path, merge_base()) if status is FileStatus.RENAMED else None
+            filled[entry.filename] = arrived_whole(
+                FileChange(entry.filename, status, old_path), old,
+                api.read(entry.filename, pull.head_sha))
+            continue
+        old = None if status is FileStatus.ADDED else api.read(entry.filename, merge_base())
         new = None if status is FileStatus.DELETED else api.read(entry.filename, pull.head_sha)
         filled[entry.filename] = _from_contents(entry.filename, status, old_path, old, new,
                                                 what="no patch from the API")

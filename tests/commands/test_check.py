@@ -186,10 +186,12 @@ def test_check_with_broken_rules_at_base_exits_2(tmp_path: Path,
     assert "rules.yaml@" in err and ":6:14:" in err
 
 
-def test_bad_revision_is_an_error_not_a_pass(backend: GitRepo,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", "--repo", str(backend.root), "--base", "no-such-branch"])
-    assert code == 1
+@pytest.mark.parametrize("flag", ["--base", "--head"])
+def test_bad_revision_is_a_usage_error_not_a_pass(backend: GitRepo, flag: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/cli.md: a bad command line exits 2 (it exited 1, as if the gate itself had failed).
+    code = main(["check", "--repo", str(backend.root), flag, "no-such-branch"])
+    assert code == 2
     assert "unknown revision 'no-such-branch'" in capsys.readouterr().err
 
 
