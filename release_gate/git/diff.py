@@ -222,6 +222,11 @@ def _parse_hunks(text: str, added: list[Line], removed: list[Line]) -> None:
         elif in_hunk and marker == "-":
             append_removed(Line(old_number, line[1:]))
             old_number += 1
+        elif in_hunk and marker == " ":
+            # A context line: none with -U0 and interHunkContext pinned to 0 (isolation.py),
+            # but a merged hunk must still number the lines after it right.
+            old_number += 1
+            new_number += 1
         elif marker == "@" and (hunk := _HUNK.match(line)) is not None:
             old_number, new_number = int(hunk.group(1)), int(hunk.group(2))
             in_hunk = True

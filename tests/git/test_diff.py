@@ -36,6 +36,18 @@ def test_lines_that_look_like_headers_inside_a_hunk() -> None:
     assert [ln.text for ln in change.added] == ["+++ added", "@@ -9 +9 @@"]
 
 
+def test_a_merged_hunk_with_context_lines_keeps_every_added_line() -> None:
+    # What git prints with diff.interHunkContext set: two changes joined by context lines.
+    output = raw(":100644 100644 1111111 2222222 M\0a.txt\0") + (
+        b"diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n"
+        b"@@ -2,4 +2,5 @@\n+REDIS_URL=x\n c\n-d\n e\n+WEBAUTHN_ORIGIN=y\n f\n"
+    )
+    (change,) = parse_raw_and_patch(output)
+    assert [(ln.number, ln.text) for ln in change.added] == [(2, "REDIS_URL=x"),
+                                                             (5, "WEBAUTHN_ORIGIN=y")]
+    assert [(ln.number, ln.text) for ln in change.removed] == [(3, "d")]
+
+
 def test_typechange_spans_two_sections() -> None:
     output = raw(":100644 120000 1111111 2222222 T\0link\0") + (
         b"diff --git a/link b/link\ndeleted file mode 100644\n--- a/link\n+++ /dev/null\n"
