@@ -154,8 +154,14 @@ def _parse(text: str, source: str) -> yamlnodes.Located:
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = error.problem or error.context or "invalid YAML"
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML forbids; no mark, an offset
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise ConfigError(f"{source}:{line}:{column}: invalid YAML: character "
+                          f"{error.character!r} is not allowed") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: invalid YAML: {error}") from None
+        detail = " ".join(str(error).split())
+        raise ConfigError(f"{source}: invalid YAML: {detail}") from None
     except RecursionError:  # a backstop: yamlnodes bounds the depth before this can happen
         raise ConfigError(f"{source}:1:1: invalid YAML: nested too deeply") from None
     if not isinstance(located.data, dict):

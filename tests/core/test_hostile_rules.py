@@ -71,6 +71,7 @@ HOSTILE = [
      ["exponential time"]),
     ("catastrophic repeat in an alternative", content_rule("(?:x|(?:\\w*))*z"), "7:16",
      ["exponential time"]),
+    ("character YAML forbids", "version: 1\nrules: []\n  \x1f\n", "3:3", ["not allowed"]),
     ("oversized file", "version: 1\nrules: []\n# " + "x" * 1_000_001 + "\n", "1:1",
      ["larger than"]),
 ]
@@ -151,6 +152,15 @@ def test_a_lookahead_at_the_end_of_a_line_is_judged_on_the_line_alone() -> None:
     # Scanning the lines joined by "\n" saw the next line's break and missed this match.
     rules = content_rule("REDIS_URL(?!\\s)")
     assert findings(rules, "export REDIS_URL", "other") == ["d: line 1 adds `REDIS_URL`."]
+
+
+def test_a_pattern_that_matches_empty_text_on_a_side_with_no_lines() -> None:
+    # A deletion has no added lines; "x?" matched the empty joined text and indexed line 0.
+    loaded = config.load_text(content_rule("x?"), "rules.yaml")
+    change = FileChange("config/app.env", FileStatus.MODIFIED, removed=(Line(3, "gone"),))
+    ctx = FakeContext(ChangeSet("b" * 40, "h" * 40, (change,)), {}, {})
+    (finding,) = [f for rule in loaded.rules for f in rule.evaluate(ctx)]
+    assert finding.message == "d: removed line 3 mentioned ``."
 
 
 def test_a_pattern_that_times_out_fails_closed_with_a_finding_that_says_so(
