@@ -132,7 +132,7 @@ def _lines_matching(pattern: LinePattern, text: str, lines: Sequence[Line],
     only those lines are searched alone; otherwise every line holding a required literal is.
     """
     literals = pattern.literals
-    if not lines:  # "".join of no lines is "", where `x?` would match a line that is not there
+    if not text and not lines:  # no lines join to "", where `x?` would match a line not there
         return
     if literals is not None and not any(lit in text for lit in literals):
         return
