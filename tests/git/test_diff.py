@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from release_gate.changes import FileStatus, Line
@@ -133,3 +133,23 @@ def test_lazy_lines_agree_with_the_eager_parse(body: str) -> None:
     assert removed.joined_text == "\n".join(line.text for line in eager_removed)
     assert list(added) == eager_added and list(removed) == eager_removed
     assert added == tuple(eager_added) and len(removed) == len(eager_removed)
+
+
+DIFF_PIECES = [b":100644 100644 1111111 2222222 M\0", b":000000 100644 0 2 A\0",
+               b":100644 100644 1 2 R100\0", b":160000 160000 1 2 M\0", b":1 2 3\0", b"a.txt\0",
+               b"\xff.txt\0", b"\0", b"diff --git a/a.txt b/a.txt\n", b"--- a/a.txt\n",
+               b"+++ b/a.txt\n", b"@@ -1 +1 @@\n", b"@@ -1,3 +1,99999999999 @@ f\n", b"+x\n",
+               b"-y\n", b" z\n", b"\\ No newline at end of file\n", b"Binary files differ\n",
+               b"new file mode 100644\n", b"deleted file mode 100644\n", b"\r\n", b"\n", b"+\r\n"]
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.lists(st.one_of(st.sampled_from(DIFF_PIECES), st.binary(max_size=8)), max_size=14))
+def test_any_diff_output_parses_or_is_a_git_error(pieces: list[bytes]) -> None:
+    try:
+        changes = parse_raw_and_patch(b"".join(pieces))
+    except GitError as error:
+        assert "\n" not in str(error).strip()
+        return
+    for change in changes:  # numbering the lines must not fail either
+        assert len(change.added) >= 0 and len(change.removed) >= 0
