@@ -1,17 +1,37 @@
-"""gitignore-style path patterns, compiled once at load (STYLE.md 1)."""
+"""gitignore-style path patterns, compiled once at load (STYLE.md 1), matched in bounded time.
+
+pathspec turns each glob into a regex; Python's `re` runs `*a*a*a*a*a*b` against a long file
+name in time that grows with the name's length to the power of the stars (6 stars, 60
+characters: 3 s). So `re` (the fast engine here) only runs globs with at most two wildcards on
+paths of at most 1,024 characters, where backtracking is at worst quadratic in a short string.
+Everything else runs on the `regex` engine (far less backtracking, and a timeout): a matcher may
+spend GLOB_BUDGET_SECONDS there in one process; once it has, it answers its fail-closed value (a
+path glob: matching, so the file is judged; an `exclude` glob: not matching, so nothing is
+excused) (docs/reliability.md).
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pathspec
+import regex
 
 if TYPE_CHECKING:
     from release_gate.rules.base import Locate
 
+try:  # the group pathspec names in a regex that matched as a directory pattern (`dir/`)
+    from pathspec.patterns.gitignore.spec import _DIR_MARK
+except ImportError:  # pragma: no cover
+    _DIR_MARK = "ps_d"
+
+GLOB_BUDGET_SECONDS = 1.0
+MAX_FAST_WILDCARDS = 2  # `*`, `?` and `[` in one glob (`**` counts two)
+MAX_FAST_PATH = 1024
 _NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
 
 
@@ -21,25 +41,30 @@ class PathMatcher:
 
     When no pattern is a negation (`!x`), the patterns are folded into ONE regex, so a path costs
     one C-level match instead of a Python loop over every pattern (bench/check_large.py: 3,000
-    files x every rule).
+    files x every rule). With negations, the patterns are tried in turn with pathspec's rule
+    (`_last_match_wins`).
     """
 
     patterns: tuple[str, ...]
-    spec: pathspec.GitIgnoreSpec
-    combined: re.Pattern[str] | None
+    combined: Any  # regex.Pattern[str] | None: every pattern, when none is a negation
+    ordered: tuple[tuple[Any, bool], ...]  # (regex.Pattern[str], include) in file order
+    fast: re.Pattern[str] | None  # `combined` on `re`, when every glob is simple enough
+    on_timeout: bool = True  # the fail-closed answer once the time budget is spent
+    _spent: list[float] = field(default_factory=lambda: [0.0], compare=False, repr=False)
 
     @classmethod
-    def compile(cls, patterns: Sequence[str]) -> PathMatcher:
+    def compile(cls, patterns: Sequence[str], *, on_timeout: bool = True) -> PathMatcher:
         spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-        regexes = [getattr(p, "regex", None) for p in spec.patterns]
-        combined = None
-        if regexes and all(
-            r is not None and p.include for r, p in zip(regexes, spec.patterns, strict=True)
-        ):
-            combined = re.compile(
-                "|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in regexes if r)
-            )
-        return cls(tuple(patterns), spec, combined)
+        used = [(compiled.pattern, bool(p.include)) for p in spec.patterns
+                if (compiled := getattr(p, "regex", None)) is not None and p.include is not None]
+        combined = fast = None
+        if used and all(include for _, include in used):
+            folded = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', text)})" for text, _ in used)
+            combined = regex.compile(folded)
+            if all(sum(glob.count(c) for c in "*?[") <= MAX_FAST_WILDCARDS for glob in patterns):
+                fast = re.compile(folded)
+        ordered = tuple((regex.compile(text), include) for text, include in used)
+        return cls(tuple(patterns), combined, ordered, fast, on_timeout)
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], key: str, locate: Locate,
@@ -48,15 +73,42 @@ class PathMatcher:
         patterns = raw.get(key, default)
         for index, pattern in enumerate(patterns):
             try:
-                pathspec.GitIgnoreSpec.from_lines([pattern])
+                cls.compile([pattern])
             except Exception as error:  # pathspec raises re.error, ValueError...
                 raise locate(f"{key}/{index}", f"invalid glob {pattern!r}: {error}") from None
-        return cls.compile(patterns)
+        return cls.compile(patterns, on_timeout=key != "exclude")
 
     def matches(self, path: str) -> bool:
-        if self.combined is not None:
-            return self.combined.match(path) is not None
-        return self.spec.match_file(path)
+        if self.fast is not None and len(path) <= MAX_FAST_PATH:
+            return self.fast.match(path) is not None
+        left = GLOB_BUDGET_SECONDS - self._spent[0]
+        if left <= 0:
+            return self.on_timeout
+        started = time.monotonic()
+        try:
+            if self.combined is not None:
+                return self.combined.match(path, timeout=left) is not None
+            return self._last_match_wins(path, started + left)
+        except TimeoutError:
+            self._spent[0] = GLOB_BUDGET_SECONDS
+            return self.on_timeout
+        finally:
+            if self._spent[0] < GLOB_BUDGET_SECONDS:
+                self._spent[0] += time.monotonic() - started
+
+    def _last_match_wins(self, path: str, deadline: float) -> bool:
+        """pathspec's rule: the last pattern matching the file itself wins; failing that, the
+        last pattern matching one of its directories (`dir/`); failing that, no match."""
+        by_directory: bool | None = None
+        for pattern, include in reversed(self.ordered):
+            match = pattern.match(path, timeout=max(deadline - time.monotonic(), 1e-6))
+            if match is None:
+                continue
+            if not match.groupdict().get(_DIR_MARK):
+                return include
+            if by_directory is None:
+                by_directory = include
+        return bool(by_directory)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)

@@ -90,13 +90,15 @@ def test_hostile_rules_give_one_located_line(text: str, where: str, words: list[
         assert word in message, message
 
 
-@pytest.mark.parametrize("command", ["validate", "check"])
+@pytest.mark.parametrize("command", ["validate", "check", "smoke"])
 def test_a_bomb_is_exit_2_with_location_on_every_command(
         command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bomb = tmp_path / "rules.yaml"
     bomb.write_text(alias_bomb())
-    args = [str(bomb)] if command == "validate" else ["--repo", str(tmp_path), "--rules",
-                                                       str(bomb), "--base", "HEAD"]
+    args = {"validate": [str(bomb)],
+            "check": ["--repo", str(tmp_path), "--rules", str(bomb), "--base", "HEAD"],
+            # the rules load before any request: the unroutable target is never contacted
+            "smoke": ["--target", "http://127.0.0.1:9", "--rules", str(bomb)]}[command]
     if command == "check":
         import subprocess
         subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pathspec
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from release_gate.rules import globs
 from release_gate.rules.globs import PathMatcher
 
 PATTERNS = ["backend_v2/db/**", "*.png", "Procfile", "docs/**", "gunicorn*.py",
@@ -23,6 +27,32 @@ def test_folded_regex_matches_like_pathspec(patterns: list[str], path: str) -> N
     matcher = PathMatcher.compile(patterns)
     assert matcher.combined is not None
     assert matcher.matches(path) == pathspec.GitIgnoreSpec.from_lines(patterns).match_file(path)
+
+
+NEGATED = [*PATTERNS, "!docs/keep.md", "!*.png", "!dir/", "!**/c", "docs/keep.md", "!a/"]
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.lists(st.sampled_from(NEGATED), min_size=1, max_size=6),
+       st.lists(SEGMENT, min_size=1, max_size=4).map("/".join))
+def test_negations_match_like_pathspec(patterns: list[str], path: str) -> None:
+    matcher = PathMatcher.compile(patterns)
+    assert matcher.matches(path) == pathspec.GitIgnoreSpec.from_lines(patterns).match_file(path)
+
+
+def test_a_glob_that_backtracks_on_a_long_name_is_bounded_and_fails_closed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Python's re took minutes on this; the regex engine still needs seconds without a budget.
+    monkeypatch.setattr(globs, "GLOB_BUDGET_SECONDS", 0.05)
+    star_glob = "*a" * 12 + "*b"
+    name = "a" * 3000
+    include = PathMatcher.compile([star_glob])
+    exclude = PathMatcher.compile([star_glob], on_timeout=False)
+    negated = PathMatcher.compile([star_glob, "!x"])
+    started = time.monotonic()
+    results = [include.matches(name), exclude.matches(name), negated.matches(name)]
+    assert time.monotonic() - started < 30  # a hang guard, not a speed assertion
+    assert results == [True, False, True]  # timed out: judged, never excused
 
 
 def test_negation_falls_back_to_pathspec() -> None:
