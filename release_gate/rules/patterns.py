@@ -48,22 +48,18 @@ class LinePattern:
         """Raises ValueError with a one-line reason for a pattern the gate refuses."""
         try:
             re.compile(text)
-            parsed = sre_parse.parse(text) if sre_parse is not None else None
-        except re.error as error:
-            raise ValueError(f"invalid regular expression: {error}") from None
-        except (OverflowError, RecursionError, ValueError) as error:
-            raise ValueError(f"invalid regular expression: {error}") from None
-        if parsed is not None:
-            nested = _nested_unbounded_repeat(list(parsed))
-            if nested:
-                raise ValueError(
-                    "a repeated group whose body is itself an unbounded repeat (like `(a+)+`) "
-                    "can take exponential time; write the inner repeat once (`a+`)")
-        try:
+            parsed = list(sre_parse.parse(text)) if sre_parse is not None else None
+            nested = parsed is not None and _nested_unbounded_repeat(parsed)
+            joinable = parsed is not None and _joinable(parsed)
             compiled = regex.compile(text, regex.MULTILINE | regex.VERSION0)
-        except (regex.error, OverflowError, RecursionError, ValueError) as error:
+        except RecursionError:
+            raise ValueError("invalid regular expression: groups nested too deeply") from None
+        except (re.error, regex.error, OverflowError, ValueError) as error:
             raise ValueError(f"invalid regular expression: {error}") from None
-        joinable = parsed is not None and _joinable(list(parsed))
+        if nested:
+            raise ValueError(
+                "a repeated group whose body is itself an unbounded repeat (like `(a+)+`) "
+                "can take exponential time; write the inner repeat once (`a+`)")
         return cls(text, compiled, required_literals([text]), joinable)
 
 

@@ -67,6 +67,8 @@ HOSTILE = [
     ("unparsable glob", path_rule("\\"), "7:13", ["invalid glob"]),
     ("huge repeat count", content_rule("x{99999999999}"), "7:16",
      ["invalid regular expression"]),
+    ("500 nested groups", content_rule("(?:" * 500 + "a" + ")" * 500), "7:16",
+     ["nested too deeply"]),
     ("catastrophic nested repeat", content_rule("ok", "(a+)+$"), "7:22",
      ["exponential time"]),
     ("catastrophic repeat in an alternative", content_rule("(?:x|(?:\\w*))*z"), "7:16",
