@@ -117,8 +117,11 @@ class DynoDatabase:
 
 
 def with_sslmode(url: str, sslmode: str) -> str:
-    """Add `sslmode` unless the URL names one (Heroku Postgres refuses plaintext)."""
+    """Add `sslmode` to a PostgreSQL URL unless it names one (Heroku Postgres refuses
+    plaintext); other URLs are left alone."""
     parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        return url
     query = parse_qsl(parts.query, keep_blank_values=True)
     if any(name == "sslmode" for name, _ in query):
         return url
