@@ -4,7 +4,7 @@ Each round is what action.yml does on a fresh runner with a warm package cache:
 
   venv     `uv venv` (setup-uv's activate-environment), a fresh virtual environment;
   install  `uv pip install <this repository>`: the core dependencies only (PyGithub, PyYAML,
-           pathspec, jsonschema) from the warm cache, plus building release-gate itself;
+           pathspec, jsonschema, regex) from the warm cache, plus building release-gate itself;
   run      `release-gate pr --pr 7 --rules rules.yaml` from that venv against the fake GitHub
            (tests/fakes/github.py over HTTPS): a flagged PR's first evaluation, status + comment.
 

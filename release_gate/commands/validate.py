@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if args.schema:
         sys.stdout.write(json.dumps(config.json_schema(), indent=2) + "\n")
         return 0
-    failed = False
+    failed = crashed = False
     for path in args.files or ["rules.yaml"]:
         try:
             loaded = config.load_file(path)
@@ -32,5 +32,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"release-gate: error: {error}", file=sys.stderr)
             failed = True
             continue
+        except Exception as error:  # a gate bug on one file must not hide the next file's errors
+            print(f"release-gate: internal error: {path}: {type(error).__name__}: {error}",
+                  file=sys.stderr)
+            crashed = True
+            continue
         print(f"{path}: ok ({len(loaded.rules)} rules)")
-    return 2 if failed else 0
+    return 1 if crashed else 2 if failed else 0

@@ -178,3 +178,25 @@ def test_a_pattern_that_times_out_fails_closed_with_a_finding_that_says_so(
     assert finding.outcome is Outcome.BLOCKED
     assert "pattern '(a|aa)+$' timed out on config/app.env" in finding.message
     assert "treated as matching (fail closed)" in finding.message
+
+
+def test_validate_goes_on_after_a_file_that_crashes_the_loader(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever the next unknown crash is, it must not hide the next file's verdict (exit 1).
+    crashing = tmp_path / "crash.yaml"
+    crashing.write_text(path_rule("a/**"))
+    good = tmp_path / "good.yaml"
+    good.write_text(path_rule("b/**"))
+    real_load_text = config.load_text
+
+    def load_text(text: str, source: str) -> config.Config:
+        if source == str(crashing):
+            raise MemoryError("simulated")
+        return real_load_text(text, source)
+
+    monkeypatch.setattr(config, "load_text", load_text)
+    assert main(["validate", str(crashing), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert f"internal error: {crashing}: MemoryError: simulated" in captured.err
+    assert f"{good}: ok (1 rules)" in captured.out
