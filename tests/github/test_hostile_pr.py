@@ -6,7 +6,7 @@ rules saw nothing of what arrived at the new path, and the PR came out clear.
 
 from __future__ import annotations
 
-from tests.github.conftest import Gate
+from tests.github.conftest import AUTH, DEFAULT_RULES, Gate
 
 STAGING = '{\n  "env": {\n    "WEBAUTHN_ORIGIN": {"value": "https://staging.example"}\n  }\n}\n'
 MIGRATION = "CREATE TABLE users (id serial primary key);\n"
@@ -33,3 +33,19 @@ def test_a_renamed_users_migration_needs_the_smoke(gate: Gate) -> None:
     status = gate.gate_status(head)
     assert status is not None and status["state"] == "pending"
     assert "auth-migrations" in gate.fake.sticky_comments(2)[0]["body"]
+
+
+def test_a_pass_is_not_kept_across_a_push_that_renames_sensitive_config(gate: Gate) -> None:
+    # settings.keep_pass_when_unflagged judges the commits since the PASS through the compare
+    # API, which also lists a pure rename with no lines: its content must still count.
+    rules = DEFAULT_RULES.replace("keep_pass_when_unflagged: false",
+                                  "keep_pass_when_unflagged: true")
+    base = gate.base({"config/app.staging.json": STAGING}, rules=rules)
+    head = gate.open(3, {AUTH: "from fastapi import APIRouter\nrouter = APIRouter()\n"}, base=base)
+    gate.smoke_pass(3, head)
+    gate.pr(3)
+    renamed = gate.fake.push(3, {"config/app.staging.json": None, "app.json": STAGING})
+    gate.pr(3)
+    status = gate.gate_status(renamed)
+    assert status is not None and status["state"] == "pending"
+    assert "is not kept" in gate.fake.sticky_comments(3)[0]["body"]
