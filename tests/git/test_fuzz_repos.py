@@ -3,10 +3,11 @@
 Each example is a real git repository with odd file names (spaces, non-UTF-8 bytes, a newline,
 a leading dash), binary files, CRLF, missing final newlines and long lines, then a change made
 of edits, additions, deletions, renames and copies (with and without edits), read under an
-arbitrary repository git configuration. The oracle is plain: if the lines holding SENSITIVE
-differ at any path between base and head, `check` must say needs-smoke. Bounded for CI:
-max_examples=25 with no per-example deadline (git itself is the cost, ~0.5 s an example);
-docs/reliability.md gives the measured time.
+arbitrary git configuration (the repository's, or GIT_CONFIG_* in the environment) and
+.gitattributes. The oracle is plain: if the lines holding SENSITIVE differ at any path between
+base and head, `check` must say needs-smoke. Bounded for CI: max_examples=60 with no
+per-example deadline (git itself is the cost, ~0.2-0.3 s an example); docs/reliability.md gives
+the measured time.
 """
 
 from __future__ import annotations
@@ -105,10 +106,10 @@ def commit(root: Path, files: dict[str, bytes], previous: dict[str, bytes]) -> N
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(change(), st.sampled_from(ATTRIBUTES))
+@given(change(), st.sampled_from(ATTRIBUTES), st.sampled_from(["repository", "environment"]))
 def test_a_sensitive_change_is_never_clear_whatever_the_repository_holds(
         generated: tuple[dict[str, bytes], dict[str, bytes], list[tuple[str, str]]],
-        attributes: str) -> None:
+        attributes: str, scope: str) -> None:
     base, head, config = generated
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory) / "repo"
@@ -119,12 +120,25 @@ def test_a_sensitive_change_is_never_clear_whatever_the_repository_holds(
         commit(root, {**base, ".gitattributes": attributes.encode()}, {})
         git(root, "checkout", "-q", "-b", "pr")
         commit(root, {**head, ".gitattributes": attributes.encode()}, base)
-        for key, value in config:
-            git(root, "config", key, value)
+        settings_env = {}
+        for index, (key, value) in enumerate(config):
+            if scope == "repository":
+                git(root, "config", key, value)
+            else:  # what a CI step's `env:` could carry
+                settings_env.update({f"GIT_CONFIG_KEY_{index}": key,
+                                     f"GIT_CONFIG_VALUE_{index}": value})
+        if settings_env:
+            settings_env["GIT_CONFIG_COUNT"] = str(len(config))
         out = io.StringIO()
-        with redirect_stdout(out):
-            code = main(["check", "--repo", str(root), "--base", "main", "--head", "pr",
-                         "--rules", str(rules), "--format", "json"])
+        saved = dict(os.environ)
+        os.environ.update(settings_env)
+        try:
+            with redirect_stdout(out):
+                code = main(["check", "--repo", str(root), "--base", "main", "--head", "pr",
+                             "--rules", str(rules), "--format", "json"])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     assert code in (0, 3), out.getvalue()
     report = json.loads(out.getvalue())
     changed = [path for path in set(base) | set(head)
