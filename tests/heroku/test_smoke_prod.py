@@ -101,6 +101,20 @@ def test_a_hung_step_5_dyno_is_retried_once_then_diagnosed_and_torn_down(
                      r"step 5 \+ teardown: run\.\d+, run\.\d+; teardown: run\.\d+\)", out)
 
 
+def test_a_dropped_step_5_connection_is_diagnosed_and_the_rows_still_go(
+        postgres_url: str, redis_url: str, tmp_path: Path) -> None:
+    email = new_email()
+    with heroku_prod(postgres_url, redis_url) as prod:
+        prod.fake.behaviours = ["normal", "drop"]
+        done, report = prod.smoke(tmp_path, email=email)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert prod.rows(email)["users"] == 0
+        assert prod.fake.dyno_creations() == 3  # never re-run blindly: the teardown's own dyno
+    assert report["failure"]["step"] == "5"
+    assert report["failure"]["diagnosis"]["id"] == "dyno-failed"
+    assert "rendezvous connection dropped mid-output" in report["failure"]["message"]
+
+
 def test_a_sigterm_during_step_5_still_tears_the_rows_down(
         postgres_url: str, redis_url: str, tmp_path: Path) -> None:
     email = new_email()
