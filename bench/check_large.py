@@ -5,8 +5,8 @@ the same run and on the same range:
   - `git diff --numstat base...head` (git's own cost of reading the change), and
   - `release-gate check --base base --head head --format json` (the whole command: Python start,
     rules load, one `git diff`, parse, every rule, render).
-Reports the median of N runs of each and the ratio. Targets (issue #2): check < 1 s and within
-3x of git. Run: python bench/check_large.py [--runs 5]
+Reports the median of N runs of each and the ratio. Targets: check < 1 s and within 3x of git
+(docs/performance.md). Run: python bench/check_large.py [--runs 5]
 """
 
 from __future__ import annotations

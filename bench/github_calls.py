@@ -14,7 +14,7 @@ Three set-ups are measured:
   no-clone   the same without `--clone`: every file a rule reads is a contents API call;
   bare       `release-gate pr --pr N` with nothing but the API (reads the PR and rules.yaml).
 
-Targets (issue #6): first evaluation <= 5 calls; re-run <= 3 calls and zero writes.
+Targets (docs/performance.md): first evaluation <= 5 calls; re-run <= 3 calls and zero writes.
 Run: python bench/github_calls.py [--markdown]
 """
 

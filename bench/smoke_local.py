@@ -1,4 +1,4 @@
-"""Benchmark: the full signup smoke against the local sandbox (issue 5; docs/performance.md).
+"""Benchmark: the full signup smoke against the local sandbox (docs/performance.md, "Smoke").
 
     python bench/smoke_local.py [--runs 20] [--cli-runs 3]
 

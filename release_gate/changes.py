@@ -34,11 +34,11 @@ class FileChange:
     path: str
     status: FileStatus
     old_path: str | None = None
-    # Any sequence: git's parser hands over lazily numbered lines (diffparse.PatchLines).
+    # Any sequence: git's parser hands over lazily numbered lines (git/diff.py PatchLines).
     added: Sequence[Line] = ()
     removed: Sequence[Line] = ()
     # False when the lines could not be read (binary, too large, no patch from the API):
-    # content rules then treat the file as matching (fail closed, DESIGN.md §1).
+    # content rules then treat the file as matching (fail closed, docs/design.md §1).
     content_known: bool = True
     unknown_reason: str | None = None
     old_mode: str | None = None

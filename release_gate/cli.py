@@ -1,4 +1,6 @@
-"""The command line: parse, dispatch to a command module, map errors to exit codes (DESIGN.md §2).
+"""The command line: parse, dispatch to a command module, map errors to exit codes.
+
+docs/design.md §2, §3.
 
 Exit codes: 0 ok/clear/PASS, 1 the gate itself failed (never a pass), 2 bad command line, bad
 rules.yaml or a refused smoke, 3 needs-smoke, 4 blocked (from `check`).
@@ -42,7 +44,7 @@ EXTRAS: dict[str, str] = {"smoke": "smoke", "passkey": "smoke", "sandbox": "sand
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One line, exit 2, as DESIGN.md §2 asks for a bad command line.
+        # One line, exit 2, as docs/design.md §2 asks for a bad command line.
         self.exit(EXIT_USAGE, f"release-gate: error: {message}\n")
 
 

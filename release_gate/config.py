@@ -1,4 +1,4 @@
-"""Load and validate rules.yaml into frozen dataclasses, with located errors (STYLE.md 1).
+"""Load and validate rules.yaml into frozen dataclasses, with located errors (docs/design.md §2).
 
 The schema is declared once, as JSON Schema (`json_schema()`), validated with `jsonschema`, and
 exported for editors (`release-gate validate --schema`). Every error names file:line:col, the key
@@ -44,7 +44,7 @@ _SETTINGS_SCHEMA: dict[str, Any] = {
         "keep_pass_when_unflagged": {
             "type": "boolean",
             "description": "Keep a smoke PASS across pushes whose new commits touch no flagged "
-                           "file (DESIGN.md §6). Default false: any push needs a new PASS.",
+                           "file (docs/design.md §6). Default false: any push needs a new PASS.",
         },
         "smoke_workflow": {"type": "string", "minLength": 1,
                            "description": "File name of the smoke workflow (.github/workflows/)."},

@@ -1,4 +1,4 @@
-"""The narrow interface every rule reads (STYLE.md 4): a change set plus file contents.
+"""The narrow interface every rule reads (docs/design.md §4): a change set plus file contents.
 
 A rule never sees git, GitHub or the network: the git adapter, the GitHub adapter and the
 tests' `FakeContext` all provide this same interface, so a rule runs unchanged everywhere.

@@ -1,4 +1,4 @@
-"""The one exception hierarchy; `cli.py` maps each class to an exit code (DESIGN.md §2)."""
+"""The one exception hierarchy; `cli.py` maps each class to an exit code (docs/design.md §2)."""
 
 
 class GateError(Exception):

@@ -1,4 +1,4 @@
-"""Which smoke PASS counts for a PR head (DESIGN.md §6). Pure: records in, a decision out.
+"""Which smoke PASS counts for a PR head (docs/design.md §6). Pure: records in, a decision out.
 
 Anyone with write access can post any commit status, so a `release-gate/smoke` success proves
 nothing by itself. A PASS counts only when every link of the chain holds:
@@ -12,7 +12,7 @@ nothing by itself. A PASS counts only when every link of the chain holds:
   was posted while the run was alive (a replayed URL posted later does not count).
 
 Everything ignored gets a reason that the checklist comment shows. The adapter supplies the
-records (github.py); this module never talks to GitHub itself.
+records (github/client.py); this module never talks to GitHub itself.
 """
 
 from __future__ import annotations

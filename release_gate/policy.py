@@ -1,4 +1,6 @@
-"""Which rules judge a change: rules.yaml at the BASE revision, never the head's (DESIGN.md §3).
+"""Which rules judge a change: rules.yaml at the BASE revision, never the head's.
+
+docs/design.md §1 ("The base judges").
 
 A PR that edits rules.yaml is judged by the old rules (and flagged by gate-self-protection), so
 it cannot relax the rules that judge it. With no rules.yaml at the base (the PR that adopts the

@@ -1,11 +1,9 @@
-"""`release-gate pr --pr N`: evaluate a PR, post `release-gate`, upsert the checklist comment.
+"""The PR gate: evaluate a PR, bring its `release-gate` status and checklist comment up to date.
 
-DESIGN.md §2/§6. Exit 0 whenever it evaluated and posted, whatever the verdict (the status, not
-the job, blocks the merge); on any failure it posts `error` where it still can and exits non-zero
-(1, or 2 for a bad rules.yaml). `--dry-run` prints what it would post and writes nothing.
-
-`refresh_gate` is also what `smoke --pr` calls after posting its PASS (smoke_gate.py): statuses
-posted with GITHUB_TOKEN trigger no workflow, so the smoke job refreshes the gate itself.
+The use case behind `release-gate pr` (commands/pr.py parses the arguments) and behind the gate
+refresh of `smoke --pr` (smoke_gate.py): statuses posted with GITHUB_TOKEN trigger no workflow,
+so the smoke job refreshes the gate itself. On any failure it posts `error` where it still can
+and raises (docs/design.md §2, §6); `dry_run` prints what it would post and writes nothing.
 """
 
 from __future__ import annotations
@@ -60,7 +58,7 @@ def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
         return _refresh(api, pull, rules=rules, clone=clone, dry_run=dry_run, out=out,
                         judged=judged)
     except Exception as error:
-        # Fail closed (DESIGN.md §2): never leave a stale success behind a failed run.
+        # Fail closed (docs/design.md §2): never leave a stale success behind a failed run.
         if judged.head and not dry_run:
             _post_error(api, judged.head, error)
         raise
@@ -86,7 +84,7 @@ def _post_error(api: GitHub, sha: str, error: BaseException) -> None:
 def _rules(api: GitHub, pull: PullInfo, rules: str | None) -> policy.Policy:
     if rules:
         return policy.from_file(rules)
-    # DESIGN.md §6: the BASE branch's rules judge the PR, never the head's.
+    # docs/design.md §6: the BASE branch's rules judge the PR, never the head's.
     return policy.from_base(api.read(policy.RULES_PATH, pull.base_sha), base=pull.base_sha)
 
 
@@ -169,7 +167,7 @@ def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Confi
         return found
     if not config.settings.keep_pass_when_unflagged:
         return evidence.with_note(found, f"the PASS on `{older[:7]}` was for an older head: a new "
-                                         "push needs a new smoke (DESIGN.md §6)")
+                                         "push needs a new smoke (docs/design.md §6)")
     return _keep_older_pass(api, pull, config, expect, found, older)
 
 
@@ -203,7 +201,7 @@ def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expect
 def _upsert_comment(api: GitHub, pull: PullInfo, evaluation: Evaluation, found: SmokeEvidence,
                     status: GateStatus, links: Links, ours: list[CommentRecord], *,
                     dry_run: bool, out: TextIO) -> str:
-    """Exactly one comment per PR, found by its hidden marker (DESIGN.md §6)."""
+    """Exactly one comment per PR, found by its hidden marker (docs/design.md §6)."""
     existing = ours[0] if ours else None
     if evaluation.verdict is Verdict.CLEAR:
         if existing is None:
@@ -241,7 +239,8 @@ _QUEUE_REF = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
 
 
 def merge_group(api: GitHub, *, rules: str | None, dry_run: bool, out: TextIO) -> int:
-    """The gate on a merge queue commit (DESIGN.md §6: the required check must report there too).
+    """The gate on a merge queue commit (the required check must report there too: docs/design.md
+    §6).
 
     The queue builds `gh-readonly-queue/<base>/pr-<N>-<sha>`; the PR's verdict, with its smoke
     evidence, is re-derived now and posted on the merge group's head commit. The PR's own

@@ -1,6 +1,6 @@
-"""`release-gate smoke --pr N`: bind a smoke result to the PR head it was run for (DESIGN.md §6).
+"""`release-gate smoke --pr N`: bind a smoke result to the PR head it was run for.
 
-The CLI composes smoke and gate (DESIGN.md §4); this module is that composition:
+The smoke and the gate are composed here, below the CLI (docs/design.md §4, §6):
 
 1. read the PR head BEFORE the smoke (and fail before touching the target if GitHub is down:
    a result we cannot bind is not worth a prod write);

@@ -1,4 +1,4 @@
-"""Findings, the verdict, and the gate decision given smoke evidence (DESIGN.md §2)."""
+"""Findings, the verdict, and the gate decision given smoke evidence (docs/design.md §2)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    # Field order is the sort order required by DESIGN.md §2: (path, line, rule).
+    # Field order is the sort order required by docs/design.md §2: (path, line, rule).
     path: str
     line: int | None
     rule: str
@@ -82,7 +82,7 @@ def clip_description(text: str) -> str:
 
 
 def gate_status(evaluation: Evaluation, *, smoke_passed_on_head: bool) -> GateStatus:
-    """The `release-gate` commit status for an evaluation (DESIGN.md §2 table)."""
+    """The `release-gate` commit status for an evaluation (docs/design.md §2 table)."""
     sha7 = evaluation.head[:7]
     verdict = evaluation.verdict
     if verdict is Verdict.BLOCKED:

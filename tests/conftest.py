@@ -1,6 +1,6 @@
 """Shared fixtures: real PostgreSQL and Redis servers on loopback, in temporary directories.
 
-DESIGN.md §8: real parts where users have real parts. The servers start once per test session
+docs/design.md §8: real parts where users have real parts. The servers start once per test session
 and only when a test asks for them. If the binaries are missing the fixtures FAIL (not skip),
 naming what to install: CI installs them (scripts/install-system-deps).
 

@@ -1,4 +1,4 @@
-"""`release-gate check`: judge `base...head` of a local repository, offline (DESIGN.md §3)."""
+"""`release-gate check`: judge `base...head` of a local repository, offline (docs/design.md §3)."""
 
 from __future__ import annotations
 

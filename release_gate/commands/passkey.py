@@ -1,7 +1,7 @@
 """`release-gate passkey --options FILE --origin ORIGIN`: the synthetic authenticator on its own.
 
 Prints a registration credential (RegistrationResponseJSON) for any registration-options JSON,
-wrapped in `publicKey` or not, for debugging a backend by hand (DESIGN.md §3).
+wrapped in `publicKey` or not, for debugging a backend by hand (docs/design.md §3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""`release-gate sandbox`: run the bundled reference backend in the foreground (DESIGN.md §7)."""
+"""`release-gate sandbox`: run the bundled reference backend in the foreground.
+
+Why it exists: docs/design.md §7.
+"""
 
 from __future__ import annotations
 

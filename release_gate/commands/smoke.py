@@ -1,4 +1,4 @@
-"""`release-gate smoke` and `release-gate smoke cleanup` (DESIGN.md §3, §5).
+"""`release-gate smoke` and `release-gate smoke cleanup` (docs/design.md §3, §5).
 
 Exit 0 PASS, 1 FAIL, 2 refused (fences, usage). The work is in release_gate.smoke.session.
 """

@@ -1,6 +1,6 @@
 """The local-git adapter: a ChangeContext for `base...head` of a repository on disk.
 
-The whole diff comes from ONE `git diff` process (raw records + patches, see diffparse.py);
+The whole diff comes from ONE `git diff` process (raw records + patches, parsed by diff.py);
 file contents come from one long-lived `git cat-file --batch`, only for the files a rule asks
 for. Nothing here decides policy.
 """
@@ -76,7 +76,7 @@ def merge_base(repo: Path, base: str, head: str) -> str:
 
 
 def default_base(repo: Path) -> str:
-    """The remote default branch: origin/HEAD, then origin/main, then main (DESIGN.md §3)."""
+    """The remote default branch: origin/HEAD, then origin/main, then main (docs/design.md §3)."""
     git_dir(repo)  # a missing repository is said as such, not as "no origin/HEAD"
     for candidate in ("origin/HEAD", "origin/main", "main"):
         try:

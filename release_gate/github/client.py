@@ -1,10 +1,10 @@
-"""The PyGithub adapter: the only module that imports `github` (DESIGN.md §4, §6).
+"""The PyGithub adapter: the only module that imports `github` (docs/design.md §4, §6).
 
-It gives the rule engine the same `ChangeContext` it gets from git (`PullContext`, built by
-`pull_context`), reads and writes commit statuses and issue comments, and fetches workflow runs
-for the evidence check. It decides no policy. Every PyGithub/requests failure leaves this module
-as a `GitHubError` (STYLE.md 5); 5xx, 429 and secondary rate limits are retried first with
-backoff that honours `Retry-After` (DESIGN.md §6), then the caller fails closed.
+It reads PRs, their files and contents (which pull.py turns into the rules' `ChangeContext`),
+reads and writes commit statuses and issue comments, and fetches workflow runs for the evidence
+check. It decides no policy. Every PyGithub/requests failure leaves this module
+as a `GitHubError` (docs/design.md §4); 5xx, 429 and secondary rate limits are retried first with
+backoff that honours `Retry-After` (docs/design.md §6), then the caller fails closed.
 
 Nothing happens at import time: the environment is read by `GitHubEnv.from_environ`, called by
 the commands, and the client is built on first use.
@@ -79,7 +79,7 @@ class Transport:
 
 @dataclass(frozen=True)
 class GitHubEnv:
-    """Where and as whom to talk, from the Actions environment (DESIGN.md §3)."""
+    """Where and as whom to talk, from the Actions environment (docs/design.md §3)."""
 
     api_url: str
     repository: str

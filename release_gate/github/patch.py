@@ -1,8 +1,8 @@
 """Unified-diff hunks as the GitHub API gives them (a file's `patch`), and text diffs. Pure.
 
 The PR files API returns each file's hunks (`@@ -a,b +c,d @@` plus context lines), not a whole
-`git diff`; the lead's diffparse.py reads git's own `-U0` sections. When the API has no patch
-(large files, DESIGN.md §6) `diff_texts` rebuilds the changed lines from both versions of the
+`git diff`; the git adapter's diff.py reads git's own `-U0` sections. When the API has no patch
+(large files, docs/design.md §6) `diff_texts` rebuilds the changed lines from both versions of the
 file, so the content rules still see every added and removed line with its number.
 """
 

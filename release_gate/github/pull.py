@@ -180,7 +180,7 @@ class _MergeBase:
 
 
 def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> PullContext:
-    """Every changed file of the PR, with its lines: never a partial list (DESIGN.md §6).
+    """Every changed file of the PR, with its lines: never a partial list (docs/design.md §6).
 
     1. the files API (one page per 100 files, patches parsed) is the list, and binds it to the
        head we judge (every entry names the commit it was computed at);

@@ -1,7 +1,8 @@
 """HTTP routes read from Python source with `ast` (RCA 2026-05-25, contributing factor 2).
 
 The begin/verify pairing rule needs every route of the backend with its full path. The code is
-never imported or run (PR commits are data, DESIGN.md §6): declarations are read from the syntax
+never imported or run (PR commits are data, docs/design.md §6): declarations are read from the
+syntax
 tree. Understood forms:
 
 - FastAPI / Starlette: `@router.get/post/put/patch/delete/head/options/trace(path)`,

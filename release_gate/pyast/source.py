@@ -1,6 +1,6 @@
 """Python source read safely: `ast.parse` with every way it can refuse made one error.
 
-The AST rules never import or run the code they judge (PR commits are data, DESIGN.md §6); a
+The AST rules never import or run the code they judge (PR commits are data, docs/design.md §6); a
 file that does not parse is a finding, never a crash and never a silent pass.
 """
 

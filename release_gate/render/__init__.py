@@ -1,1 +1,1 @@
-"""Renderers: one Evaluation, many views (STYLE.md 3: one Finding type feeds every renderer)."""
+"""Renderers: one Evaluation, many views (docs/design.md §4: one Finding feeds every view)."""

@@ -1,4 +1,4 @@
-"""The sticky checklist comment on a flagged PR (DESIGN.md intro §3, §6). Pure.
+"""The sticky checklist comment on a flagged PR (docs/design.md §6). Pure.
 
 One comment per PR, found by the hidden MARKER (never by author: every workflow posts as
 `github-actions[bot]`). The body is a deterministic function of the evaluation, the smoke
@@ -24,7 +24,7 @@ _TICKED = re.compile(r"^- \[[xX]\] (.+)$", re.MULTILINE)
 # GitHub rejects comments over 65,536 characters: a huge PR lists its first findings only.
 MAX_FINDINGS = 60
 
-# Items that evidence proves: the smoke PASS on this head (DESIGN.md §6) ticks them itself.
+# Items that evidence proves: the smoke PASS on this head (docs/design.md §6) ticks them itself.
 _SMOKE_ITEM_MARKS = (SMOKE_CONTEXT, "SMOKE VERDICT")
 
 

@@ -1,4 +1,7 @@
-"""`--format json`: the stable machine interface, schema `release-gate/verdict@1` (DESIGN.md §2)."""
+"""`--format json`: the stable machine interface, schema `release-gate/verdict@1`.
+
+docs/design.md §2; the fields are described in docs/cli.md.
+"""
 
 from __future__ import annotations
 

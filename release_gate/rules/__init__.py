@@ -1,4 +1,4 @@
-"""The rule kinds, registered in a plain dict (STYLE.md: pre-commit's all_languages.py)."""
+"""The rule kinds, registered in a plain dict (as pre-commit registers its languages)."""
 
 from __future__ import annotations
 

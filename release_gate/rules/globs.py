@@ -1,4 +1,5 @@
-"""gitignore-style path patterns, compiled once at load (STYLE.md 1), matched in bounded time.
+"""gitignore-style path patterns, compiled once when rules.yaml is loaded, matched in
+bounded time.
 
 pathspec turns each glob into a regex; Python's `re` runs `*a*a*a*a*a*b` against a long file
 name in time that grows with the name's length to the power of the stars (6 stars, 60

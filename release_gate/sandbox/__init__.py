@@ -1,3 +1,3 @@
 """The sandbox: a reference backend of the Option C bootstrap-link signup flow, with fault
-switches (DESIGN.md §7, docs/sandbox.md). It shares no code with the smoke: they meet over HTTP
+switches (docs/design.md §7, docs/sandbox.md). It shares no code with the smoke: they meet over HTTP
 and in the database only."""

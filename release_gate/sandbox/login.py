@@ -1,4 +1,4 @@
-"""Optional login ceremony, so the smoke's optional assertion step has a target (DESIGN.md §5):
+"""Optional login ceremony, so the smoke's optional assertion step has a target (docs/design.md §5):
 it proves the stored public key is usable, which registration alone does not."""
 
 from __future__ import annotations

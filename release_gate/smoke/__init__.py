@@ -1,1 +1,1 @@
-"""The signup E2E smoke (DESIGN.md §5)."""
+"""The signup E2E smoke (docs/design.md §5)."""

@@ -1,4 +1,4 @@
-"""A synthetic platform authenticator: one ES256 key, attestation `none` (DESIGN.md §5 step 3).
+"""A synthetic platform authenticator: one ES256 key, attestation `none` (docs/design.md §5 step 3).
 
 It builds exactly what the runbook's harness builds, so py_webauthn's `verify_registration_response`
 accepts it without a phone: EC P-256 / ES256 (-7), `fmt` `none` with `attStmt` `{}`, flags

@@ -2,7 +2,7 @@
 
 Latency is evidence, not decoration: the RCA's precise signal was verify answering 400 in 1 ms,
 before any database or crypto work. Transport errors become an `Exchange` with no status, so the
-runner diagnoses them like any other answer (STYLE.md 5: adapters translate transport errors).
+runner diagnoses them like any other answer (docs/design.md §4: errors are translated at the edge).
 
 Every request is bounded twice over: a total deadline across all its reads (boundednet.py; the
 sooner of `smoke.timeouts.request` and what is left of the whole smoke) and a cap on the body it

@@ -1,4 +1,4 @@
-"""Unpadded base64url and strict decoders (DESIGN.md §5 step 3: "unpadded base64url everywhere").
+"""Unpadded base64url and strict decoders (docs/design.md §5, step 3: base64url everywhere).
 
 Strict means: no `=` padding, only the URL-safe alphabet, canonical trailing bits, and for CBOR no
 leftover bytes after the first item. A lenient decoder would hide exactly the encoding regressions

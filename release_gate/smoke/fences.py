@@ -1,4 +1,4 @@
-"""Safety fences, checked before the first request (runbook "Prod-write safety"; DESIGN.md §5).
+"""Safety fences, checked before the first request (runbook "Prod-write safety"; docs/design.md §5).
 
 - No request reaches a non-sandbox target unless RAXX_SMOKE_ALLOW_PROD=1 ("Prevents accidental
   prod writes from CI").

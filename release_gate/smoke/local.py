@@ -1,7 +1,7 @@
 """`--target sandbox`: start the bundled sandbox as a separate process, for one run.
 
 The smoke and the sandbox share no code (a tester must not share code with its target,
-DESIGN.md §4): the sandbox is started through its command line (`python -m release_gate.sandbox
+docs/design.md §4): the sandbox is started through its command line (`python -m release_gate.sandbox
 serve`), minted through `... mint`, and read through its SQLite file. No credentials, no network:
 loopback only, a fresh temporary directory, a fresh signing key, and Redis only if REDIS_URL
 is set.

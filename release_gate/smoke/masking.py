@@ -1,4 +1,4 @@
-"""Secrets never reach the output in clear (DESIGN.md §5 fences; runbook transcript
+"""Secrets never reach the output in clear (docs/design.md §5 fences; runbook transcript
 `token=eyJ2IjoxLCJlbWFp...abc12345`).
 
 Every line the smoke prints, and the JSON report, passes through `Masker.redact`, which replaces

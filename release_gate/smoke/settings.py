@@ -1,8 +1,8 @@
 """The `smoke:` section of rules.yaml. Pure data: config.py imports it, so no I/O imports here.
 
-Every key is optional; the defaults match the bundled sandbox and the runbook (DESIGN.md §5:
-"endpoint paths, request bodies, the SQL and the mint command are configuration with defaults
-that match the sandbox, because the real backend's shapes are the team's to set").
+Every key is optional; the defaults match the bundled sandbox and the runbook. Endpoint paths,
+request bodies, the SQL and the mint command are configuration because the real backend's shapes
+are the team's to set (docs/design.md §5).
 """
 
 from __future__ import annotations

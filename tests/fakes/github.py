@@ -1,6 +1,6 @@
 """A fake GitHub REST API: real HTTPS on loopback, in-memory state, GitHub's response shapes.
 
-DESIGN.md §8: tests drive the real PyGithub code paths over real HTTP/TLS against this server.
+docs/design.md §8: tests drive the real PyGithub code paths over real HTTP/TLS against this server.
 It reproduces the semantics that bite: Link pagination (per_page up to 100), the files API's
 3,000-file cap, files without `patch` (large or binary), statuses listed newest first, issue
 comments that race (list-then-create from concurrent runs), workflow runs, and programmable

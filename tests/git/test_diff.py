@@ -1,4 +1,4 @@
-"""diffparse on hand-written `git diff --raw -p -z -U0` output, including the odd shapes."""
+"""git/diff.py on hand-written `git diff --raw -p -z -U0` output, including the odd shapes."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ DEFAULT_RULES = (REPO_ROOT / "release_gate" / "data" / "rules.yaml").read_text("
 AUTH = "backend_v2/api/routes/auth.py"
 SMOKE_TITLE = "smoke PR #{n} on prod"
 
-# Short waits: the retry machinery is the same, only the numbers shrink (DESIGN.md §8: no
+# Short waits: the retry machinery is the same, only the numbers shrink (docs/design.md §8: no
 # timed assertions, and a fast suite on a shared 2-core machine).
 FAST = {
     "RELEASE_GATE_GITHUB_BACKOFF": "0.01",

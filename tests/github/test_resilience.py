@@ -1,4 +1,4 @@
-"""Retries, rate limits and failing closed (DESIGN.md §6), and PRs the files API cannot list."""
+"""Retries, rate limits and failing closed (docs/design.md §6); PRs the files API cannot list."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of the AST route extractor (release_gate/routes.py), every declared form."""
+"""Table-driven tests of the AST route extractor (pyast/routes.py), every declared form."""
 
 from __future__ import annotations
 

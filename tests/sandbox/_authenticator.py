@@ -1,7 +1,7 @@
 """A synthetic platform authenticator for the sandbox tests (test code only).
 
 Written here, not imported from release_gate: a tester must not share code with its target
-(DESIGN.md §4). EC P-256 / ES256, attestation format "none", flags UP|UV|AT, zero AAGUID.
+(docs/design.md §4). EC P-256 / ES256, attestation format "none", flags UP|UV|AT, zero AAGUID.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The synthetic authenticator against py_webauthn itself, plus strict decoding (issue 5)."""
+"""The synthetic authenticator against py_webauthn itself, and strict decoding (design.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The smoke against the sandbox under a real server, with real PostgreSQL and Redis (issue 5).
+"""The smoke against the sandbox under a real server, real PostgreSQL and Redis (design.md §8).
 
 PASS with the rows gone after teardown; every fault switch FAILS at its step with the runbook's
 diagnosis (a test per row); SIGTERM / Ctrl-C after step 4 still tears down.

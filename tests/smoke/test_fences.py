@@ -1,4 +1,4 @@
-"""Fences hold before the first request (runbook "Prod-write safety", issue 5 acceptance).
+"""Fences hold before the first request (runbook "Prod-write safety").
 
 A local HTTP server counts every request it receives: a refused run must leave it at zero.
 """

@@ -1,4 +1,4 @@
-"""`release-gate passkey --options FILE --origin ORIGIN` (DESIGN.md §3)."""
+"""`release-gate passkey --options FILE --origin ORIGIN` (docs/design.md §3)."""
 
 from __future__ import annotations
 
