@@ -14,6 +14,8 @@ from release_gate.smoke.deadline import Deadline
 from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.transcript import Transcript
 
+LOG_BYTES = 1024 * 1024  # the RCA's lines are near the end; a run logs a few kB
+
 
 @dataclass
 class ServerLog:
@@ -30,11 +32,14 @@ class ServerLog:
             offset = 0
         return cls(path, offset)
 
-    def since_start(self) -> str | None:
+    def since_start(self, *, limit: int = LOG_BYTES) -> str | None:
+        """What the target logged since the run began: its last `limit` bytes at most (a busy
+        or hostile log must not cost the smoke its memory)."""
         try:
             with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                return handle.read().decode("utf-8", "replace")
+                end = handle.seek(0, 2)
+                handle.seek(max(self.offset, end - limit))
+                return handle.read(limit).decode("utf-8", "replace")
         except OSError:
             return None
 

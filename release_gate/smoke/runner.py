@@ -167,7 +167,7 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
         health = plan.settings.endpoints.health or "\0"
         lines = [line for line in log.strip().splitlines() if health not in line]
         for line in lines[-LOG_TAIL_LINES:]:
-            out.line(f"[server log] {line}")
+            out.line(f"[server log] {excerpt(line, plan.settings.limits.excerpt_chars)}")
 
 
 def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult,

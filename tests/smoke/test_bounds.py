@@ -51,6 +51,7 @@ def make_database(tmp: Path) -> str:
 def hostile_smoke(tmp: Path, server: HostileServer, *, timeouts: dict[str, float] | None = None,
                   limits: dict[str, int] | None = None, timeout: float = 60,
                   mint: str = f"print('{TOKEN}')", extra_env: dict[str, str] | None = None,
+                  args: tuple[str, ...] = (),
                   ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], float]:
     section: dict[str, Any] = {
         "origin": "http://localhost", "rp_id": "localhost",
@@ -65,7 +66,7 @@ def hostile_smoke(tmp: Path, server: HostileServer, *, timeouts: dict[str, float
                    **(extra_env or {}))
     start = time.monotonic()
     done = run(cli("smoke", "--target", server.base_url, "--rules", str(rules), "--email",
-                   new_email(), "--report", str(report)), env, timeout=timeout)
+                   new_email(), "--report", str(report), *args), env, timeout=timeout)
     elapsed = time.monotonic() - start
     data = json.loads(report.read_text("utf-8")) if report.exists() else {}
     return done, data, elapsed
@@ -163,6 +164,29 @@ def test_a_deeply_nested_json_body_is_shown_and_diagnosed(tmp_path: Path) -> Non
     assert "[step 2] response body: [[[[[[" in done.stdout
     assert report["failure"]["diagnosis"]["id"] == "unexpected-response"
     assert report["failure"]["body"].startswith("[[[[")
+
+
+def test_a_huge_server_log_is_read_and_shown_in_bounded_excerpts(tmp_path: Path) -> None:
+    # The target logs 40 MB (one endless line, then the RCA's miss line) while it answers.
+    log = tmp_path / "server.log"
+    log.write_text("started\n")
+
+    body = b'{"detail": "Invalid or expired signup link"}'
+
+    def answer() -> list[bytes]:  # logs while it answers, as a target does
+        with log.open("a") as handle:
+            handle.write("x" * (40 * 1024 * 1024) + "\n")
+            handle.write("webauthn.challenge_miss store=redis user_id=1\n")
+        return [body]
+
+    reply = Reply(Reply.raw(400, body).head, answer)
+    with HostileServer({BEGIN: reply}) as server:
+        done, report, _ = hostile_smoke(tmp_path, server, limits={"excerpt_chars": 300},
+                                        args=("--server-log", str(log)))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert report["failure"]["diagnosis"]["id"] == "wrong-signing-key"
+    assert "[server log] webauthn.challenge_miss store=redis user_id=1" in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) < 1000
 
 
 def test_a_malformed_target_url_is_a_usage_error() -> None:
