@@ -133,20 +133,33 @@ content_types = st.sampled_from([
     "application/json; charset=rot13", "application/json; charset=no-such-codec", "",
 ])
 
+header_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-ABCXYZ0123456789", min_size=1,
+                       max_size=20)
+header_values = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255,
+                                               blacklist_characters="\x7f"), max_size=60)
+extra_headers = st.dictionaries(
+    header_names | st.sampled_from(["Content-Encoding", "Transfer-Encoding", "Content-Length",
+                                    "Location", "Retry-After", "Set-Cookie"]),
+    header_values | st.sampled_from(["gzip", "br", "chunked", "-1", "999999999999"]),
+    max_size=5)
+
 FUZZ = settings(max_examples=120, deadline=2000, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @FUZZ
 @given(where=st.sampled_from([BEGIN, VERIFY]), status=statuses, content_type=content_types,
-       body=bodies)
+       headers=extra_headers, body=bodies)
 def test_any_generated_answer_is_a_diagnosed_fail(where: str, status: int, content_type: str,
-                                                  body: bytes) -> None:
+                                                  headers: dict[str, str], body: bytes) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         # A ByteStream, as a socket gives: `content=` would hand over a body already read.
         if request.url.path == where:
-            headers = {"Content-Type": content_type} if content_type else {}
-            return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
+            if content_type:
+                headers["Content-Type"] = content_type
+            # Header bytes as a socket delivers them (obs-text included), not str to encode.
+            raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            return httpx.Response(status, headers=raw, stream=httpx.ByteStream(body))
         if request.url.path == BEGIN:
             return httpx.Response(200, stream=httpx.ByteStream(json.dumps(OPTIONS).encode()))
         return httpx.Response(404, stream=httpx.ByteStream(b'{"detail": "Not Found"}'))
@@ -178,6 +191,11 @@ REAL: Mapping[str, tuple[Reply, str]] = {
     "bad-charset": (Reply.raw(200, b'{"a": 1}', headers={
         "Content-Type": "application/json; charset=rot13"}), "unexpected-response"),
     "truncated": (Reply.raw(200, b'{"challenge": "abc', content_length=5000), "unreachable"),
+    "latin1-headers": (Reply.raw(200, b"{}", headers={
+        "Content-Type": "application/json; charset=\xe9t\xe9", "X-Note": "caf\xe9 \x80\xff"}),
+        "unexpected-response"),
+    "claims-gzip": (Reply.raw(200, b"\x1f\x8b not really gzip", headers={
+        "Content-Encoding": "gzip"}), "unexpected-response"),
     "broken-status-line": (_raw(b"HTTP/1.1 two hundred\r\n\r\n", b""), "unreachable"),
     "broken-header": (_raw(b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", b""), "unreachable"),
     "slow-drip": (Reply.dripping(b'{"challenge": "' + b"x" * 100 + b'"}', every=0.25),
