@@ -32,14 +32,14 @@ class ServerLog:
             offset = 0
         return cls(path, offset)
 
-    def since_start(self, *, limit: int = LOG_BYTES) -> str | None:
-        """What the target logged since the run began: its last `limit` bytes at most (a busy
-        or hostile log must not cost the smoke its memory)."""
+    def since_start(self) -> str | None:
+        """What the target logged since the run began: its last LOG_BYTES at most (a busy or
+        hostile log must not cost the smoke its memory)."""
         try:
             with self.path.open("rb") as handle:
                 end = handle.seek(0, 2)
-                handle.seek(max(self.offset, end - limit))
-                return handle.read(limit).decode("utf-8", "replace")
+                handle.seek(max(self.offset, end - LOG_BYTES))
+                return handle.read(LOG_BYTES).decode("utf-8", "replace")
         except OSError:
             return None
 
