@@ -25,6 +25,15 @@ class ChangeContext(Protocol):
         """The file at the head revision, or None when it does not exist there."""
         ...
 
+    def read_bases(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Many files at the base at once (`read_base` of each): a rule that knows what it will
+        read asks for it together, so the GitHub adapter fetches it in one request."""
+        ...
+
+    def read_heads(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Many files at the head at once (`read_head` of each), as `read_bases`."""
+        ...
+
     def head_paths(self) -> Iterable[str]:
         """Every file path in the head tree (for rules whose invariant spans the tree)."""
         ...
@@ -49,6 +58,12 @@ class FakeContext:
 
     def read_head(self, path: str) -> bytes | None:
         return self.head_files.get(path)
+
+    def read_bases(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        return {path: self.read_base(path) for path in paths}
+
+    def read_heads(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        return {path: self.read_head(path) for path in paths}
 
     def head_paths(self) -> Iterable[str]:
         return sorted(self.head_files)

@@ -166,6 +166,12 @@ class GitContext:
     def read_head(self, path: str) -> bytes | None:
         return self._read(self._changes.head, path)
 
+    def read_bases(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        return {path: self.read_base(path) for path in paths}  # one cat-file process anyway
+
+    def read_heads(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        return {path: self.read_head(path) for path in paths}
+
     def head_paths(self) -> Iterable[str]:
         return self._head_paths
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
 FILES_CAP = 3000  # "Responses include a maximum of 3000 files" (List pull request files)
 PER_PAGE = 100
+BLOBS_PER_QUERY = 100  # aliases in one GraphQL query (well inside GitHub's node limits)
 
 
 class WaitTooLong(Exception):
@@ -246,6 +247,38 @@ def _api(what: str) -> Iterator[None]:
         raise GitHubError(f"GitHub API: {what}: {type(error).__name__}: {error}") from error
 
 
+_BLOB_FIELDS = "... on Blob { text isBinary isTruncated byteSize }"
+
+
+def _blob_query(count: int) -> str:
+    variables = "".join(f", $e{i}: String!" for i in range(count))
+    objects = " ".join(f"f{i}: object(expression: $e{i}) {{ {_BLOB_FIELDS} }}"
+                       for i in range(count))
+    return (f"query($owner: String!, $name: String!{variables}) "
+            f"{{ repository(owner: $owner, name: $name) {{ {objects} }} }}")
+
+
+def _blob_variables(repository: str, wanted: Sequence[tuple[str, str]]) -> dict[str, str]:
+    owner, _, name = repository.partition("/")
+    return {"owner": owner, "name": name, **{f"e{i}": f"{ref}:{path}"
+                                             for i, (ref, path) in enumerate(wanted)}}
+
+
+def _blob_bytes(blob: Any) -> tuple[bool, bytes | None]:
+    """(True, the file's bytes or None when the path is no file), or (False, None) when the
+    answer does not give the bytes exactly."""
+    if blob is None or (isinstance(blob, dict) and not blob):
+        return True, None  # no such path at the ref, or a tree (the Blob fragment is empty)
+    if not isinstance(blob, dict):
+        return False, None
+    text = blob.get("text")
+    if blob.get("isBinary") is not False or blob.get("isTruncated") is not False \
+            or not isinstance(text, str):
+        return False, None
+    data = text.encode("utf-8", "surrogatepass")
+    return (True, data) if len(data) == blob.get("byteSize") else (False, None)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -348,6 +381,31 @@ class GitHub:
                 return base64.b64decode(content.content)
             # Over 1 MB the contents API sends no content ("encoding": "none"): use the blob.
             return self.blob(content.sha)
+
+    def read_many(self, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+        """Many files, each a (ref, path), in one GraphQL query per BLOBS_PER_QUERY of them.
+
+        Each is an aliased `object(expression: "<ref>:<path>")` (the expressions travel as
+        variables, never spliced into the query). A blob whose exact bytes the answer does not
+        give (binary: no `text`; `isTruncated`; text whose UTF-8 length is not `byteSize`) is
+        read again through `read`, which fails closed if it cannot; a missing path or a
+        directory is None, as in `read`.
+        """
+        found: dict[tuple[str, str], bytes | None] = {}
+        unique = list(dict.fromkeys(wanted))
+        for start in range(0, len(unique), BLOBS_PER_QUERY):
+            chunk = unique[start:start + BLOBS_PER_QUERY]
+            with _api(f"reading {len(chunk)} file(s)"):
+                _, answer = self._gh().requester.graphql_query(
+                    _blob_query(len(chunk)), _blob_variables(self.env.repository, chunk))
+                repository = (answer.get("data") or {}).get("repository")
+                if not isinstance(repository, dict):
+                    raise GitHubError("GitHub API: reading files: no repository in the "
+                                      "GraphQL answer")
+            for index, (ref, path) in enumerate(chunk):
+                exact, content = _blob_bytes(repository.get(f"f{index}"))
+                found[(ref, path)] = content if exact else self.read(path, ref)
+        return found
 
     def blob(self, sha: str) -> bytes:
         with _api(f"reading blob {sha[:12]}"):

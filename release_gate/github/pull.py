@@ -108,6 +108,25 @@ class PullContext:
             return self._local.read_head(path)
         return self._read(path, self._changes.head)
 
+    def read_bases(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        if self._local is not None:
+            return self._local.read_bases(paths)
+        base = self._merge_base()
+        return self._read_many([(base, path) for path in paths])
+
+    def read_heads(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        if self._local is not None:
+            return self._local.read_heads(paths)
+        head = self._changes.head
+        wanted = [(head, path) for path in paths]
+        # The rules that read a changed file at the head (the AST rules) compare it with its
+        # base: both sides go in the same query, so a PR costs one query, not two.
+        by_path = self._changes.by_path()
+        olds = [by_path[path].old_path or path for _, path in wanted if path in by_path
+                and by_path[path].status is not FileStatus.ADDED]
+        extra = [(self._merge_base(), old) for old in olds] if olds else []
+        return self._read_many(wanted, also=extra)
+
     def head_paths(self) -> Iterable[str]:
         if self._local is not None:
             return self._local.head_paths()
@@ -120,6 +139,14 @@ class PullContext:
         if key not in self._cache:
             self._cache[key] = self._api.read(path, ref)
         return self._cache[key]
+
+    def _read_many(self, wanted: list[tuple[str, str]], *, also: Iterable[tuple[str, str]] = ()
+                   ) -> dict[str, bytes | None]:
+        # One GraphQL query for what is not cached yet, instead of a contents call per file.
+        missing = [key for key in [*wanted, *also] if key not in self._cache]
+        if missing:
+            self._cache.update(self._api.read_many(missing))
+        return {path: self._cache[(ref, path)] for ref, path in wanted}
 
     def close(self) -> None:
         if self._local is not None:

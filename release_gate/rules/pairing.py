@@ -126,8 +126,8 @@ class RoutePairingCheck(PythonRule):
                 touched_base.add(base_path)
         if not touched_head and not touched_base:
             return []  # no orphan can be this PR's doing: the tree is not even read
-        head_data = {p: ctx.read_head(p) for p in sorted(touched_head)}
-        base_data = {p: ctx.read_base(p) for p in sorted(touched_base)}
+        head_data = ctx.read_heads(sorted(touched_head))
+        base_data = ctx.read_bases(sorted(touched_base))
         # When no touched file mentions routes on either side, the PR cannot have added,
         # removed or re-prefixed a route: the rest of the tree is not read (on the GitHub API
         # every file read is a request). An unreadable base might have: read the tree.
@@ -162,11 +162,11 @@ class RoutePairingCheck(PythonRule):
                    scan_tree: bool) -> tuple[_Side, list[str]]:
         side = _Side({})
         unparsable: list[str] = []
-        paths = list(touched_data)
+        every = dict(touched_data)
         if scan_tree:
-            paths += [p for p in ctx.head_paths() if self.covers(p) and p not in touched_data]
-        for path in paths:
-            data = touched_data[path] if path in touched_data else ctx.read_head(path)
+            every.update(ctx.read_heads(
+                [p for p in ctx.head_paths() if self.covers(p) and p not in touched_data]))
+        for path, data in every.items():
             if data is None:
                 # None means "not in the head tree" (context.py); only a change whose content
                 # the adapter could not get is a failure to read (fail closed, docs/design.md).

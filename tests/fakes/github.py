@@ -44,6 +44,18 @@ import trustme
 FILES_CAP = 3000
 COMPARE_FILES_CAP = 300
 CONTENTS_INLINE_LIMIT = 1024 * 1024  # the contents API sends no content over 1 MB
+# The GraphQL Blob's `text` stops here and says `isTruncated` (the limit is the fake's own; a
+# client must read `isTruncated`, never assume a size).
+GRAPHQL_TEXT_LIMIT = 512 * 1024
+_BLOB_FIELDS = {"text", "isBinary", "isTruncated", "byteSize", "oid"}
+# The one query shape served: `repository(owner:, name:)` holding aliased
+# `object(expression: $var) { ... on Blob { fields } }` (docs.github.com/graphql: Blob, GitObject).
+_GRAPHQL_QUERY = re.compile(
+    r"^\s*query\s*\((?P<vars>[^)]*)\)\s*\{\s*repository\(owner:\s*\$owner,\s*name:\s*\$name\)"
+    r"\s*\{(?P<objects>.*)\}\s*\}\s*$", re.S)
+_GRAPHQL_OBJECT = re.compile(
+    r"\s*(?P<alias>\w+):\s*object\(expression:\s*\$(?P<var>\w+)\)\s*\{\s*\.\.\.\s*on\s+Blob"
+    r"\s*\{(?P<fields>[^}]*)\}\s*\}")
 
 
 def _now() -> str:
@@ -135,6 +147,7 @@ for _m, _t in [
     ("PATCH", "/repos/{owner}/{repo}/issues/comments/{id}"),
     ("DELETE", "/repos/{owner}/{repo}/issues/comments/{id}"),
     ("GET", "/repos/{owner}/{repo}/actions/runs/{id}"),
+    ("POST", "/graphql"),
 ]:
     _route(_m, _t)
 
@@ -355,7 +368,9 @@ class FakeGitHub:
             return found[-1] if found else None
 
     def writes(self) -> int:
-        return sum(n for (method, _), n in self.calls.items() if method != "GET")
+        """Requests that change state (a GraphQL query is a POST that only reads)."""
+        return sum(n for (method, route), n in self.calls.items()
+                   if method != "GET" and (method, route) != ("POST", "/graphql"))
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -758,6 +773,52 @@ class FakeGitHub:
             if run is None:
                 raise _HttpError(404, "Not Found")
             return 200, {}, dict(run)
+
+
+    def _POST_graphql(self, payload: Any, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        """Many blobs in one query, as GitHub's GraphQL API answers it: HTTP 200 with `data`,
+        or with `errors` for a query it cannot run; `object` is null for a path that does not
+        exist, a Blob's `text` is null when binary and cut at GRAPHQL_TEXT_LIMIT."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            raise _HttpError(400, "Problems parsing JSON")
+        variables = payload.get("variables") or {}
+        shape = _GRAPHQL_QUERY.match(payload["query"])
+        objects = list(_GRAPHQL_OBJECT.finditer(shape.group("objects"))) if shape else []
+        if shape is None or "".join(m.group(0) for m in objects).strip() != \
+                shape.group("objects").strip():
+            return 200, {}, {"errors": [{"message": "the fake serves repository { object } "
+                                                    "blob queries only"}]}
+        if f"{variables.get('owner')}/{variables.get('name')}" != self.full_name:
+            return 200, {}, {"data": {"repository": None}, "errors": [
+                {"type": "NOT_FOUND", "path": ["repository"],
+                 "message": "Could not resolve to a Repository with the name "
+                            f"'{variables.get('owner')}/{variables.get('name')}'."}]}
+        repository: dict[str, Any] = {}
+        for found in objects:
+            fields = set(found.group("fields").split())
+            if not fields or not fields <= _BLOB_FIELDS:
+                return 200, {}, {"errors": [{"message": f"unknown Blob fields {sorted(fields)}"}]}
+            expression = variables.get(found.group("var"))
+            if not isinstance(expression, str):
+                return 200, {}, {"errors": [{"message": f"Variable ${found.group('var')} of "
+                                                        "type String! was provided invalid value"}]}
+            repository[found.group("alias")] = self._graphql_object(expression, fields)
+        return 200, {}, {"data": {"repository": repository}}
+
+    def _graphql_object(self, expression: str, fields: set[str]) -> dict[str, Any] | None:
+        rev, _, path = expression.partition(":")
+        with self.lock:
+            commit = self.commits.get(rev)
+            tree = commit.tree if commit else {}
+        data = tree.get(path)
+        if data is None:
+            is_dir = any(p.startswith(path.rstrip("/") + "/") for p in tree)
+            return {} if is_dir else None  # a Tree does not match `... on Blob`
+        binary = b"\0" in data[:8000]  # git's own test for binary content
+        text = None if binary else data[:GRAPHQL_TEXT_LIMIT].decode("utf-8", "replace")
+        blob = {"text": text, "isBinary": binary, "byteSize": len(data),
+                "isTruncated": len(data) > GRAPHQL_TEXT_LIMIT, "oid": blob_sha(data)}
+        return {key: value for key, value in blob.items() if key in fields}
 
 
 class _Handler(BaseHTTPRequestHandler):
