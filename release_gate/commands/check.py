@@ -28,28 +28,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release_gate import engine, git, policy
+    from release_gate import git
     from release_gate.errors import ConfigError, GitError, GitLookupError
-    from release_gate.render import json, markdown, text
-    from release_gate.render.output import write
-    from release_gate.verdict import EXIT_CODES
 
     repo = Path(args.repo)
     try:  # a repository or revision that does not exist is a bad command line (exit 2)
         base = args.base or git.default_base(repo)
-        ctx = git.GitContext.from_repo(repo, base, args.head)
+        pending = git.GitContext.start(repo, base, args.head)
     except GitLookupError as error:
         raise ConfigError(str(error)) from None
-    with ctx:
+    with pending:
+        # While git prints the diff: the engine's imports and the rules (bench/check_large.py).
+        from release_gate import engine, policy
+        from release_gate.render import json, markdown, text
+        from release_gate.render.output import write
+        from release_gate.verdict import EXIT_CODES
+
         if args.rules:
             chosen = policy.from_file(args.rules)
         else:
             try:
-                rules_at_base = git.read_file(repo, ctx.changes.base, policy.RULES_PATH)
+                rules_at_base = git.read_file(repo, pending.base, policy.RULES_PATH)
             except GitError as error:
-                raise ConfigError(f"{error} at base {ctx.changes.base[:12]}") from None
-            chosen = policy.from_base(rules_at_base, base=ctx.changes.base)
-        evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note,))
+                raise ConfigError(f"{error} at base {pending.base[:12]}") from None
+            chosen = policy.from_base(rules_at_base, base=pending.base)
+        with pending.finish() as ctx:
+            evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note,))
     renderer = {Format.TEXT: text, Format.JSON: json, Format.MARKDOWN: markdown}[args.format]
     write(sys.stdout, renderer.render(evaluation), json_escapes=args.format is Format.JSON)
     return EXIT_CODES[evaluation.verdict]

@@ -105,3 +105,24 @@ def test_default_base_prefers_origin_head(repo: GitRepo, tmp_path: Path) -> None
     clone = tmp_path / "clone"
     repo.git("clone", "-q", str(repo.root), str(clone))
     assert default_base(clone) == repo.git("rev-parse", "pr")  # origin/HEAD = checked-out pr
+
+
+def test_a_started_diff_finishes_into_the_same_changes(repo: GitRepo) -> None:
+    """`check` starts git's diff first and finishes it after its imports (bench/check_large.py):
+    the result is the context from_repo gives."""
+    repo.commit({"keep.txt": "a\nB\nc\n", "new.txt": "x\n"})
+    with GitContext.start(repo.root, "main", "pr") as pending:
+        started = pending.finish()
+    with started, GitContext.from_repo(repo.root, "main", "pr") as direct:
+        assert started.changes == direct.changes
+        assert started.read_head("new.txt") == b"x\n"
+
+
+def test_a_started_diff_left_unfinished_leaves_no_process_or_file(repo: GitRepo) -> None:
+    repo.commit({"keep.txt": "a\nB\nc\n"})
+    with GitContext.start(repo.root, "main", "pr") as pending:
+        process = pending._process
+        directory = Path(pending._empty.name)
+        assert process is not None and directory.is_dir()
+    assert process.poll() is not None  # git was stopped (or had ended) and reaped
+    assert not directory.exists()
