@@ -40,19 +40,21 @@ def _line(needle: str) -> Wait:
 
 MOMENTS: dict[str, tuple[Wait, str | None]] = {
     # moment -> (how to reach it, the verdict that must follow; None: any consistent outcome)
+    # "during-the-steps" holds the run after step 2 (PAUSED); the others run straight through.
     "at-once": (_after(0), None),
     "during-start-up": (_after(0.3), None),
     "sandbox-spawned-not-ready": (_sandbox_spawned, "FAIL"),
     "during-the-steps": (_line("[step 2] pausing"), "FAIL"),
     "after-the-verdict": (_line("SMOKE VERDICT: PASS"), "PASS"),
 }
+PAUSED = {"during-the-steps"}
 
 
 @pytest.mark.parametrize("moment", sorted(MOMENTS))
 def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
         moment: str, tmp_path: Path) -> None:
     wait, expected = MOMENTS[moment]
-    out, err, code = _signal_run(tmp_path, wait, signal.SIGTERM)
+    out, err, code = _signal_run(tmp_path, wait, signal.SIGTERM, pause=moment in PAUSED)
     assert "Traceback" not in err, err
     verdicts = re.findall(r"^SMOKE VERDICT: (PASS|FAIL)$", out, re.MULTILINE)
     assert len(verdicts) <= 1
@@ -69,15 +71,18 @@ def test_sigterm_leaves_nothing_behind_and_exit_status_matches_verdict(
 @pytest.mark.parametrize("moment", ["sandbox-spawned-not-ready", "during-the-steps"])
 def test_sigkill_leaves_no_sandbox_and_no_directory(moment: str, tmp_path: Path) -> None:
     # SIGKILL cannot be caught: the keeper (release_gate/smoke/keeper.py) sees its pipe close.
-    _, _, code = _signal_run(tmp_path, MOMENTS[moment][0], signal.SIGKILL)
+    _, _, code = _signal_run(tmp_path, MOMENTS[moment][0], signal.SIGKILL,
+                             pause=moment in PAUSED)
     assert code == -signal.SIGKILL
 
 
-def _signal_run(tmp_path: Path, wait: Wait, signum: signal.Signals) -> tuple[str, str, int]:
+def _signal_run(tmp_path: Path, wait: Wait, signum: signal.Signals, *, pause: bool
+                ) -> tuple[str, str, int]:
     """Start the smoke, reach the moment, send the signal; then check nothing is left."""
     marker = new_marker()
-    env = base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker,
-                   RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP="2:30")
+    env = base_env(TMPDIR=str(tmp_path), RELEASE_GATE_TEST_MARK=marker)
+    if pause:
+        env["RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"] = "2:30"
     process = subprocess.Popen(cli("smoke", "--target", "sandbox"), env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL)
