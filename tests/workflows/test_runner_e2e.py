@@ -2,11 +2,16 @@
 
 The repository is this one, as it is on disk, committed to a real git repository whose bare
 clone is the checkout's origin; the fake GitHub (tests/fakes/github.py, real HTTPS) holds the same
-commits, the PR and its statuses. Every step is the workflow's own: the base checkout, uv and a
+commits, the PR and its statuses. Production is the sandbox under a real server on PostgreSQL and
+Redis, deployed as `raxx-api-prod` on the fake Heroku (tests/heroku/_prod.py): its Platform API,
+one-off dynos and log session. Every step is the workflow's own: the base checkout, uv and a
 fresh venv, the install of release-gate from the action's source, the fetch of the PR head as
-data, `release-gate pr`; then the smoke dispatched for the PR, its PASS, and the gate's refresh.
-The PR under test also tries to run code of its own (a changed action.yml and package): a marker
-file proves none of it ran.
+data, `release-gate pr`; then the prod smoke dispatched for the PR in the `production`
+environment, its PASS, and the gate's refresh. The PR under test also tries to run code of its
+own (a changed action.yml and package): a marker file proves none of it ran.
+
+The runner machine's environment says where the stand-ins are (HEROKU_API_URL, a CA bundle that
+trusts the fakes), as a proxy's settings would; the workflows themselves set nothing for tests.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pytest
 
 from tests.fakes.github import FakeGitHub
 from tests.gitrepo import GitRepo
+from tests.heroku._prod import APP, Prod, heroku_prod
 from tests.workflows.expressions import Evaluator, Strict
 from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
 from tests.workflows.runner import Cancel, JobResult, JobRun, Machine
@@ -51,6 +57,7 @@ class World:
     machine: Machine
     tmp: Path
     marker: Path
+    prod: Prod
     base: str = ""
     head: str = ""
     runs: int = 0
@@ -67,11 +74,15 @@ class World:
         self.head = sha
         return sha
 
+    def deploy(self, sha: str) -> None:
+        """Production now runs `sha` (a Heroku release whose slug names that commit)."""
+        self.prod.fake.add_release(APP, description=f"Deploy {sha[:7]}", commit=sha)
+
     def secrets(self) -> dict[str, str]:
-        return {"GITHUB_TOKEN": self.fake.ACTIONS_TOKEN, "HEROKU_API_KEY": "unused-here"}
+        return {"GITHUB_TOKEN": self.fake.ACTIONS_TOKEN, "HEROKU_API_KEY": self.prod.fake.api_key}
 
     def variables(self) -> dict[str, str]:
-        return {"HEROKU_APP": "raxx-api-prod", "RAXX_SMOKE_API_URL": "https://api.raxx.invalid"}
+        return {"HEROKU_APP": APP, "RAXX_SMOKE_API_URL": self.prod.server.base_url}
 
     def gate(self, action: str) -> JobResult:
         self.runs += 1
@@ -134,8 +145,8 @@ def run_name(path: Path, inputs: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with FakeGitHub() as fake:
+def world(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[World]:
+    with FakeGitHub() as fake, heroku_prod(postgres_url, redis_url) as prod:
         dev = GitRepo(tmp_path / "dev")
         files = _tracked_files()
         base = dev.commit(files, "base")
@@ -148,12 +159,16 @@ def world(tmp_path: Path) -> Iterator[World]:
         dev.branch("pr")
         environ = {k: v for k, v in os.environ.items()
                    if k not in SCRUB and not k.startswith(SCRUB_PREFIXES)}
-        environ.update(REQUESTS_CA_BUNDLE=fake.ca_path, SSL_CERT_FILE=fake.ca_path)
+        bundle = tmp_path / "stand-ins-ca.pem"
+        bundle.write_text(Path(fake.ca_path).read_text("utf-8")
+                          + Path(prod.fake.ca_path).read_text("utf-8"), "utf-8")
+        environ.update(REQUESTS_CA_BUNDLE=str(bundle), SSL_CERT_FILE=str(bundle),
+                       HEROKU_API_URL=prod.fake.api_url)
         machine = Machine(root=tmp_path / "runner", origin=origin, environ=environ,
                           server_url=fake.server_url, api_url=fake.api_url,
                           repository=fake.full_name)
         marker = tmp_path / "pr-code-ran"
-        yield World(fake, dev, origin, machine, tmp_path, marker, base=base)
+        yield World(fake, dev, origin, machine, tmp_path, marker, prod, base=base)
 
 
 def _pr_that_tries_to_run_its_own_code(world: World) -> dict[str, str | bytes | None]:
@@ -187,20 +202,25 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
     assert not world.marker.exists(), "the gate ran code from the PR"
     assert "x-access-token" not in (gate.workspace / ".git" / "config").read_text("utf-8")
 
-    smoke, run_id = world.smoke(pr=PR, target="sandbox")
+    world.deploy(head)  # the team deploys the PR's head to production, then smokes it
+    smoke, run_id = world.smoke(pr=PR, target="prod")
     assert smoke.status == "success", smoke.log()
-    assert (smoke.concurrency, smoke.environment) == ("smoke-sandbox", "production")
-    assert "SMOKE VERDICT: PASS" in smoke.step("release-gate smoke").output
-    assert world.status("release-gate/smoke") == ("success", "PASS on sandbox")
+    assert (smoke.concurrency, smoke.environment) == ("smoke-prod", "production")
+    transcript = smoke.step("release-gate smoke").output
+    assert "SMOKE VERDICT: PASS" in transcript
+    assert f"Heroku app: {APP} (dyno mode" in transcript
+    assert world.prod.fake.dyno_creations() == 2
+    assert world.status("release-gate/smoke") == ("success", "PASS on prod")
     assert world.fake.latest_status(head, "release-gate/smoke")["target_url"] == (  # type: ignore[index]
         world.fake.run_url(run_id))
     assert world.status("release-gate") == ("success", f"Prod smoke PASS on {head[:7]}")
     assert smoke.step("Clean up after a cancelled smoke (runbook \"Prod-write safety\")"
                       ).outcome == "skipped"
-    assert "### Signup smoke: PASS on sandbox" in smoke.summary
+    assert "### Signup smoke: PASS on prod" in smoke.summary
     report = json.loads((smoke.artifacts / f"smoke-report-pr-{PR}" / "smoke-report.json"
                          ).read_text("utf-8"))
     assert report["verdict"] == "PASS"
+    assert world.prod.rows(report["email"]) == {"users": 0, "credentials": 0, "nonces": 1}
     assert smoke.step("release-gate smoke").outputs["email"] == report["email"]
 
     # The merge queue's commit gets the PR's verdict, with its smoke evidence.
