@@ -222,6 +222,13 @@ def test_every_third_party_action_is_pinned_by_commit_sha_with_its_version() -> 
                 assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
 
 
+def test_dependabot_keeps_the_pins_current_after_a_cooldown() -> None:
+    config = load(WORKFLOWS.parent / "dependabot.yml")
+    (update,) = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert update["directory"] == "/"  # the workflows and the root action.yml
+    assert update["cooldown"]["default-days"] >= 7
+
+
 def test_concurrency() -> None:
     gate = workflow(GATE)["concurrency"]
     assert "github.event.pull_request.number" in gate["group"]
