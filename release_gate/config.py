@@ -24,6 +24,7 @@ from release_gate.errors import ConfigError
 from release_gate.rules import KINDS
 from release_gate.rules.base import Rule
 from release_gate.smoke.settings import SCHEMA as SMOKE_SCHEMA
+from release_gate.smoke.settings import sql_parameter_errors
 from release_gate.verdict import Outcome
 
 SCHEMA_ID = "https://release-gate.invalid/rules.schema.json"
@@ -110,7 +111,9 @@ def json_schema() -> dict[str, Any]:
 _SCHEMA = json_schema()
 
 
-def load_file(path: str | Path) -> Config:
+def load_file(path: str | Path, *, smoke_only: bool = False) -> Config:
+    """`smoke_only`: the caller reads only the `smoke:` section (`smoke --rules`), so a file
+    holding nothing else is accepted as it is."""
     path = Path(path)
     try:
         with path.open("rb") as stream:  # bounded: a rules file is never megabytes
@@ -120,7 +123,7 @@ def load_file(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such rules file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read rules file: {error}") from None
-    return load_text(text, str(path))
+    return load_text(text, str(path), smoke_only=smoke_only)
 
 
 def load_default() -> Config:
@@ -129,10 +132,20 @@ def load_default() -> Config:
     return load_text(text, f"<embedded default {DEFAULT_RULES_NAME}>")
 
 
-def load_text(text: str, source: str) -> Config:
+def load_text(text: str, source: str, *, smoke_only: bool = False) -> Config:
     located = _parse(text, source)
-    _validate(located, source)
     data = located.data
+    if "smoke" in data and "rules" not in data:
+        if not smoke_only:
+            raise ConfigError(
+                f"{source}:1:1: this file has only a `smoke:` section; to use it as a rules "
+                "file add `version: 1` and `rules: []` at the top level (`release-gate smoke "
+                "--rules` accepts it as it is)")
+        data.setdefault("version", 1)
+        data["rules"] = []
+    _validate(located, source)
+    for path, message in sql_parameter_errors(data.get("smoke")):
+        raise _located(located, source, path, message)
     rules = tuple(_compile_rule(raw, i, located, source) for i, raw in enumerate(data["rules"]))
     _check_unique_ids(rules, located, source)
     raw_settings = data.get("settings", {})

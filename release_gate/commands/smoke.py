@@ -87,7 +87,8 @@ def _run(args: argparse.Namespace, env: dict[str, str],
     from release_gate.smoke.settings import parse
 
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
-    loaded = config.load_file(rules) if rules else config.load_default()
+    # A file with only a `smoke:` section is enough here (docs/configure-smoke.md).
+    loaded = config.load_file(rules, smoke_only=True) if rules else config.load_default()
     settings = parse(loaded.smoke)
     if args.smoke_command == "cleanup":
         session.cleanup(args.cleanup_email, settings, env=env, stream=sys.stdout)

@@ -51,9 +51,11 @@ class Registration:
         return b64url(self.credential_id)
 
 
-def unwrap_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Accept `{"publicKey": {...}}` (navigator.credentials shape) as well as the bare options."""
-    inner = options.get("publicKey")
+def unwrap_options(options: Mapping[str, Any], key: str | None = "publicKey"
+                   ) -> Mapping[str, Any]:
+    """Accept `{key: {...}}` (navigator.credentials' `publicKey` by default, or a backend's own
+    wrapper, smoke.responses.options_key) as well as the bare options."""
+    inner = options.get(key) if key else None
     return inner if isinstance(inner, Mapping) else options
 
 

@@ -12,19 +12,18 @@ health-check round trip; when the target's log is available, its `webauthn.chall
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from release_gate.smoke import log_evidence
 from release_gate.smoke.result import Diagnosis
+from release_gate.smoke.settings import SmokeSettings, table_of
 
 RUNBOOK = "runbook"
 RCA = "RCA 2026-05-25"
 OURS = "release-gate"
 
-INVALID_LINK = "invalid or expired signup link"
-VERIFICATION_FAILED = "passkey verification failed"
-SESSION_NOT_FOUND = "signup session not found"
 MISS_LOG = "webauthn.challenge_miss"
 VERIFY_FAILED_LOG = "webauthn.registration_verify_failed"
 DYNO_FAILED = "heroku run failed:"  # prefix of a one-off dyno's transport failure (heroku_side)
@@ -47,10 +46,17 @@ class Symptom:
     log: str | None = None  # the target's log since the run began, when available
     app: str = "raxx-api-prod"
     backend: str = ""  # the mint/database backend's description
+    settings: SmokeSettings = field(default_factory=SmokeSettings)  # names, messages, SQL
+    origin: str | None = None  # what step 3 wrote into clientDataJSON
+    rp_id: str | None = None  # what step 3 hashed into authenticatorData
+    options_rp_id: str | None = None  # rp.id of the registration options (the server's)
 
     @property
     def body_lower(self) -> str:
         return self.body.lower()
+
+    def says(self, message: str) -> bool:
+        return message.lower() in self.body_lower
 
     def fast(self) -> bool:
         if self.latency_ms is None:
@@ -61,11 +67,86 @@ class Symptom:
 Row = tuple[Callable[[Symptom], bool], Callable[[Symptom], Diagnosis]]
 
 
-def _http(step: str, status: int, needle: str | None = None) -> Callable[[Symptom], bool]:
+Message = Callable[[Symptom], str]
+
+
+def _http(step: str, statuses: int | tuple[int, ...], needle: Message | None = None
+          ) -> Callable[[Symptom], bool]:
+    wanted = statuses if isinstance(statuses, tuple) else (statuses,)
+
     def match(s: Symptom) -> bool:
-        return (s.step == step and s.kind == "http" and s.http_status == status
-                and (needle is None or needle in s.body_lower))
+        return (s.step == step and s.kind == "http" and s.http_status in wanted
+                and (needle is None or s.says(needle(s))))
     return match
+
+
+def _invalid_token(s: Symptom) -> str:
+    return s.settings.messages.invalid_token
+
+
+def _verification_failed(s: Symptom) -> str:
+    return s.settings.messages.verification_failed
+
+
+def _session_not_found(s: Symptom) -> str:
+    return s.settings.messages.session_not_found
+
+
+# What a backend says when the origin or RP id is not its own: py_webauthn's messages and the
+# usual hand-written ones. Read from the error body, then from the target's log.
+_ORIGIN_MISMATCH = re.compile(
+    r"unexpected client data origin|origin[ _-]?mismatch|invalid[ _-]origin|"
+    r"origin\b[^\n]{0,40}\bnot (?:allowed|expected|permitted)", re.IGNORECASE)
+_RP_ID_MISMATCH = re.compile(
+    r"unexpected rp ?id hash|rp[ _-]?id[ _-]?(?:hash[ _-]?)?mismatch|invalid[ _-]rp[ _-]?id",
+    re.IGNORECASE)
+_EXPECTED_ORIGIN = re.compile(r"expected[^\n]{0,20}?([a-z][a-z0-9+.-]*://[^\s\"',}\]]+)",
+                              re.IGNORECASE)
+
+
+def _evidence(s: Symptom, pattern: re.Pattern[str]) -> tuple[str, str] | None:
+    """(where, the line that says so) from the body first, then the target's log."""
+    for where, text in (("response body", s.body), ("target's log", s.log or "")):
+        for line in text.splitlines():
+            if pattern.search(line):
+                return where, " ".join(line.split())[:240]
+    return None
+
+
+def _mismatch(pattern: re.Pattern[str]) -> Callable[[Symptom], bool]:
+    return lambda s: (s.step in ("4", "login") and s.kind == "http"
+                      and 400 <= (s.http_status or 0) < 500 and _evidence(s, pattern) is not None)
+
+
+def _origin_mismatch(s: Symptom) -> Diagnosis:
+    where, line = _evidence(s, _ORIGIN_MISMATCH) or ("", "")
+    found = _EXPECTED_ORIGIN.search(line)
+    expected = found.group(1) if found else None
+    names = s.settings.names
+    return Diagnosis(
+        "origin-mismatch",
+        f"Step {s.step} returns {s.http_status}; the {where} says the origin differs: {line}",
+        f"The origin the smoke wrote into clientDataJSON ({s.origin or 'unknown'}) is not the "
+        f"one the backend expects ({expected or 'not stated'}): a configuration mismatch, not "
+        "a challenge-store miss or an encoding regression",
+        f"Set smoke.origin to the backend's origin{' ' + expected if expected else ''}, or "
+        f"fix {names.origin_var} on the target (heroku config --app {s.app} | grep "
+        f"{names.origin_var})", OURS)
+
+
+def _rp_id_mismatch(s: Symptom) -> Diagnosis:
+    where, line = _evidence(s, _RP_ID_MISMATCH) or ("", "")
+    names = s.settings.names
+    server = s.options_rp_id
+    return Diagnosis(
+        "rp-id-mismatch",
+        f"Step {s.step} returns {s.http_status}; the {where} says the RP id differs: {line}",
+        f"The RP id the smoke hashed into authenticatorData ({s.rp_id or 'unknown'}) is not "
+        f"the backend's (its options say rp.id={server or 'unknown'})",
+        f"Set smoke.rp_id to {server} or remove it (the options' rp.id is the default), or "
+        f"fix {names.rp_id_var} on the target (heroku config --app {s.app} | grep "
+        f"{names.rp_id_var})" if server else
+        f"Check smoke.rp_id against {names.rp_id_var} on the target", OURS)
 
 
 def _check(code: str) -> Callable[[Symptom], bool]:
@@ -73,7 +154,7 @@ def _check(code: str) -> Callable[[Symptom], bool]:
 
 
 def _verify_failed_is_miss(s: Symptom) -> bool:
-    if not _http("4", 400, VERIFICATION_FAILED)(s):
+    if not _http("4", 400, _verification_failed)(s):
         return False
     if s.log is not None and (MISS_LOG in s.log or VERIFY_FAILED_LOG in s.log):
         return MISS_LOG in s.log  # the log settles it either way
@@ -94,7 +175,7 @@ def _miss(s: Symptom) -> Diagnosis:
                     "webauthn.challenge_popped, read it as the CBOR row instead)")
     return Diagnosis(
         "challenge-miss",
-        f"Step 4 returns 400 passkey verification failed; {evidence}",
+        f"Step 4 returns 400 {s.settings.messages.verification_failed}; {evidence}",
         "The challenge stored in step 2 is not visible to the process serving verify: an "
         "in-process challenge store split across gunicorn processes (--preload copy-on-write), "
         "or a Redis store that is unreachable, expired (60 s TTL) or not used",
@@ -113,6 +194,22 @@ def _timeout(s: Symptom) -> Diagnosis:
         f"Re-run the smoke; if it persists, check Heroku metrics (heroku logs --app {s.app}) "
         "and the database/Redis latency",
         RUNBOOK)
+
+
+_TABLE_DEFAULTS = {"user": "users", "cred_count": "webauthn_credentials",
+                   "nonce_used": "bootstrap_tokens_used"}
+
+
+def _table(s: Symptom, statement: str) -> str:
+    return table_of(getattr(s.settings.sql, statement), _TABLE_DEFAULTS[statement])
+
+
+def _begin(s: Symptom) -> str:
+    return s.settings.endpoints.begin.rstrip("/").rsplit("/", 1)[-1] or "begin"
+
+
+def _verify(s: Symptom) -> str:
+    return s.settings.endpoints.verify.rstrip("/").rsplit("/", 1)[-1] or "verify"
 
 
 ROWS: tuple[Row, ...] = (
@@ -142,54 +239,66 @@ ROWS: tuple[Row, ...] = (
         "step 5 did not finish, `release-gate smoke cleanup --email <email>`", OURS)),
     (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
-        "BOOTSTRAP_TOKEN_SIGNING_KEY not set on the target (or the mint command is broken)",
-        f"heroku config --app {s.app} | grep BOOTSTRAP (for a local mint command: check "
-        "BOOTSTRAP_TOKEN_SIGNING_KEY in its environment; its output is above)", RUNBOOK)),
-    (_http("2", 400, INVALID_LINK), lambda s: Diagnosis(
-        "wrong-signing-key", "Step 2 returns 400 Invalid or expired signup link",
-        "Token minted against wrong BOOTSTRAP_TOKEN_SIGNING_KEY",
-        "Confirm the same key is set on prod as was used to mint the token", RUNBOOK)),
+        f"{s.settings.names.signing_key} not set on the target (or the mint command is broken)",
+        f"heroku config --app {s.app} | grep {s.settings.names.signing_key} (for a local mint "
+        f"command: check {s.settings.names.signing_key} in its environment; its output is "
+        "above)", RUNBOOK)),
+    (_http("2", (400, 401, 403), _invalid_token), lambda s: Diagnosis(
+        "wrong-signing-key", f"Step 2 returns {s.http_status} "
+                             f"{s.settings.messages.invalid_token}",
+        f"Token minted against wrong {s.settings.names.signing_key}",
+        "Confirm the same key is set on prod as was used to mint the token"
+        if s.settings.names.signing_key == "BOOTSTRAP_TOKEN_SIGNING_KEY" else
+        f"Confirm the same {s.settings.names.signing_key} is set on the target as was used to "
+        "mint the token", RUNBOOK)),
     (_http("2", 404), lambda s: Diagnosis(
-        "registration-disabled", "Step 2 returns 404", "FLAG_WEBAUTHN_REGISTRATION is off",
+        "registration-disabled", "Step 2 returns 404",
+        f"{s.settings.names.registration_flag} is off (or smoke.endpoints.begin is not a route "
+        "of the target)" if s.settings.endpoints.begin != "/api/auth/register/begin-with-token"
+        else f"{s.settings.names.registration_flag} is off",
         f"Check feature flags via heroku config --app {s.app}", RUNBOOK)),
+    (_mismatch(_ORIGIN_MISMATCH), _origin_mismatch),
+    (_mismatch(_RP_ID_MISMATCH), _rp_id_mismatch),
     (_verify_failed_is_miss, _miss),
-    (_http("4", 400, VERIFICATION_FAILED), lambda s: Diagnosis(
-        "verification-failed", "Step 4 returns 400 passkey verification failed",
+    (_http("4", 400, _verification_failed), lambda s: Diagnosis(
+        "verification-failed",
+        f"Step 4 returns 400 {s.settings.messages.verification_failed}",
         "Challenge mismatch in the synthetic credential, or CBOR encoding regression (step 3 "
         "confirmed the echoed challenge, so suspect the server's attestation parsing)",
         "Check Redis connectivity; check that options[\"challenge\"] matches what was stored "
         "in step 2", RUNBOOK)),
-    (_http("4", 400, SESSION_NOT_FOUND), lambda s: Diagnosis(
-        "session-not-found", "Step 4 returns 400 signup session not found",
+    (_http("4", 400, _session_not_found), lambda s: Diagnosis(
+        "session-not-found", f"Step 4 returns 400 {s.settings.messages.session_not_found}",
         "User row was not created in step 2",
         "Check step 2 logs for a 500 or database error", RUNBOOK)),
     (_check("no-credential-row"), lambda s: Diagnosis(
         "no-credential-row", f"Step 5 cred_count=0 ({s.detail})",
-        "verify-with-token returned 200 but DB write failed silently",
-        "Boolean cast bug (#2748 class); check webauthn_service.verify_registration", RUNBOOK)),
+        f"{_verify(s)} returned 200 but DB write failed silently",
+        f"Boolean cast bug (#2748 class); check {s.settings.names.verify_function}", RUNBOOK)),
     (_check("no-user-row"), lambda s: Diagnosis(
-        "no-user-row", f"Step 5 finds no users row ({s.detail})",
-        "verify-with-token returned 200 but the user row was never committed (the same "
-        "silent-write class as cred_count=0)",
-        "Check that begin-with-token commits the user row; check "
-        "webauthn_service.verify_registration", OURS)),
+        "no-user-row", f"Step 5 finds no {_table(s, 'user')} row ({s.detail})",
+        f"{_verify(s)} returned 200 but the {_table(s, 'user')} row was never committed (the "
+        "same silent-write class as cred_count=0)",
+        f"Check that {_begin(s)} commits the {_table(s, 'user')} row; check "
+        f"{s.settings.names.verify_function}", OURS)),
     (_check("user-id-mismatch"), lambda s: Diagnosis(
-        "user-id-mismatch", f"Step 5 users row disagrees with step 4 ({s.detail})",
-        "verify-with-token reported a user_id that is not the smoke email's row",
-        "Check how verify-with-token resolves the user from the token", OURS)),
+        "user-id-mismatch", f"Step 5 {_table(s, 'user')} row disagrees with step 4 ({s.detail})",
+        f"{_verify(s)} reported a {s.settings.responses.user_id_field} that is not the smoke "
+        "email's row",
+        f"Check how {_verify(s)} resolves the user from the token", OURS)),
     (_check("nonce-not-recorded"), lambda s: Diagnosis(
-        "nonce-not-recorded", f"Step 5: the token's nonce is not in bootstrap_tokens_used "
+        "nonce-not-recorded", f"Step 5: the token's nonce is not in {_table(s, 'nonce_used')} "
         f"({s.detail})",
-        "begin-with-token did not commit the single-use record, so the token could be replayed "
+        f"{_begin(s)} did not commit the single-use record, so the token could be replayed "
         "(the RCA was misled by this table once: check it, do not assume it)",
-        "Check bootstrap_token_service's nonce insert and its transaction; compare "
+        f"Check {s.settings.names.token_service}'s nonce insert and its transaction; compare "
         "smoke.sql.nonce_used with the schema", OURS)),
     (lambda s: s.step == "replay" and s.kind == "check", lambda s: Diagnosis(
-        "replay-accepted", f"Replaying begin-with-token with the same token was not refused "
+        "replay-accepted", f"Replaying {_begin(s)} with the same token was not refused "
         f"({s.detail})",
-        "Single-use bootstrap tokens are not enforced (the nonce is not checked or not recorded)",
-        "Check bootstrap_token_service: the nonce must be recorded in bootstrap_tokens_used "
-        "and a second use answered 400", OURS)),
+        "Single-use tokens are not enforced (the nonce is not checked or not recorded)",
+        f"Check {s.settings.names.token_service}: the nonce must be recorded in "
+        f"{_table(s, 'nonce_used')} and a second use refused", OURS)),
     (lambda s: s.step == "login", lambda s: Diagnosis(
         "login-failed", f"Sign-in with the registered key failed ({s.detail})",
         "The stored public key or sign count is not usable, or the login path regressed",
@@ -210,11 +319,13 @@ ROWS: tuple[Row, ...] = (
     (lambda s: s.kind == "transport", lambda s: Diagnosis(
         "unreachable", f"Step {s.step} got no HTTP answer ({s.detail})",
         "The API URL is wrong, the app is down, or DNS/TLS failed",
-        "Check the URL (RAXX_SMOKE_API_URL) and `heroku ps --app <app>`", OURS)),
+        f"Check the URL (--target, or {s.settings.env.api_url} for prod) and "
+        f"`heroku ps --app {s.app}`", OURS)),
     (lambda s: s.kind == "backend", lambda s: Diagnosis(
         "database-failed", f"Step {s.step} cannot read the database ({s.detail})",
         "The database URL, credentials or SQL (smoke.sql) do not fit the target",
-        "Check DATABASE_URL and the SQL in rules.yaml against the schema", OURS)),
+        f"Check {s.settings.database.url_env} and the SQL in rules.yaml against the schema",
+        OURS)),
 )
 
 

@@ -50,8 +50,9 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
     current = "health"
     with guard.installed():  # no-op when the caller (session.smoke) installed it already
         api = f"{result.api_url} ({plan.target_note})" if plan.target_note else result.api_url
-        plan.out.header(started_at=started, api_url=api,
-                        heroku_line=_heroku_line(plan), email=plan.email)
+        plan.out.header(title=plan.settings.title, started_at=started, api_url=api,
+                        heroku_line=_heroku_line(plan), setup=_setup_lines(plan),
+                        email=plan.email)
         try:
             # The timer is a backstop for blocking calls that know no deadline (a mint command,
             # a database driver); a request ends at the deadline itself, with its partial body.
@@ -119,6 +120,15 @@ def _out_of_time(step: str, deadline: Deadline) -> steps.StepFailed:
     return steps.StepFailed(step, "deadline", message, kind="deadline", detail=message)
 
 
+def _setup_lines(plan: SmokePlan) -> list[tuple[str, str]]:
+    origin = plan.origin or plan.settings.origin
+    rp_id = plan.rp_id or plan.settings.rp_id
+    return [("Mint", plan.minter.description), ("Database", plan.database.description),
+            ("Origin", origin or "https://<rp.id of the registration options> (smoke.origin "
+                                 "unset)"),
+            ("RP id", rp_id or "rp.id of the registration options (smoke.rp_id unset)")]
+
+
 def _maybe_pause(plan: SmokePlan, step: str) -> None:
     # Test hook (RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP): hold the run after a step so a test can
     # deliver SIGTERM at a known point and check that teardown still runs.
@@ -142,7 +152,9 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
         baseline_ms=state.baseline_ms, fast_ms=plan.settings.fast_verify_ms, code=failed.code,
         detail=failed.detail or failed.message, log=log, app=plan.heroku_app,
         backend=(plan.minter.description if failed.step == "1"
-                 else plan.database.description if failed.step == "5" else ""))
+                 else plan.database.description if failed.step == "5" else ""),
+        settings=plan.settings, origin=state.origin, rp_id=state.rp_id,
+        options_rp_id=steps.options_rp_id(state.options))
     diagnosis = diagnose(symptom)
     result.failure = Failure(step=failed.step, title=failed.title, message=failed.message,
                              diagnosis=diagnosis, http_status=symptom.http_status,

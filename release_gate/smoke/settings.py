@@ -7,7 +7,8 @@ are the team's to set (docs/design.md §5).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +30,13 @@ def _object(properties: Mapping[str, Any], description: str) -> dict[str, Any]:
 
 
 SCHEMA: Mapping[str, Any] = _object({
+    "title": {**_STR, "description": "First line of the transcript header."},
+    "names": _object({
+        "signing_key": _STR, "registration_flag": _STR, "origin_var": _STR, "rp_id_var": _STR,
+        "token_service": _STR, "verify_function": _STR,
+    }, "Names the diagnoses cite: the token signing key variable, the registration feature "
+       "flag, the app's origin and RP id variables, the token service, the code that stores "
+       "the credential."),
     "prod_url": {**_STR, "description": "API base URL of `--target prod` "
                                         "(RAXX_SMOKE_API_URL wins)."},
     "origin": {**_OPT_STR, "description": "WebAuthn origin for clientDataJSON; default "
@@ -53,7 +61,10 @@ SCHEMA: Mapping[str, Any] = _object({
         for name in ("begin", "verify", "login_begin", "login_verify")
     }, "Request body templates."),
     "responses": _object({
-        "user_id_field": _STR,
+        "options_key": {**_OPT_STR, "description": "Key wrapping the registration options in "
+                                                   "begin's answer (null: bare options)."},
+        "user_id_field": {**_STR, "description": "Field of verify's answer holding the user "
+                                                 "id; dots reach into objects (account.id)."},
         "ok": {"type": "object", "description": "Fields a verify 200 must carry, e.g. status: ok."},
     }, "What a successful verify answers."),
     "token": _object({
@@ -100,7 +111,10 @@ SCHEMA: Mapping[str, Any] = _object({
         "fast_verify_ms": {"type": "number", "minimum": 0,
                            "description": "A verify 400 answered within this many ms above the "
                                           "health-check round trip is the RCA's challenge miss."},
-    }, "Diagnosis thresholds."),
+        "messages": _object({
+            "invalid_token": _STR, "verification_failed": _STR, "session_not_found": _STR,
+        }, "Text (case-insensitive) in the backend's error bodies that marks a symptom."),
+    }, "Diagnosis thresholds and the backend's error texts."),
 }, "The signup E2E smoke (docs/smoke.md).")
 
 
@@ -110,6 +124,27 @@ class EnvNames:
     email: str = "RAXX_SMOKE_EMAIL"
     api_url: str = "RAXX_SMOKE_API_URL"
     heroku_app: str = "HEROKU_APP"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names the diagnoses cite (runbook "Interpreting failures"), the runbook team's by default."""
+
+    signing_key: str = "BOOTSTRAP_TOKEN_SIGNING_KEY"
+    registration_flag: str = "FLAG_WEBAUTHN_REGISTRATION"
+    origin_var: str = "WEBAUTHN_ORIGIN"
+    rp_id_var: str = "WEBAUTHN_RP_ID"
+    token_service: str = "bootstrap_token_service"
+    verify_function: str = "webauthn_service.verify_registration"
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Error-body texts of the runbook's table; matched case-insensitively."""
+
+    invalid_token: str = "Invalid or expired signup link"
+    verification_failed: str = "passkey verification failed"
+    session_not_found: str = "signup session not found"
 
 
 @dataclass(frozen=True)
@@ -137,6 +172,7 @@ class Bodies:
 
 @dataclass(frozen=True)
 class Responses:
+    options_key: str | None = "publicKey"  # navigator.credentials.create({publicKey: ...})
     user_id_field: str = "user_id"
     ok: Mapping[str, Any] = field(default_factory=lambda: {"status": "ok"})
 
@@ -206,6 +242,9 @@ class Limits:
 
 @dataclass(frozen=True)
 class SmokeSettings:
+    title: str = "RAXX SIGNUP E2E SMOKE"
+    names: Names = field(default_factory=Names)
+    messages: Messages = field(default_factory=Messages)
     prod_url: str = "https://api.raxx.app"
     origin: str | None = None
     rp_id: str | None = None
@@ -244,7 +283,11 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
     responses_raw = dict(raw.get("responses", {}))
     if "ok" in responses_raw:
         responses_raw["ok"] = _frozen(responses_raw["ok"])
+    diagnosis_raw = raw.get("diagnosis", {})
     return SmokeSettings(
+        title=raw.get("title", d.title),
+        names=Names(**raw.get("names", {})),
+        messages=Messages(**diagnosis_raw.get("messages", {})),
         prod_url=raw.get("prod_url", d.prod_url).rstrip("/"),
         origin=raw.get("origin", d.origin),
         rp_id=raw.get("rp_id", d.rp_id),
@@ -266,5 +309,46 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
         steps=OptionalSteps(**raw.get("steps", {})),
         timeouts=Timeouts(**raw.get("timeouts", {})),
         limits=Limits(**raw.get("limits", {})),
-        fast_verify_ms=raw.get("diagnosis", {}).get("fast_verify_ms", d.fast_verify_ms),
+        fast_verify_ms=diagnosis_raw.get("fast_verify_ms", d.fast_verify_ms),
     )
+
+
+# `:name` SQL parameters (a `::type` cast is not one). sqldb.py binds them; validate checks them.
+SQL_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+# What each statement is given. The teardown also runs from `smoke cleanup --email`, where no
+# token (so no nonce) exists: a teardown using :nonce would silently match nothing.
+SQL_PARAMETERS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "user": frozenset({"email"}),
+    "cred_count": frozenset({"email", "user_id"}),
+    "recovery_count": frozenset({"email", "user_id"}),
+    "nonce_used": frozenset({"email", "user_id", "nonce"}),
+    "teardown": frozenset({"email", "user_id"}),
+})
+
+
+def sql_parameter_errors(raw: Mapping[str, Any] | None
+                         ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(key path, message) for each SQL parameter a statement would not be given."""
+    sql = (raw or {}).get("sql", {})
+    statements: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("smoke", "sql", name), name, text) for name, text in sql.items()
+        if name != "teardown" and isinstance(text, str)]
+    statements += [(("smoke", "sql", "teardown", i, "sql"), "teardown", item["sql"])
+                   for i, item in enumerate(sql.get("teardown", ()))]
+    for path, name, text in statements:
+        allowed = SQL_PARAMETERS[name]
+        for used in SQL_PARAMETER.findall(text):
+            if used not in allowed:
+                shown = ", ".join(f":{p}" for p in sorted(allowed))
+                why = (" (it also runs from `smoke cleanup`, where there is no token)"
+                       if name == "teardown" and used == "nonce" else "")
+                yield path, (f":{used} is not given to this statement{why}; it receives "
+                             f"{shown}")
+                break
+
+
+def table_of(sql: str | None, default: str) -> str:
+    """The table a count/select statement reads (for the transcript and diagnoses)."""
+    found = re.search(r"\bFROM\s+([\w.\"]+)", sql or "", re.IGNORECASE)
+    return found.group(1).strip('"') if found else default

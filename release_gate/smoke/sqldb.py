@@ -7,7 +7,6 @@ One short connection per operation; teardown runs in one transaction.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -17,14 +16,12 @@ from typing import Any
 
 from release_gate.smoke.backend_types import BackendError, BackendUnavailable, DbState
 from release_gate.smoke.masking import redact_url
-from release_gate.smoke.settings import SqlSettings
-
-_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+from release_gate.smoke.settings import SQL_PARAMETER, SqlSettings
 
 
 def to_pyformat(sql: str) -> str:
     """`:name` -> `%(name)s` for psycopg (a literal % doubles; `::type` casts stay)."""
-    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return SQL_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
 class SqlDatabase:
@@ -47,7 +44,7 @@ class SqlDatabase:
     def check(self, *, email: str, nonce: str | None) -> DbState:
         params = {"email": email, "user_id": None, "nonce": nonce}
         with self._transaction() as run:
-            users = tuple((row[0], str(row[1])) for row in run(self._sql.user, params))
+            users = tuple((row[0], str(row[1])) for row in run(self._sql.user, {"email": email}))
             cred_count = recovery = None
             if users:
                 params["user_id"] = users[0][0]
@@ -64,12 +61,12 @@ class SqlDatabase:
         """Delete every row the teardown SQL names for each user row with this email."""
         deleted = {statement.label: 0 for statement in self._sql.teardown}
         with self._transaction() as run:
-            ids = [row[0] for row in run(self._sql.user, {"email": email, "user_id": None,
-                                                          "nonce": None})]
+            # Only the parameters settings.SQL_PARAMETERS promises (validate enforces it).
+            ids = [row[0] for row in run(self._sql.user, {"email": email})]
             for user_id in ids:
                 for statement in self._sql.teardown:
                     deleted[statement.label] += run.rowcount(
-                        statement.sql, {"email": email, "user_id": user_id, "nonce": None})
+                        statement.sql, {"email": email, "user_id": user_id})
         return deleted
 
     @contextmanager

@@ -18,6 +18,7 @@ from release_gate.smoke.client import Exchange
 from release_gate.smoke.codec import DecodeError, b64url_decode
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import SmokeResult, StepRecord
+from release_gate.smoke.settings import table_of
 from release_gate.smoke.transcript import prefix
 
 
@@ -37,6 +38,8 @@ class RunState:
     token: str | None = None
     nonce: str | None = None
     options: Mapping[str, Any] | None = None
+    origin: str | None = None  # what step 3 wrote into clientDataJSON
+    rp_id: str | None = None  # what step 3 hashed into authenticatorData
     registration: Registration | None = None
     user_id: int | str | None = None
     wrote: bool = False  # a request that may write rows was sent: teardown has work
@@ -103,12 +106,20 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     """Two GETs: the second, on a warm connection, is the round-trip baseline for diagnosis."""
     path = plan.settings.endpoints.health
     if not path:
+        plan.out.step("health", "skipped: smoke.endpoints.health is null (no latency baseline "
+                                "for the diagnosis)")
         return
     times = []
     for _ in range(2):
         exchange = plan.client.get(path)
         if not exchange.ok:
-            return  # no baseline; the steps will say what is wrong
+            # One line, then carry on without a baseline: the steps say what is wrong.
+            answer = (f"answered {exchange.status}" if exchange.status is not None
+                      else f"got no answer ({exchange.error})")
+            hint = ("; set smoke.endpoints.health to the backend's health path, or null if it "
+                    "has none" if exchange.status == 404 else "")
+            plan.out.step("health", f"GET {path} {answer}: no latency baseline{hint}")
+            return
         times.append(exchange.latency_ms)
     state.baseline_ms = min(times)
     record(result, "health", f"GET {path}", state.baseline_ms, status=200)
@@ -151,14 +162,17 @@ def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     body = fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email})
     exchange = post(plan, state, "2", path, body, writes=True)
     options = exchange.json()
-    inner = unwrap_options(options) if isinstance(options, Mapping) else {}
+    key = plan.settings.responses.options_key
+    inner = unwrap_options(options, key) if isinstance(options, Mapping) else {}
     user: Mapping[str, Any] = inner.get("user") or {}
     if not isinstance(user, Mapping):
         user = {}
     if not isinstance(inner.get("challenge"), str) or not isinstance(user.get("id"), str):
+        where = f"under {key!r} or at the top level" if key else "at the top level"
         raise StepFailed("2", f"POST {path}", "200 without registration options",
                          kind="check", exchange=exchange,
-                         detail="no challenge or user.id in the registration options")
+                         detail=f"no challenge or user.id in the registration options ({where}; "
+                                "smoke.responses.options_key)")
     state.options = inner
     record(result, "2", f"POST {path}", exchange.latency_ms, status=exchange.status)
     plan.out.step("2", f"OK challenge={prefix(inner['challenge'], 16)} "
@@ -172,15 +186,18 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     start = time.perf_counter()
     rp_id = plan.rp_id or plan.settings.rp_id
     origin = plan.origin or plan.settings.origin
+    derived = origin is None or rp_id is None
     if origin is None:
-        rp = state.options.get("rp")
-        rp_host = rp.get("id") if isinstance(rp, Mapping) else None
-        origin = f"https://{rp_id or rp_host}"
+        origin = f"https://{rp_id or options_rp_id(state.options)}"
+    state.origin = origin
     try:
         registration = plan.authenticator.register(state.options, origin=origin, rp_id=rp_id)
     except AuthenticatorError as error:
         raise StepFailed("3", title, str(error), kind="authenticator", detail=str(error),
                          latency_ms=(time.perf_counter() - start) * 1000) from None
+    state.rp_id = registration.rp_id
+    if derived:  # the header could only say "from the options": show what was used
+        plan.out.step("3", f"using origin={origin} rp_id={registration.rp_id}")
     # Runbook step 3: "clientData challenge matches options challenge", checked on the bytes
     # we will send, not on what we meant to send.
     sent = json.loads(b64url_decode(registration.credential["response"]["clientDataJSON"]))
@@ -196,6 +213,22 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
                        "clientData challenge matches options challenge")
 
 
+def options_rp_id(options: Mapping[str, Any] | None) -> str | None:
+    rp = options.get("rp") if options else None
+    value = rp.get("id") if isinstance(rp, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def field_value(answer: Mapping[str, Any], dotted: str) -> Any:
+    """`account.id` reaches into nested objects (smoke.responses.user_id_field)."""
+    value: Any = answer
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
 def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     path = plan.settings.endpoints.verify
     assert state.registration is not None
@@ -209,7 +242,7 @@ def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     if not isinstance(answer, Mapping):
         answer = {}
     wrong = {k: answer.get(k) for k, v in responses.ok.items() if answer.get(k) != v}
-    user_id = answer.get(responses.user_id_field)
+    user_id = field_value(answer, responses.user_id_field)
     if wrong or user_id is None:
         raise StepFailed("4", f"POST {path}", "200 without the expected body", kind="check",
                          exchange=exchange, code="bad-response",
@@ -243,18 +276,22 @@ def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> Non
                           latency_ms=ms)
 
     # Runbook step 5: "confirms DB write + commit, not just API 200".
+    users = table_of(plan.settings.sql.user, "users")
     if not db.users:
-        raise fail("no-user-row", f"no users row for {plan.email} after verify answered 200")
+        raise fail("no-user-row", f"no {users} row for {plan.email} after verify answered 200")
     row_id, row_email = db.users[0]
     if str(row_id) != str(state.user_id):
-        raise fail("user-id-mismatch", f"users row id={row_id}, verify said "
-                                       f"user_id={state.user_id}")
+        raise fail("user-id-mismatch", f"{users} row id={row_id}, verify said "
+                                       f"{plan.settings.responses.user_id_field}="
+                                       f"{state.user_id}")
     if not db.cred_count:
-        raise fail("no-credential-row", f"cred_count=0 for user.id={row_id}")
+        credentials = table_of(plan.settings.sql.cred_count, "webauthn_credentials")
+        raise fail("no-credential-row", f"cred_count=0 in {credentials} for user.id={row_id}")
     if db.nonce_used is False:
         raise fail("nonce-not-recorded", f"nonce {state.nonce} not found")
     if db.nonce_used:
-        plan.out.step("5", "token nonce recorded as used in bootstrap_tokens_used")
+        table = table_of(plan.settings.sql.nonce_used, "bootstrap_tokens_used")
+        plan.out.step("5", f"token nonce recorded as used in {table}")
     else:
         plan.out.step("5", "token nonce not checked (opaque token or smoke.sql.nonce_used unset)")
     record(result, "5", title, ms, detail=f"cred_count={db.cred_count}")

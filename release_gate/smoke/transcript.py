@@ -12,7 +12,6 @@ from release_gate.smoke.masking import Masker
 from release_gate.smoke.result import SmokeResult
 
 BAR = "=" * 60
-TITLE = "RAXX SIGNUP E2E SMOKE"
 BODY_LIMIT = 4000  # smoke.limits.excerpt_chars
 
 
@@ -49,11 +48,16 @@ class Transcript:
         label = f"step {step}" if step[:1].isdigit() else step
         self.line(f"[{label}] {text}")
 
-    def header(self, *, started_at: str, api_url: str, heroku_line: str, email: str) -> None:
+    def header(self, *, title: str, started_at: str, api_url: str, heroku_line: str,
+               setup: Sequence[tuple[str, str]], email: str) -> None:
+        """The runbook's header, plus what this run uses (`setup`: mint, database, origin,
+        RP id), so a run against the wrong thing shows it before step 2."""
         self.line(BAR)
-        self.line(f"{TITLE} — {started_at} UTC")
+        self.line(f"{title} — {started_at} UTC")
         self.line(f"API: {api_url}")
         self.line(f"Heroku app: {heroku_line}")
+        for label, value in setup:
+            self.line(f"{label}: {value}")
         self.line(f"Test email: {email}")
         self.line(BAR)
 

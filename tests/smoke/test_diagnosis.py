@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from release_gate.smoke.diagnosis import ROWS, Symptom, diagnose
+from release_gate.smoke.settings import parse
 
 VERIFY_FAILED = '{"detail":"passkey verification failed"}'
+# What py_webauthn raises (and the sandbox logs) when clientDataJSON carries another origin.
+ORIGIN_LOG = ('WARNING webauthn.registration_verify_failed user_id=1 reason=Unexpected client '
+              'data origin "https://wrong.example", expected "http://localhost:8000"')
 
 CASES = [
     # (symptom, diagnosis id, source)
@@ -57,6 +61,10 @@ CASES = [
     (Symptom("2", "too-large", 200, detail="response body larger than 1048576 bytes"),
      "response-too-large", "release-gate"),
     (Symptom("2", "http", 418, "teapot"), "unexpected", "release-gate"),
+    (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1, baseline_ms=1, log=ORIGIN_LOG,
+             origin="https://wrong.example"), "origin-mismatch", "release-gate"),
+    (Symptom("4", "http", 400, '{"error": "Unexpected RP ID hash"}', rp_id="wrong.example",
+             options_rp_id="localhost"), "rp-id-mismatch", "release-gate"),
 ]
 
 
@@ -111,3 +119,49 @@ def test_docs_table_lists_every_diagnosis() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "smoke.md").read_text("utf-8")
     for diagnosis_id in {diagnose(c[0]).id for c in CASES} | {"teardown-failed"}:
         assert f"| `{diagnosis_id}` |" in text, diagnosis_id
+
+
+def test_origin_mismatch_names_both_origins_and_is_no_challenge_miss() -> None:
+    # Fast and with a log: without the origin row this read as a challenge miss or CBOR.
+    diagnosis = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1, baseline_ms=1,
+                                 log="webauthn.challenge_popped store=redis\n" + ORIGIN_LOG,
+                                 origin="https://wrong.example"))
+    assert diagnosis.id == "origin-mismatch"
+    assert "(https://wrong.example)" in diagnosis.likely_cause
+    assert "(http://localhost:8000)" in diagnosis.likely_cause
+    assert "Set smoke.origin to the backend's origin http://localhost:8000" in \
+        diagnosis.next_step
+    assert "target's log" in diagnosis.symptom
+
+
+def test_origin_mismatch_from_the_body_with_configured_names() -> None:
+    settings = parse({"names": {"origin_var": "ACME_ORIGIN"}})
+    body = '{"error": "origin mismatch", "expected_origin": "https://app.acme.test"}'
+    diagnosis = diagnose(Symptom("4", "http", 422, body, origin="https://x.test",
+                                 settings=settings, app="acme-api"))
+    assert diagnosis.id == "origin-mismatch"
+    assert "https://app.acme.test" in diagnosis.likely_cause
+    assert diagnosis.next_step.endswith("grep ACME_ORIGIN)")
+
+
+def test_configured_names_replace_the_runbook_teams() -> None:
+    settings = parse({
+        "names": {"signing_key": "INVITE_SIGNING_SECRET", "registration_flag": "ACME_SIGNUP",
+                  "verify_function": "passkeys.store"},
+        "diagnosis": {"messages": {"invalid_token": "invite rejected"}},
+        "sql": {"cred_count": "SELECT count(*) FROM passkeys WHERE owner = :user_id",
+                "nonce_used": "SELECT count(*) FROM invites_redeemed WHERE jti = :nonce"},
+    })
+    wrong_key = diagnose(Symptom("2", "http", 401, '{"error": "invite rejected: signature"}',
+                                 settings=settings))
+    assert wrong_key.id == "wrong-signing-key"
+    assert "INVITE_SIGNING_SECRET" in wrong_key.likely_cause
+    assert "BOOTSTRAP" not in wrong_key.likely_cause + wrong_key.next_step
+    mint = diagnose(Symptom("1", "backend", detail="mint command exited 1", settings=settings))
+    assert "INVITE_SIGNING_SECRET" in mint.likely_cause and "BOOTSTRAP" not in mint.next_step
+    flag = diagnose(Symptom("2", "http", 404, settings=settings))
+    assert flag.likely_cause.startswith("ACME_SIGNUP is off")
+    no_row = diagnose(Symptom("5", "check", code="no-credential-row", settings=settings))
+    assert no_row.next_step.endswith("check passkeys.store")
+    nonce = diagnose(Symptom("5", "check", code="nonce-not-recorded", settings=settings))
+    assert "invites_redeemed" in nonce.symptom and "bootstrap" not in nonce.symptom

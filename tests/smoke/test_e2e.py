@@ -31,6 +31,10 @@ PASS_TRANSCRIPT = [
     r"RAXX SIGNUP E2E SMOKE — \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ UTC",
     r"API: http://127\.0\.0\.1:\d+",
     r"Heroku app: .+",
+    r"Mint: local command \(python -m release_gate\.sandbox mint\)",
+    r"Database: SQL \(postgresql://postgres@127\.0\.0\.1:\d+/\w+\)",
+    r"Origin: http://localhost:\d+",
+    r"RP id: rp\.id of the registration options \(smoke\.rp_id unset\)",
     r"Test email: (?P<email>\S+@moosequest\.net)",
     r"={60}",
     r"\[step 1\] minting bootstrap token for '(?P=email)' via .+\.\.\.",
@@ -38,6 +42,7 @@ PASS_TRANSCRIPT = [
     r"\[step 2\] POST /api/auth/register/begin-with-token \.\.\.",
     r"\[step 2\] OK challenge=[A-Za-z0-9_-]{16}\.\.\. user\.id=[A-Za-z0-9_-]{8}\.\.\.",
     r"\[step 3\] building synthetic credential \(EC P-256, fmt=none\)\.\.\.",
+    r"\[step 3\] using origin=http://localhost:\d+ rp_id=localhost",
     r"\[step 3\] OK cred_id=(?P<cred>[A-Za-z0-9_-]{16})\.\.\. clientData challenge matches "
     r"options challenge",
     r"\[step 4\] POST /api/auth/register/verify-with-token \.\.\.",
