@@ -70,6 +70,7 @@ class Config:
     settings: GateSettings = field(default_factory=GateSettings)
     # The raw `smoke:` section, already schema-checked; the smoke parses it (smoke/settings.py).
     smoke: Mapping[str, Any] = field(default_factory=dict)
+    smoke_only: bool = False  # the file had only `smoke:` (accepted by `smoke --rules`)
 
 
 def json_schema() -> dict[str, Any]:
@@ -143,6 +144,9 @@ def load_text(text: str, source: str, *, smoke_only: bool = False) -> Config:
                 "--rules` accepts it as it is)")
         data.setdefault("version", 1)
         data["rules"] = []
+        smoke_only = True
+    else:
+        smoke_only = False
     _validate(located, source)
     for path, message in sql_parameter_errors(data.get("smoke")):
         raise _located(located, source, path, message)
@@ -154,7 +158,8 @@ def load_text(text: str, source: str, *, smoke_only: bool = False) -> Config:
         smoke_workflow=raw_settings.get("smoke_workflow", "smoke.yml"),
         owners=tuple(raw_settings.get("owners", ())),
     )
-    return Config(source=source, rules=rules, settings=settings, smoke=data.get("smoke", {}))
+    return Config(source=source, rules=rules, settings=settings, smoke=data.get("smoke", {}),
+                  smoke_only=smoke_only)
 
 
 def _parse(text: str, source: str) -> yamlnodes.Located:

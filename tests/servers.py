@@ -86,9 +86,10 @@ def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
 
 @contextmanager
 def run_server(argv_for_port: Callable[[int], Sequence[str]], env: Mapping[str, str] | None = None,
-               *, health_path: str = "/healthz", startup_timeout: float = 30.0,
+               *, health_path: str | None = "/healthz", startup_timeout: float = 30.0,
                set_port_env: bool = False) -> Iterator[ServerProcess]:
-    """Start `argv_for_port(port)` and wait for `health_path`. `set_port_env` also passes PORT
+    """Start `argv_for_port(port)` and wait for `health_path` to answer 200 (None: for any HTTP
+    answer to GET /, for a backend without a health endpoint). `set_port_env` also passes PORT
     (Heroku's variable, from which the sandbox derives its default WEBAUTHN_ORIGIN)."""
     server: ServerProcess | None = None
     failure = ""
@@ -159,6 +160,7 @@ def run_sandbox(env: Mapping[str, str] | None = None, *, fault: str | None = Non
 
 def run_uvicorn_app(target: str = "release_gate.sandbox.app:create_app",
                     env: Mapping[str, str] | None = None, *, factory: bool = True,
+                    health_path: str | None = "/healthz",
                     ) -> AbstractContextManager[ServerProcess]:
     """`uvicorn [--factory] TARGET` for any importable app or app factory; PORT is set."""
 
@@ -167,7 +169,7 @@ def run_uvicorn_app(target: str = "release_gate.sandbox.app:create_app",
         return [sys.executable, "-m", "uvicorn", *flags, target, "--host", "127.0.0.1",
                 "--port", str(port)]
 
-    return run_server(argv, env, set_port_env=True)
+    return run_server(argv, env, set_port_env=True, health_path=health_path)
 
 
 def run_gunicorn_sandbox(env: Mapping[str, str] | None = None, *, workers: int = 2,
@@ -182,14 +184,15 @@ def run_gunicorn_sandbox(env: Mapping[str, str] | None = None, *, workers: int =
     return run_server(argv, env, set_port_env=True)
 
 
-def _wait_healthy(server: ServerProcess, path: str, timeout: float) -> bool:
+def _wait_healthy(server: ServerProcess, path: str | None, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < deadline:
             if server.process.poll() is not None:
                 return False
             try:
-                if client.get(server.base_url + path).status_code == 200:
+                status = client.get(server.base_url + (path or "/")).status_code
+                if path is None or status == 200:
                     return True
             except httpx.TransportError:
                 pass

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     failed = crashed = False
     for path in args.files or ["rules.yaml"]:
         try:
-            loaded = config.load_file(path)
+            loaded = config.load_file(path, smoke_only=True)
         except ConfigError as error:
             print(f"release-gate: error: {error}", file=sys.stderr)
             failed = True
@@ -37,5 +37,9 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             crashed = True
             continue
-        print(f"{path}: ok ({len(loaded.rules)} rules)")
+        if loaded.smoke_only:
+            print(f"{path}: ok (a smoke: section only: for `release-gate smoke --rules`; check "
+                  "and pr need `version: 1` and `rules:` too)")
+        else:
+            print(f"{path}: ok ({len(loaded.rules)} rules)")
     return 1 if crashed else 2 if failed else 0

@@ -100,7 +100,7 @@ _ORIGIN_MISMATCH = re.compile(
 _RP_ID_MISMATCH = re.compile(
     r"unexpected rp ?id hash|rp[ _-]?id[ _-]?(?:hash[ _-]?)?mismatch|invalid[ _-]rp[ _-]?id",
     re.IGNORECASE)
-_EXPECTED_ORIGIN = re.compile(r"expected[^\n]{0,20}?([a-z][a-z0-9+.-]*://[^\s\"',}\]]+)",
+_EXPECTED_ORIGIN = re.compile(r"expected[^\n]{0,20}?([a-z][a-z0-9+.-]*://[^\s\\\"',}\]]+)",
                               re.IGNORECASE)
 
 
