@@ -74,3 +74,52 @@ def test_backend_must_be_one_of_the_allowed_values() -> None:
 def test_top_level_unknown_key() -> None:
     with pytest.raises(ConfigError, match="unknown key 'allow_prod'"):
         _load("allow_prod: true\n")
+
+
+def test_nonce_in_teardown_is_refused_with_its_location() -> None:
+    # The teardown also runs from `smoke cleanup --email`, where there is no token: a :nonce
+    # there would be bound to nothing and silently delete nothing.
+    with pytest.raises(ConfigError) as caught:
+        _load("""
+            sql:
+              teardown:
+                - {label: credential, sql: "DELETE FROM creds WHERE user_id = :user_id"}
+                - {label: nonce, sql: "DELETE FROM used WHERE nonce = :nonce"}
+            """)
+    message = str(caught.value)
+    assert message.startswith("rules.yaml:8:"), message
+    assert "smoke.sql.teardown.1.sql: :nonce is not given to this statement" in message
+    assert "it receives :email, :user_id" in message
+
+
+@pytest.mark.parametrize(("key", "sql", "receives"), [
+    ("user", "SELECT id, email FROM users WHERE id = :user_id", ":email"),
+    ("cred_count", "SELECT count(*) FROM c WHERE t = :token", ":email, :user_id"),
+])
+def test_a_parameter_a_statement_is_not_given_is_refused(key: str, sql: str,
+                                                         receives: str) -> None:
+    with pytest.raises(ConfigError, match=f"smoke.sql.{key}: :\\w+ is not given to this "
+                                          f"statement; it receives {receives}$"):
+        _load(f"sql: {{{key}: '{sql}'}}\n")
+
+
+def test_postgres_casts_are_not_parameters() -> None:
+    loaded = _load("sql: {nonce_used: 'SELECT count(*) FROM u WHERE nonce = :nonce::text'}\n")
+    assert parse(loaded.smoke).sql.nonce_used is not None
+
+
+SMOKE_ONLY = "smoke:\n  endpoints: {health: null}\n"
+
+
+def test_a_file_with_only_smoke_is_accepted_for_the_smoke() -> None:
+    loaded = config.load_text(SMOKE_ONLY, "acme-smoke.yaml", smoke_only=True)
+    assert loaded.smoke_only and parse(loaded.smoke).endpoints.health is None
+
+
+def test_a_file_with_only_smoke_as_rules_says_what_to_add() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.load_text(SMOKE_ONLY, "acme-smoke.yaml")
+    assert str(caught.value) == (
+        "acme-smoke.yaml:1:1: this file has only a `smoke:` section; to use it as a rules file "
+        "add `version: 1` and `rules: []` at the top level (`release-gate smoke --rules` "
+        "accepts it as it is)")
