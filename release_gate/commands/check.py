@@ -23,7 +23,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                        "origin/main or main)")
     parser.add_argument("--head", default="HEAD", help="head revision (default: HEAD)")
     parser.add_argument("--rules", help="rules file (default: rules.yaml at the base revision)")
-    parser.add_argument("--format", type=Format, choices=list(Format), default=Format.TEXT,
+    # Plain strings: argparse prints choices with repr(), and a StrEnum's is <Format.TEXT: ...>.
+    parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value,
                         help="output format (default: text)")
 
 
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
             chosen = policy.from_base(rules_at_base, base=pending.base)
         with pending.finish() as ctx:
             evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note,))
-    renderer = {Format.TEXT: text, Format.JSON: json, Format.MARKDOWN: markdown}[args.format]
-    write(sys.stdout, renderer.render(evaluation), json_escapes=args.format is Format.JSON)
+    chosen_format = Format(args.format)
+    renderer = {Format.TEXT: text, Format.JSON: json, Format.MARKDOWN: markdown}[chosen_format]
+    write(sys.stdout, renderer.render(evaluation), json_escapes=chosen_format is Format.JSON)
     return EXIT_CODES[evaluation.verdict]

@@ -24,8 +24,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
     from release_gate.errors import ConfigError
     from release_gate.smoke.authenticator import AuthenticatorError, SyntheticAuthenticator
+
+    # An origin is scheme://host[:port] (a browser never sends a bare host); without a scheme
+    # every backend would reject the credential with an origin mismatch.
+    origin = urlsplit(args.origin)
+    if origin.scheme not in ("http", "https") or not origin.hostname:
+        raise ConfigError(f"--origin: {args.origin!r} is not an origin: give scheme and host, "
+                          f"e.g. https://{args.origin.split('/')[0] or 'example.com'}")
 
     try:
         text = (sys.stdin.read() if args.options == "-"

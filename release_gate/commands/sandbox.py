@@ -24,7 +24,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port (default: {DEFAULT_PORT})")
-    parser.add_argument("--fault", choices=list(FAULTS), metavar="NAME",
+    # Values, not the Fault enum (argparse shows choices with repr()).
+    parser.add_argument("--fault", choices=[str(name) for name in FAULTS], metavar="NAME",
                         help="inject one fault (listed below)")
 
 

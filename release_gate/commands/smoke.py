@@ -35,8 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-log", type=Path, metavar="FILE",
                         help="the target's log file; on failure the diagnosis reads the RCA's "
                              "challenge-store lines from it")
-    parser.add_argument("--sandbox-fault", metavar="NAME",
-                        help="with --target sandbox: start it with this fault switch")
+    parser.add_argument("--sandbox-fault", metavar="NAME", choices=fault_names(),
+                        help="with --target sandbox: start it with this fault switch, one of: "
+                             + ", ".join(fault_names()))
     # --- GitHub binding (release_gate/smoke_gate.py) ---
     parser.add_argument("--pr", type=int, metavar="N",
                         help="post release-gate/smoke on PR N's head (GITHUB_TOKEN, "
@@ -46,8 +47,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              description="Delete the rows a smoke run left behind (replaces the "
                                          "runbook's hand-typed snippet). Needs "
                                          "RAXX_SMOKE_ALLOW_PROD=1; refuses protected emails.")
-    cleanup.add_argument("--email", required=True, dest="cleanup_email")
+    cleanup.add_argument("--email", required=True, dest="cleanup_email", metavar="EMAIL",
+                         help="the smoke email whose rows to delete")
     _rules_option(cleanup)
+
+
+def fault_names() -> list[str]:
+    # The CLI composes smoke and sandbox; the names are pure data (no sandbox code runs here).
+    from release_gate.sandbox.faults import FAULTS
+
+    return [str(name) for name in FAULTS]
 
 
 def _rules_option(parser: argparse.ArgumentParser) -> None:
@@ -59,11 +68,16 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from release_gate.errors import SmokeRefused
     from release_gate.smoke import session
     from release_gate.smoke.signals import SignalGuard
 
     env = dict(os.environ)
     sandbox = None
+    fault = env.get("SANDBOX_FAULT")
+    if args.target == "sandbox" and fault and fault.strip() not in fault_names():
+        raise SmokeRefused(f"SANDBOX_FAULT: unknown sandbox fault {fault!r}; allowed values: "
+                           f"[{', '.join(fault_names())}]")
     # The guard goes in before anything is started: from here a SIGINT/SIGTERM is recorded and
     # acted on at a safe point, so it can never leave the sandbox or its directory behind.
     guard = SignalGuard()

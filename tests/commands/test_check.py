@@ -234,3 +234,14 @@ def test_unknown_command_exits_2_in_one_line() -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("release-gate: error: argument COMMAND: invalid choice")
+
+
+def test_format_choices_are_values(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--format", "yaml"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'yaml' (choose from 'text', 'json', 'markdown')" in err
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    assert "{text,json,markdown}" in capsys.readouterr().out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +79,25 @@ def test_unknown_fault_on_the_command_line_is_refused(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as exit_info:
         main(["sandbox", "--fault", "no-such-fault"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sandbox_removes_its_temporary_directory_when_stopped(signum: int) -> None:
+    def argv(port: int) -> list[str]:
+        return [sys.executable, "-m", "release_gate", "sandbox", "--port", str(port)]
+
+    with run_server(argv) as server:  # no DATABASE_URL: a SQLite file in its own directory
+        line = server.wait_for_log("sandbox.started")
+        database = Path(re.search(r"db=sqlite:///(\S+)", line).group(1))  # type: ignore[union-attr]
+        assert database.exists()
+        server.process.send_signal(signum)  # Ctrl-C is SIGINT to the process
+        server.process.wait(timeout=20)
+    assert not database.parent.exists(), database.parent
+
+
+def test_a_bad_fault_lists_the_names_not_enum_reprs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--fault", "no-such-fault"])
+    err = capsys.readouterr().err
+    assert "(choose from 'wrong-signing-key', 'registration-disabled'," in err
+    assert "Fault." not in err

@@ -53,3 +53,15 @@ def test_bad_options_file(content: str | None, message: str, tmp_path: Path,
         path.write_text(content)
     assert cli.main(["passkey", "--options", str(path), "--origin", "https://raxx.app"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("origin", ["raxx.app", "raxx.app:443", "https://"])
+def test_an_origin_without_scheme_or_host_is_refused(origin: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    options = tmp_path / "options.json"
+    options.write_text(options_to_json(generate_registration_options(
+        rp_id="raxx.app", rp_name="Raxx", user_name="a@b.c")), "utf-8")
+    assert cli.main(["passkey", "--options", str(options), "--origin", origin]) == 2
+    captured = capsys.readouterr()
+    assert f"--origin: {origin!r} is not an origin: give scheme and host" in captured.err
+    assert captured.out == ""
