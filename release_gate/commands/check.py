@@ -54,8 +54,26 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigError(f"{error} at base {pending.base[:12]}") from None
             chosen = policy.from_base(rules_at_base, base=pending.base)
         with pending.finish() as ctx:
-            evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note,))
+            # After the rules: a broken rules file is the first thing to hear about.
+            notes = _same_commit(repo, ctx.changes.base, ctx.changes.head)
+            evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note, *notes))
     chosen_format = Format(args.format)
     renderer = {Format.TEXT: text, Format.JSON: json, Format.MARKDOWN: markdown}[chosen_format]
     write(sys.stdout, renderer.render(evaluation), json_escapes=chosen_format is Format.JSON)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _same_commit(repo: Path, base: str, head: str) -> tuple[str, ...]:
+    """`check` judges commits: with base == head there is nothing to judge, and a CLEAR then
+    would be about nothing. Uncommitted work is refused (exit 2) rather than silently skipped."""
+    from release_gate import git
+    from release_gate.errors import ConfigError
+
+    if base != head:
+        return ()
+    if git.has_uncommitted_changes(repo):
+        raise ConfigError(
+            f"base and head are the same commit ({base[:7]}) and the working tree of {repo} has "
+            "uncommitted changes, which check does not judge: commit them (check judges "
+            "base...head), or pass --base / --head naming different commits")
+    return (f"base and head are the same commit ({base[:7]}): no change to judge",)

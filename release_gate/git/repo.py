@@ -57,6 +57,11 @@ def git_dir(repo: Path) -> str:
         raise GitLookupError(f"{repo}: not a git repository ({error})") from None
 
 
+def has_uncommitted_changes(repo: Path) -> bool:
+    """Tracked changes (staged or not) or untracked files in the working tree."""
+    return run_git(repo, ["status", "--porcelain", "--ignore-submodules=none"]).strip() != b""
+
+
 def resolve(repo: Path, rev: str) -> str:
     try:
         out = run_git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options",

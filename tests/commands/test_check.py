@@ -245,3 +245,22 @@ def test_format_choices_are_values(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     assert "{text,json,markdown}" in capsys.readouterr().out
+
+
+def test_same_commit_with_uncommitted_work_is_not_clear(
+        backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    (backend.root / "backend_v2/api/routes/auth.py").write_text("# edited, not committed\n")
+    code = main(["check", "--repo", str(backend.root), "--base", "main", "--head", "main"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "base and head are the same commit (" in captured.err
+    assert "has uncommitted changes, which check does not judge: commit them" in captured.err
+
+
+def test_same_commit_with_a_clean_tree_says_there_was_nothing_to_judge(
+        backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--repo", str(backend.root), "--base", "main", "--head", "main"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "note: base and head are the same commit (" in out
+    assert "): no change to judge" in out
