@@ -264,3 +264,33 @@ def test_same_commit_with_a_clean_tree_says_there_was_nothing_to_judge(
     assert code == 0
     assert "note: base and head are the same commit (" in out
     assert "): no change to judge" in out
+
+
+def test_checklist_merges_items_that_differ_only_by_citation(
+        backend: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    # process-model-files and process-local-state both ask for shared state in Redis/Postgres,
+    # citing the RCA differently: one item, both citations.
+    backend.checkout("pr")
+    backend.commit({"Procfile": "web: gunicorn --preload app:app\n",
+                    "backend_v2/api/services/cache.py":
+                        "_cache = {}\n\n\ndef put(key, value):\n    _cache[key] = value\n"})
+    code, report = check(backend, capsys)
+    shared = [item for item in report["checklist"] if item.startswith("Shared state lives")]
+    assert code == 4 and len(shared) == 1, report["checklist"]
+    assert shared[0].endswith("(RCA 2026-05-25, factor 1; action item 3)")
+
+
+@pytest.mark.parametrize(("items", "expected"), [
+    (["Do X (runbook)", "Do X (RCA, factor 1)"], ["Do X (runbook; RCA, factor 1)"]),
+    (["Do X (a; b)", "Do X (b)", "Do X"], ["Do X (a; b)"]),
+    (["Run (`gh workflow run a`)", "Run (`gh workflow run b`)"],
+     ["Run (`gh workflow run a`)", "Run (`gh workflow run b`)"]),
+    (["Do X (a)", "Do Y (a)"], ["Do X (a)", "Do Y (a)"]),
+])
+def test_merge_item(items: list[str], expected: list[str]) -> None:
+    from release_gate.engine import merge_item
+
+    checklist: list[str] = []
+    for item in items:
+        merge_item(checklist, item)
+    assert checklist == expected
