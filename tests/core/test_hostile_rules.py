@@ -190,10 +190,10 @@ def test_validate_goes_on_after_a_file_that_crashes_the_loader(
     good.write_text(path_rule("b/**"))
     real_load_text = config.load_text
 
-    def load_text(text: str, source: str) -> config.Config:
+    def load_text(text: str, source: str, *, smoke_only: bool = False) -> config.Config:
         if source == str(crashing):
             raise MemoryError("simulated")
-        return real_load_text(text, source)
+        return real_load_text(text, source, smoke_only=smoke_only)
 
     monkeypatch.setattr(config, "load_text", load_text)
     assert main(["validate", str(crashing), str(good)]) == 1
