@@ -16,6 +16,7 @@ from collections import deque
 
 import requests
 
+from release_gate.errors import HerokuError
 from release_gate.heroku.api import HerokuApi
 
 MAX_LINES = 20_000  # lines kept; an app's log during one smoke is far fewer
@@ -42,7 +43,11 @@ class LogTail:
     def open(cls, api: HerokuApi, app: str, *, connect_timeout_s: float = 10.0) -> LogTail:
         tail = cls(api.log_session(app, tail=True, lines=1).logplex_url, verify=api.verify)
         tail._thread.start()
-        tail._connected.wait(connect_timeout_s)
+        if not tail._connected.wait(connect_timeout_s):
+            tail.error = f"the log stream did not answer within {connect_timeout_s:g} s"
+        if tail.error is not None:
+            tail.close()
+            raise HerokuError(f"log session of {app}: {tail.error}")
         return tail
 
     def __enter__(self) -> LogTail:

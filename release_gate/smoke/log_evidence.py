@@ -130,12 +130,15 @@ class LogEvidence:
                 break
             time.sleep(POLL_S)
         self.close()
+        if source.error is not None and judgement.outcome not in ("ok", "fail"):
+            # The stream broke: missing lines prove nothing either way. Fail closed.
+            judgement = Judgement("fail", "log-unavailable",
+                                  f"the app's log stream failed before the evidence arrived "
+                                  f"({source.error})")
         self.judgement = judgement
         ms = (time.perf_counter() - start) * 1000
         if judgement.outcome == "fail":
             detail = judgement.message
-            if source.error is not None:
-                detail += f" ({source.error})"
             raise StepFailed("4", TITLE, detail, kind="check", code=judgement.code,
                              detail=detail, latency_ms=ms)
         if judgement.outcome == "warn":
@@ -200,7 +203,7 @@ def _missing(s: Any) -> Diagnosis:
 
 def _unavailable(s: Any) -> Diagnosis:
     return Diagnosis(
-        "log-unavailable", f"Step 2: {s.detail}",
+        "log-unavailable", f"Step {s.step}: {s.detail}",
         "The Heroku API refused a log session or the log stream failed",
         "Check the API key's scope (docs/heroku.md) and the Heroku status page; "
         "smoke.heroku.logs.enabled: false skips the log evidence", OURS)

@@ -157,6 +157,7 @@ class FakeHeroku:
         self.calls: Counter[tuple[str, str]] = Counter()
         self.rendezvous_connections = 0
         self.logplex_requests = 0
+        self.logplex_down = False  # logplex answers 503 (an incident)
         self.log_sessions: dict[str, str] = {}  # session token -> app
         self._processes: set[subprocess.Popen[bytes]] = set()
         self._ca: TestCA | None = None
@@ -668,8 +669,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.logplex_requests += 1
             name = self.owner.log_sessions.get(token)
         app = self.owner.apps.get(name or "")
-        if app is None:
-            self._error(404, "not_found", "session not found")
+        if app is None or self.owner.logplex_down:
+            self._error(404 if app is None else 503, "not_found", "session not available")
             return
         offset = app.log_path.stat().st_size if app.log_path and app.log_path.exists() else 0
         self.send_response(200)

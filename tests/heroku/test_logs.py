@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from release_gate.errors import HerokuError
 from release_gate.heroku.api import HerokuApi
 from release_gate.heroku.logs import LogTail
 from tests.fakes.heroku import FakeHeroku
@@ -37,3 +40,10 @@ def test_dropped_levels_never_arrive(heroku: FakeHeroku, tmp_path: Path) -> None
         log.write_text("x INFO a\nx WARNING b\n")
         assert tail.wait_for(("WARNING b",), timeout_s=10)
         assert not any("INFO a" in line for line in tail.lines())
+
+
+def test_a_stream_that_does_not_open_is_an_error_at_once(heroku: FakeHeroku) -> None:
+    heroku.logplex_down = True
+    with pytest.raises(HerokuError, match="log session of raxx-api-prod: log stream answered "
+                                          "HTTP 503"):
+        LogTail.open(HerokuApi.from_env(heroku.environ()), APP)

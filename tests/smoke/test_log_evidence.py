@@ -55,3 +55,27 @@ def test_patterns_are_configuration() -> None:
     assert judge([line], 42, rules, final=False).outcome == "ok"
     assert judge([line.replace("redis", "ram")], 42, rules, final=False).code == \
         "log-store-memory"
+
+
+class _BrokenStream:
+    error: str | None = "log stream failed: connection reset"
+
+    def lines(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_broken_stream_fails_closed_instead_of_warning() -> None:
+    from types import SimpleNamespace
+
+    from release_gate.smoke.log_evidence import LogEvidence
+    from release_gate.smoke.steps import StepFailed
+
+    evidence = LogEvidence(_BrokenStream, LogEvidenceSettings(wait=0.1), where="test")
+    plan = SimpleNamespace(out=SimpleNamespace(step=lambda step, text: None))
+    evidence.before("2", plan, None, None)
+    with pytest.raises(StepFailed) as failed:
+        evidence.after("4", plan, SimpleNamespace(user_id=42), None)
+    assert failed.value.code == "log-unavailable"
