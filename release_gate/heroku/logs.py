@@ -19,8 +19,8 @@ import requests
 from release_gate.errors import HerokuError
 from release_gate.heroku.api import HerokuApi
 
-MAX_LINES = 20_000  # lines kept; an app's log during one smoke is far fewer
-MAX_LINE = 8192  # characters kept of one line
+MAX_LINES = 5_000  # lines kept (the newest); an app's log during one smoke is far fewer
+MAX_LINE = 2048  # characters kept of one line: at most ~10 MB in all
 
 
 class LogTail:

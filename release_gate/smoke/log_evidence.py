@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from release_gate.smoke.heroku_settings import LogEvidenceSettings
+from release_gate.smoke.plan import LOG_BYTES
 from release_gate.smoke.result import Diagnosis, SmokeResult
 from release_gate.smoke.steps import StepFailed
 
@@ -159,7 +160,7 @@ class LogEvidence:
                 seen, quiet_since = count, time.monotonic()
             elif time.monotonic() - quiet_since >= quiet_s:
                 break
-        return "\n".join(self._source.lines())
+        return "\n".join(self._source.lines())[-LOG_BYTES:]  # the diagnosis's own bound
 
     def close(self) -> None:
         if self._source is not None:
