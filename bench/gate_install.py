@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Row  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 
 RULES = ROOT / "release_gate" / "data" / "rules.yaml"
@@ -107,19 +108,36 @@ def _check_closure(venv: Path, env: dict[str, str]) -> None:
         raise SystemExit(f"smoke without its extra: exit {done.returncode}: {done.stderr}")
 
 
+def measure(runs: int, *, pip: bool = False, extras: str = "") -> list[dict[str, float]]:
+    rounds: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="gate-install-") as tmp, FakeGitHub() as fake:
+        one_round(Path(tmp), 0, pip=pip, extras=extras, fake=fake)  # warms the cache
+        for index in range(1, runs + 1):
+            rounds.append(one_round(Path(tmp), index, pip=pip, extras=extras, fake=fake))
+    return rounds
+
+
+def rows(quick: bool) -> list[Row]:
+    runs = 1 if quick else 3
+    rounds = measure(runs)
+    total = statistics.median(r["total"] for r in rounds)
+    parts = ", ".join(f"{key} {statistics.median(r[key] for r in rounds):.2f} s"
+                      for key in ("venv", "install", "run"))
+    return [Row("gate job start: venv + install + first `release-gate pr` (uv, warm cache)",
+                f"<= {TARGET_S:g} s", f"{total:.2f} s ({parts})",
+                f"what action.yml does on a fresh runner: `uv venv`, `uv pip install` of this "
+                f"repository (core dependencies), `release-gate pr` against the fake GitHub; "
+                f"median of {runs} after a warm-up round", "gate_install", total <= TARGET_S)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pip", action="store_true", help="python -m venv + pip instead of uv")
     parser.add_argument("--extras", default="", metavar="NAMES",
                         help="install with these extras (e.g. all: what the gate used to pull)")
     args = parser.parse_args(argv)
-    rounds: list[dict[str, float]] = []
-    with tempfile.TemporaryDirectory(prefix="gate-install-") as tmp, FakeGitHub() as fake:
-        one_round(Path(tmp), 0, pip=args.pip, extras=args.extras, fake=fake)  # warms the cache
-        for index in range(1, args.runs + 1):
-            rounds.append(one_round(Path(tmp), index, pip=args.pip, extras=args.extras,
-                                    fake=fake))
+    rounds = measure(args.runs, pip=args.pip, extras=args.extras)
     tool = ("pip" if args.pip else "uv") + (f", [{args.extras}]" if args.extras else "")
     print(f"gate job start ({tool}, warm cache, median of {args.runs}):")
     for key in ("venv", "install", "run", "total"):

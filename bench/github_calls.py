@@ -14,7 +14,8 @@ Three set-ups are measured:
   no-clone   the same without `--clone`: every file a rule reads is a contents API call;
   bare       `release-gate pr --pr N` with nothing but the API (reads the PR and rules.yaml).
 
-Targets (docs/performance.md): first evaluation <= 5 calls; re-run <= 3 calls and zero writes.
+Targets: in the workflow set-up, first evaluation <= 5 calls, re-run <= 3 calls and zero
+writes; without a clone (no-clone, bare), <= 10 calls per event.
 Run: python bench/github_calls.py [--markdown]
 """
 
@@ -33,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Row  # noqa: E402
 from release_gate import cli  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.gitrepo import GitRepo  # noqa: E402
@@ -89,10 +91,12 @@ def measure(setup: str, tmp: Path) -> list[tuple[str, Counter[tuple[str, str]]]]
         return rounds
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--markdown", action="store_true", help="print a table for the docs")
-    args = parser.parse_args()
+TARGETS = {("workflow", "first"): 5, ("workflow", "re-run"): 3,
+           ("no-clone", "first"): 10, ("no-clone", "re-run"): 10,
+           ("bare", "first"): 10, ("bare", "re-run"): 10}
+
+
+def measure_all() -> list[tuple[str, str, int, int, str]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for setup in ("workflow", "no-clone", "bare"):
@@ -103,6 +107,31 @@ def main() -> int:
                 detail = ", ".join(f"{method} {_short(route)}" + (f" x{n}" if n > 1 else "")
                                    for (method, route), n in sorted(calls.items()))
                 rows.append((setup, label, total, writes, detail))
+    return rows
+
+
+def _met(setup: str, label: str, total: int, writes: int) -> bool:
+    return total <= TARGETS[(setup, label)] and (label != "re-run" or writes == 0)
+
+
+def rows(quick: bool) -> list[Row]:
+    """Counts do not depend on the machine: quick and full runs are the same."""
+    out = []
+    for setup, label, total, writes, detail in measure_all():
+        target = f"<= {TARGETS[(setup, label)]}" + (", 0 writes" if label == "re-run" else "")
+        out.append(Row(f"GitHub API calls, {setup} set-up, {label} evaluation", target,
+                       f"{total} ({writes} writes)",
+                       f"50-file flagged PR, real `release-gate pr` against the fake GitHub, "
+                       f"requests counted by the server: {detail}", "github_calls",
+                       _met(setup, label, total, writes)))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--markdown", action="store_true", help="print a table for the docs")
+    args = parser.parse_args()
+    rows = measure_all()
     if args.markdown:
         print("| set-up | event | calls | writes | requests |")
         print("| --- | --- | ---: | ---: | --- |")
@@ -111,10 +140,9 @@ def main() -> int:
     else:
         for setup, label, total, writes, detail in rows:
             print(f"{setup:9} {label:7} calls={total:2} writes={writes}  {detail}")
-    workflow = {label: (total, writes) for setup, label, total, writes, _ in rows
-                if setup == "workflow"}
-    ok = workflow["first"][0] <= 5 and workflow["re-run"][0] <= 3 and workflow["re-run"][1] == 0
-    print(f"targets (workflow: first <= 5, re-run <= 3 with 0 writes): {'met' if ok else 'MISSED'}")
+    ok = all(_met(setup, label, total, writes) for setup, label, total, writes, _ in rows)
+    print(f"targets (workflow: first <= 5, re-run <= 3 with 0 writes; otherwise <= 10): "
+          f"{'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -28,11 +27,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import Row, child_env  # noqa: E402
 from tests.fakes.heroku import DYNO_APP, FakeHeroku  # noqa: E402
 from tests.servers import free_port, run_sandbox  # noqa: E402
 
@@ -80,11 +81,17 @@ def summary(values: list[float]) -> str:
     return f"median {statistics.median(ordered):7.0f} ms   max {ordered[-1]:7.0f} ms"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class ModeFigures:
+    dynos: list[int]
+    smoke_ms: list[float]
+    command_ms: list[float]
+
+
+def measure(runs: int) -> dict[str, ModeFigures]:
+    """Per mode, interleaved run by run (dyno, direct, dyno, direct, ...)."""
     work = Path(tempfile.mkdtemp(prefix="bench-heroku-"))
+    figures = {mode: ModeFigures([], [], []) for mode in MODES}
     try:
         with redis_server() as redis_url:
             config = {"DATABASE_URL": f"sqlite:///{work / 'app.sqlite3'}",
@@ -93,27 +100,59 @@ def main() -> int:
             with run_sandbox(config) as server, FakeHeroku(app_files=DYNO_APP) as fake:
                 fake.add_app(APP, config=config, log_path=server.log_path)
                 fake.add_release(APP, description="Deploy abc1234", commit="abc1234" + "0" * 33)
-                keep = {k: v for k, v in os.environ.items()
+                keep = {k: v for k, v in child_env().items()
                         if not k.startswith(("RAXX_", "HEROKU_", "DATABASE_URL", "REDIS_URL"))}
                 env = {**keep, "RAXX_SMOKE_ALLOW_PROD": "1",
                        "RAXX_SMOKE_API_URL": server.base_url, **fake.environ(app=APP),
-                       "BOOTSTRAP_TOKEN_SIGNING_KEY": SIGNING_KEY, "PYTHONPATH": str(REPO)}
+                       "BOOTSTRAP_TOKEN_SIGNING_KEY": SIGNING_KEY}
+                rules: dict[str, Path | None] = {}
                 for mode, text in MODES.items():
-                    rules = None
+                    rules[mode] = None
                     if text is not None:
-                        rules = work / f"{mode}.yaml"
-                        rules.write_text(text)
-                    dynos, smoke_ms, command_ms = [], [], []
-                    for index in range(args.runs):
+                        rules[mode] = work / f"{mode}.yaml"
+                        rules[mode].write_text(text)  # type: ignore[union-attr]
+                for index in range(runs):
+                    for mode in MODES:
                         before = fake.dyno_creations()
                         report = work / f"{mode}-{index}.json"
-                        command_ms.append(one_run(env, rules, report, index))
-                        dynos.append(fake.dyno_creations() - before)
-                        smoke_ms.append(json.loads(report.read_text())["wall_ms"])
-                    print(f"{mode:7s} dynos per smoke {min(dynos)}-{max(dynos)}   "
-                          f"smoke {summary(smoke_ms)}   command {summary(command_ms)}")
+                        figures[mode].command_ms.append(one_run(env, rules[mode], report, index))
+                        figures[mode].dynos.append(fake.dyno_creations() - before)
+                        figures[mode].smoke_ms.append(json.loads(report.read_text())["wall_ms"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def rows(quick: bool) -> list[Row]:
+    runs = 1 if quick else 5
+    figures = measure(runs)
+    dyno, direct = figures["dyno"], figures["direct"]
+    how = (f"`release-gate smoke --target prod` with the Heroku backends against the fake "
+           f"Platform API (its one-off dynos run here and boot in milliseconds; a real one takes "
+           f"10-30 s) and the sandbox as the app; the two modes interleaved, median of {runs}")
+    out = []
+    for mode, target in (("dyno", 2), ("direct", 0)):
+        counts = figures[mode].dynos
+        out.append(Row(f"one-off dynos per smoke, {mode} mode", f"<= {target}",
+                       f"{max(counts)}" + (f" (min {min(counts)})" if min(counts) != max(counts)
+                                           else ""), how, "heroku_smoke",
+                       max(counts) <= target))
+    smoke_dyno, smoke_direct = statistics.median(dyno.smoke_ms), statistics.median(direct.smoke_ms)
+    out.append(Row("Heroku-mode smoke wall time against the fakes, dyno / direct mode",
+                   "(reported)", f"{smoke_dyno:.0f} ms / {smoke_direct:.0f} ms "
+                   f"({smoke_dyno / smoke_direct:.1f}x); whole command "
+                   f"{statistics.median(dyno.command_ms) / 1000:.2f} s / "
+                   f"{statistics.median(direct.command_ms) / 1000:.2f} s", how, "heroku_smoke"))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    for mode, f in measure(args.runs).items():
+        print(f"{mode:7s} dynos per smoke {min(f.dynos)}-{max(f.dynos)}   "
+              f"smoke {summary(f.smoke_ms)}   command {summary(f.command_ms)}")
     return 0
 
 
