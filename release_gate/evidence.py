@@ -8,8 +8,14 @@ nothing by itself. A PASS counts only when every link of the chain holds:
   target_url = a run of THIS repository on this GitHub server,
   that run (fetched through the API, never taken from the status) is the smoke workflow
   (`.github/workflows/<settings.smoke_workflow>`), started by `workflow_dispatch` on the default
-  branch, named for this PR (`run-name` of smoke.yml), not concluded as a failure, and the status
-  was posted while the run was alive (a replayed URL posted later does not count).
+  branch, named for this PR and for the production target (`run-name` of smoke.yml: "smoke PR
+  #N on prod"), not concluded as a failure, and the status was posted while the run was alive (a
+  replayed URL posted later does not count);
+  and its description carries the production facts (`PASS on raxx-api-prod v47 @ def5678`,
+  deployment.py): the production the base branch's rules.yaml names, running this head.
+
+A genuine run against the sandbox, another URL or another app may report, but its PASS is
+ignored here even if one is posted (docs/github.md, "What a PASS proves").
 
 Everything ignored gets a reason that the checklist comment shows. The adapter supplies the
 records (github/client.py); this module never talks to GitHub itself.
@@ -23,10 +29,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from release_gate.config_drift import ConfigChange
+from release_gate.deployment import PassFacts, facts_problem, parse_pass
+from release_gate.production import Production
 from release_gate.verdict import StatusState
 
 GATE_CONTEXT = "release-gate"
 SMOKE_CONTEXT = "release-gate/smoke"
+# Where a smoke against anything but production reports (smoke_gate.py): never counted.
+REHEARSAL_CONTEXT = "release-gate/smoke-rehearsal"
+PROD_TARGET = "prod"  # the run-name's target word of a smoke against production
 ACTIONS_LOGIN = "github-actions[bot]"
 WORKFLOWS_DIR = ".github/workflows/"
 # A status is posted by the smoke step, before the job ends; allow for clock rounding.
@@ -36,6 +48,7 @@ MAX_RUNS_CHECKED = 10
 
 _RUN_PATH = re.compile(r"^/([^/]+)/([^/]+)/actions/runs/(\d+)(?:/.*)?$")
 _PR_IN_TITLE = re.compile(r"#(\d+)\b")
+_TARGET_IN_TITLE = re.compile(r"\bon (\S+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class Expectation:
     default_branch: str
     workflow_file: str  # settings.smoke_workflow, e.g. smoke.yml
     pr_number: int
+    production: Production  # what the base branch's rules.yaml names as production
 
     @property
     def workflow_path(self) -> str:
@@ -101,6 +115,9 @@ class SmokeEvidence:
     running: StatusRecord | None = None  # a newer `pending` smoke status (a run in progress)
     # Set when the PASS is an older head's, kept by settings.keep_pass_when_unflagged.
     kept_from: str | None = None
+    facts: PassFacts | None = None  # what the decisive PASS says it tested on production
+    # A sensitive config change on production after the PASS (watch-config): it no longer counts.
+    config_change: ConfigChange | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -156,6 +173,11 @@ def _run_problem(run: RunRecord | None, run_id: int, status: StatusRecord,
     numbers = {int(n) for n in _PR_IN_TITLE.findall(run.display_title or "")}
     if expect.pr_number not in numbers:
         return f"run {run_id} ({run.display_title!r}) is not a smoke of PR #{expect.pr_number}"
+    target = _TARGET_IN_TITLE.search(run.display_title or "")
+    if target is None or target.group(1) != PROD_TARGET:
+        ran_on = f"ran on {target.group(1)}" if target else "names no target"
+        return (f"run {run_id} ({run.display_title!r}) {ran_on}: only a smoke against "
+                f"production ({PROD_TARGET}) counts")
     if run.status == "completed" and run.conclusion != "success":
         return f"run {run_id} concluded {run.conclusion}"
     if (run.status == "completed" and run.updated_at is not None
@@ -166,6 +188,21 @@ def _run_problem(run: RunRecord | None, run_id: int, status: StatusRecord,
 
 def _looks_like_smoke(status: StatusRecord) -> bool:
     return status.context != SMOKE_CONTEXT and "smoke" in status.context.lower()
+
+
+def _context_reason(status: StatusRecord) -> str:
+    if status.context == REHEARSAL_CONTEXT:
+        return (f"a rehearsal ({status.description or 'no description'}): only a smoke against "
+                "production counts")
+    return f"its context is {status.context!r}, not {SMOKE_CONTEXT!r}"
+
+
+def _facts(status: StatusRecord, head: str, expect: Expectation
+           ) -> tuple[PassFacts | None, str | None]:
+    """The production facts of a PASS, or why they do not vouch for this head."""
+    facts = parse_pass(status.description)
+    return facts, facts_problem(facts, production=expect.production, head=head,
+                                description=status.description)
 
 
 def collect(
@@ -190,8 +227,7 @@ def collect(
             continue
         if status.context != SMOKE_CONTEXT:
             if status.state == StatusState.SUCCESS and _looks_like_smoke(status):
-                ignored.append(IgnoredStatus(
-                    status, f"its context is {status.context!r}, not {SMOKE_CONTEXT!r}"))
+                ignored.append(IgnoredStatus(status, _context_reason(status)))
             continue
         if status.state == StatusState.PENDING:
             if running is None:
@@ -208,6 +244,9 @@ def collect(
                     runs[run_id] = fetch_run(run_id)
             if problem is None:
                 problem = _run_problem(runs[run_id], run_id, status, expect)
+        facts = None
+        if problem is None and status.state == StatusState.SUCCESS:
+            facts, problem = _facts(status, head, expect)
         if problem is not None or run_id is None:
             if status.state == StatusState.SUCCESS:
                 ignored.append(IgnoredStatus(status, problem or "no run link"))
@@ -215,7 +254,7 @@ def collect(
         run = runs[run_id]
         return SmokeEvidence(
             head=head, passed=status.state == StatusState.SUCCESS, decisive=status, run=run,
-            ignored=tuple(ignored),
+            ignored=tuple(ignored), facts=facts,
             running=running if running is not None and running.created_at >= status.created_at
             else None,
         )
@@ -226,8 +265,25 @@ def kept(older: SmokeEvidence, *, head: str, note: str) -> SmokeEvidence:
     """An older head's genuine PASS carried to `head` (settings.keep_pass_when_unflagged)."""
     assert older.passed
     return SmokeEvidence(head=head, passed=True, decisive=older.decisive, run=older.run,
-                         kept_from=older.head, notes=(note,))
+                         kept_from=older.head, facts=older.facts, notes=(note,))
 
 
 def with_note(evidence: SmokeEvidence, note: str) -> SmokeEvidence:
     return replace(evidence, notes=(*evidence.notes, note))
+
+
+def predates(found: SmokeEvidence, change: ConfigChange) -> bool:
+    """The counted PASS ran before a sensitive config change on production."""
+    if not found.passed or found.decisive is None:
+        return False
+    if found.facts is not None and found.facts.release is not None:
+        return found.facts.release < change.version
+    return found.decisive.created_at < change.created_at
+
+
+def config_changed(found: SmokeEvidence, change: ConfigChange) -> SmokeEvidence:
+    """A PASS older than a sensitive config change on production no longer counts (runbook,
+    "When to run": any config change that could affect the signing key, RP id, origin or Redis)."""
+    if not predates(found, change):
+        return found
+    return replace(found, passed=False, config_change=change)

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from release_gate import engine, evidence, policy
 from release_gate.config import Config
+from release_gate.config_drift import ConfigChange
 from release_gate.errors import GateError
 from release_gate.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
 from release_gate.github.client import CommentRecord, GitHub, PullInfo
@@ -32,6 +33,7 @@ from release_gate.render.comment import (
     render,
     render_cleared,
 )
+from release_gate.smoke.settings import parse as parse_smoke_settings
 from release_gate.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 
 
@@ -48,15 +50,20 @@ class GateResult:
 
 def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
                  rules: str | None = None, clone: str | None = None, dry_run: bool = False,
-                 out: TextIO | None = None) -> GateResult:
-    """Evaluate the PR and bring its status and comment up to date; post `error` on failure."""
+                 out: TextIO | None = None,
+                 config_change: ConfigChange | None = None) -> GateResult:
+    """Evaluate the PR and bring its status and comment up to date; post `error` on failure.
+
+    `config_change`: a sensitive config change on production (watch-config); a PASS older than
+    it stops counting, and the comment keeps it for every later run.
+    """
     out = out or sys.stdout
     judged = _Judged(pull.head_sha if pull is not None else None)
     try:
         if pull is None:
             pull = event_pull(api.env, number) or api.pull(number)
         return _refresh(api, pull, rules=rules, clone=clone, dry_run=dry_run, out=out,
-                        judged=judged)
+                        judged=judged, config_change=config_change)
     except Exception as error:
         # Fail closed (docs/design.md §2): never leave a stale success behind a failed run.
         if judged.head and not dry_run:
@@ -89,7 +96,8 @@ def _rules(api: GitHub, pull: PullInfo, rules: str | None) -> policy.Policy:
 
 
 def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | None,
-             dry_run: bool, out: TextIO, judged: _Judged) -> GateResult:
+             dry_run: bool, out: TextIO, judged: _Judged,
+             config_change: ConfigChange | None) -> GateResult:
     judged.head = pull.head_sha
     chosen = _rules(api, pull, rules)
     try:
@@ -120,6 +128,9 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
     state = parse_state(existing.body) if existing else None
 
     found = _evidence(api, pull, evaluation, chosen.config, statuses, state)
+    change = config_change or (state.config_change if state is not None else None)
+    if change is not None:
+        found = evidence.config_changed(found, change)
     status = gate_status(evaluation, smoke_passed_on_head=found.passed)
 
     comment_action = _upsert_comment(api, pull, evaluation, found, status, links, ours,
@@ -151,12 +162,18 @@ def _sticky(api: GitHub, number: int) -> list[CommentRecord]:
     return sorted((c for c in api.comments(number) if is_ours(c.body)), key=lambda c: c.id)
 
 
+def expectation(api: GitHub, pull: PullInfo, config: Config) -> Expectation:
+    """What a counted smoke PASS for this PR looks like, by the base branch's rules.yaml."""
+    return Expectation(repository=api.repository, server_url=api.env.server_url,
+                       default_branch=pull.default_branch,
+                       workflow_file=config.settings.smoke_workflow, pr_number=pull.number,
+                       production=parse_smoke_settings(config.smoke).production_target)
+
+
 def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Config,
               statuses: Sequence[evidence.StatusRecord], state: CommentState | None
               ) -> SmokeEvidence:
-    expect = Expectation(repository=api.repository, server_url=api.env.server_url,
-                         default_branch=pull.default_branch,
-                         workflow_file=config.settings.smoke_workflow, pr_number=pull.number)
+    expect = expectation(api, pull, config)
     if evaluation.verdict is Verdict.CLEAR:
         return SmokeEvidence(head=pull.head_sha)  # nothing to prove: no run fetches
     found = evidence.collect(statuses, head=pull.head_sha, expect=expect, fetch_run=api.run)

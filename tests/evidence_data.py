@@ -6,18 +6,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from release_gate.evidence import Expectation, RunRecord, StatusRecord
+from release_gate.production import Production
 
 HEAD = "a" * 40
 T0 = datetime(2026, 5, 25, 3, 0, tzinfo=UTC)
+PRODUCTION = Production(app="raxx-api-prod", api_url="https://api.raxx.app")
 EXPECT = Expectation(repository="acme/api", server_url="https://github.com",
-                     default_branch="main", workflow_file="smoke.yml", pr_number=7)
+                     default_branch="main", workflow_file="smoke.yml", pr_number=7,
+                     production=PRODUCTION)
+# What the smoke posts for a PASS on production running HEAD (deployment.pass_description).
+PASS_ON_PROD = f"PASS on raxx-api-prod v47 @ {HEAD[:7]}"
 RUN_URL = "https://github.com/acme/api/actions/runs/99"
 
 
 def status(state: str = "success", *, context: str = "release-gate/smoke",
             login: str = "github-actions[bot]", kind: str = "Bot", url: str | None = RUN_URL,
-            at: datetime = T0, id: int = 1) -> StatusRecord:
-    return StatusRecord(id=id, sha=HEAD, context=context, state=state, description="PASS",
+            at: datetime = T0, id: int = 1, description: str = PASS_ON_PROD) -> StatusRecord:
+    return StatusRecord(id=id, sha=HEAD, context=context, state=state, description=description,
                         target_url=url, creator_login=login, creator_type=kind, created_at=at)
 
 

@@ -24,7 +24,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / "release_gate"
 CORE = (
     "release_gate.changes", "release_gate.config", "release_gate.context",
     "release_gate.engine", "release_gate.evidence", "release_gate.policy",
-    "release_gate.verdict", "release_gate.yamlnodes",
+    "release_gate.verdict", "release_gate.yamlnodes", "release_gate.production",
+    "release_gate.deployment", "release_gate.config_drift",
     "release_gate.rules", "release_gate.render", "release_gate.pyast",
     # The schema and parser of rules.yaml's `smoke:` section: config.py composes its schema.
     "release_gate.smoke.settings", "release_gate.smoke.heroku_settings",

@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
+from release_gate.config_drift import ConfigChange
 from release_gate.evidence import SMOKE_CONTEXT, SmokeEvidence
 from release_gate.verdict import Evaluation, Finding, GateStatus, Outcome, Verdict
 
@@ -57,6 +60,25 @@ class CommentState:
 
     head: str
     pass_head: str | None = None
+    # A sensitive config change on production after the PASS (`release-gate watch-config`
+    # records it here, so every later run of the gate keeps holding the PASS against it).
+    config_change: ConfigChange | None = None
+
+
+def _change_to_json(change: ConfigChange) -> dict[str, Any]:
+    return {"version": change.version, "description": change.description,
+            "at": change.created_at.isoformat(), "kind": change.kind, "names": list(change.names)}
+
+
+def _change_from_json(data: Any) -> ConfigChange | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return ConfigChange(int(data["version"]), str(data["description"]),
+                            datetime.fromisoformat(str(data["at"])), str(data["kind"]),
+                            tuple(str(n) for n in data["names"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def is_ours(body: str) -> bool:
@@ -69,13 +91,17 @@ def parse_state(body: str) -> CommentState | None:
         return None
     try:
         data = json.loads(match.group(1))
-        return CommentState(head=str(data["head"]), pass_head=data.get("pass_head"))
-    except (ValueError, KeyError, TypeError):
+        return CommentState(head=str(data["head"]), pass_head=data.get("pass_head"),
+                            config_change=_change_from_json(data.get("config_change")))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def _header(state: CommentState) -> list[str]:
-    payload = json.dumps({"head": state.head, "pass_head": state.pass_head}, sort_keys=True)
+    data: dict[str, Any] = {"head": state.head, "pass_head": state.pass_head}
+    if state.config_change is not None:
+        data["config_change"] = _change_to_json(state.config_change)
+    payload = json.dumps(data, sort_keys=True)
     return [MARKER, f"<!-- release-gate:state {payload} -->"]
 
 
@@ -101,13 +127,31 @@ def _finding_line(finding: Finding, links: Links, head: str) -> str:
     return f"- {icon} [`{where}`]({url}) · `{finding.rule}`: {finding.message}"
 
 
+def pass_facts_text(evidence: SmokeEvidence) -> str:
+    """`smoke ran against def5678, release v47, 14:32 UTC on raxx-api-prod` (docs/github.md)."""
+    decisive = evidence.decisive
+    facts = evidence.facts
+    if decisive is None or facts is None:
+        return ""
+    at = decisive.created_at.strftime("%H:%M UTC")
+    within = f" (containing {facts.contains})" if facts.contains else ""
+    return f"smoke ran against {facts.label}{within}, {at} on {facts.where}"
+
+
 def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
     sha7 = evidence.head[:7]
     out: list[str] = []
-    if evidence.passed and evidence.decisive is not None:
+    change = evidence.config_change
+    if change is not None and evidence.decisive is not None:
+        facts = pass_facts_text(evidence) or str(evidence.decisive.description)
+        out.append(f"- ⚠️ the PASS on `{(evidence.kept_from or evidence.head)[:7]}` ({facts}) no "
+                   f"longer counts: production's config changed since, {change.summary} "
+                   f"({', '.join(change.names)}). Re-run the smoke: `{links.dispatch_command}`")
+    elif evidence.passed and evidence.decisive is not None:
         run = evidence.run
         run_link = f"[run {run.id}]({run.html_url})" if run is not None else "the smoke run"
-        desc = f" ({evidence.decisive.description})" if evidence.decisive.description else ""
+        facts = pass_facts_text(evidence)
+        desc = f": {facts}" if facts else ""
         if evidence.kept_from:
             out.append(f"- ✅ PASS on `{evidence.kept_from[:7]}`{desc}, {run_link}: kept for "
                        f"`{sha7}` because the commits since touch no flagged file")
@@ -138,7 +182,8 @@ def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, 
            links: Links, previous: str | None = None, max_findings: int = MAX_FINDINGS) -> str:
     """The checklist comment for a flagged PR (needs-smoke or blocked)."""
     head = evaluation.head
-    out = _header(CommentState(head=head, pass_head=evidence.pass_head))
+    out = _header(CommentState(head=head, pass_head=evidence.pass_head,
+                               config_change=evidence.config_change))
     out += [
         f"### {_TITLE[evaluation.verdict]}",
         "",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from release_gate import production as production_section
+from release_gate.production import Production, ProductionSettings
 from release_gate.smoke import heroku_settings
 
 MINT_BACKENDS = ("command", "python", "heroku")
@@ -107,6 +109,7 @@ SCHEMA: Mapping[str, Any] = _object({
         "excerpt_chars": {"type": "integer", "minimum": 100,
                           "description": "How much of a body the transcript and report show."},
     }, "Size caps on what the target sends."),
+    "production": production_section.SCHEMA,
     "diagnosis": _object({
         "fast_verify_ms": {"type": "number", "minimum": 0,
                            "description": "A verify 400 answered within this many ms above the "
@@ -265,6 +268,12 @@ class SmokeSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: Limits = field(default_factory=Limits)
     fast_verify_ms: float = 5.0
+    production: ProductionSettings = field(default_factory=ProductionSettings)
+
+    @property
+    def production_target(self) -> Production:
+        """Production as this rules.yaml names it (what a PASS must have run against)."""
+        return Production(app=self.heroku_app, api_url=self.prod_url, settings=self.production)
 
 
 def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
@@ -310,6 +319,7 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
         timeouts=Timeouts(**raw.get("timeouts", {})),
         limits=Limits(**raw.get("limits", {})),
         fast_verify_ms=diagnosis_raw.get("fast_verify_ms", d.fast_verify_ms),
+        production=production_section.parse(raw.get("production")),
     )
 
 

@@ -37,6 +37,10 @@ BROKEN = [
      ["should be non-empty"]),
     ("unknown settings key", "version: 1\nrules: []\nsettings:\n  keep_pass: true\n", "4:3",
      ["unknown key 'keep_pass'", "keep_pass_when_unflagged"]),
+    ("version-url without its url", "version: 1\nrules: []\nsmoke:\n  production:\n"
+     "    commit_from: version-url\n", "5:5", ["version_url", "required"]),
+    ("bad head mode", "version: 1\nrules: []\nsmoke:\n  production:\n    head: ancestor\n",
+     "5:11", ["allowed values: [equal, contains]"]),
 ]
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from release_gate.evidence import RunRecord, StatusRecord, collect, parse_run_url
+from release_gate.config_drift import ConfigChange
+from release_gate.evidence import (
+    REHEARSAL_CONTEXT,
+    RunRecord,
+    StatusRecord,
+    collect,
+    config_changed,
+    parse_run_url,
+)
 from tests.evidence_data import EXPECT, HEAD, RUN_URL, T0
 from tests.evidence_data import run as _run
 from tests.evidence_data import status as _status
@@ -72,3 +80,69 @@ def test_pending_does_not_decide_and_a_newer_fail_wins() -> None:
     assert not found.passed
     assert found.decisive is not None and found.decisive.state == "failure"
     assert found.running is not None and found.running.id == 3
+
+
+# -- the PASS must vouch for this head on production (docs/github.md, "What a PASS proves") --
+
+@pytest.mark.parametrize("status, run, reason", [
+    # genuine runs of the smoke workflow for PR #7, against something other than production
+    (_status(description="PASS on sandbox"), _run(display_title="smoke PR #7 on sandbox"),
+     "ran on sandbox: only a smoke against production (prod) counts"),
+    (_status(description="PASS on staging.example"),
+     _run(display_title="smoke PR #7 on https://staging.example"), "ran on https://staging.example"),
+    (_status(), _run(display_title="smoke PR #7"), "names no target"),
+    (_status(description="PASS on raxx-api-staging v12 @ aaaaaaa"), _run(),
+     "ran against raxx-api-staging, not production (raxx-api-prod"),
+    # an older release-gate's PASS carries no facts: it cannot say what production ran
+    (_status(description="PASS on prod"), _run(), "does not name production's release"),
+    (_status(description="PASS on raxx-api-prod v46 @ bbbbbbb"), _run(),
+     "tested bbbbbbb on production, not the head aaaaaaa"),
+    (_status(description="PASS on raxx-api-prod v47 @ ccccccc (contains aaaaaaa)"), _run(),
+     "requires production to run the head itself"),
+])
+def test_a_pass_that_does_not_vouch_for_this_head_on_production_is_ignored(
+        status: StatusRecord, run: RunRecord, reason: str) -> None:
+    found = collect([status], head=HEAD, expect=EXPECT, fetch_run=lambda _id: run)
+    assert not found.passed
+    assert [i.reason for i in found.ignored] == [found.ignored[0].reason]
+    assert reason in found.ignored[0].reason
+
+
+def test_a_counted_pass_carries_its_facts() -> None:
+    found = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    assert found.passed and found.facts is not None
+    assert (found.facts.where, found.facts.release, found.facts.commit) == (
+        "raxx-api-prod", 47, HEAD[:7])
+
+
+def test_a_rehearsal_status_is_listed_with_its_own_reason() -> None:
+    rehearsal = _status(context=REHEARSAL_CONTEXT, description="PASS on sandbox (rehearsal)")
+    found = collect([rehearsal], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    assert not found.passed
+    assert "a rehearsal (PASS on sandbox (rehearsal)): only a smoke against production" in (
+        found.ignored[0].reason)
+
+
+def _change(version: int, at: datetime) -> ConfigChange:
+    return ConfigChange(version, "Set REDIS_URL config vars", at, "set", ("REDIS_URL",))
+
+
+@pytest.mark.parametrize("change, still_counts", [
+    (_change(48, T0 + timedelta(hours=1)), False),   # a later release changed REDIS_URL
+    (_change(47, T0 + timedelta(hours=1)), True),    # the PASS ran on that very release
+    (_change(40, T0 - timedelta(hours=1)), True),
+])
+def test_a_config_change_after_the_pass_stops_it_counting(change: ConfigChange,
+                                                          still_counts: bool) -> None:
+    found = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    after = config_changed(found, change)
+    assert after.passed is still_counts
+    assert (after.config_change is None) is still_counts
+
+
+def test_without_a_release_number_the_pass_time_decides() -> None:
+    found = collect([_status(description=f"PASS on raxx-api-prod @ {HEAD[:7]}")], head=HEAD,
+                    expect=EXPECT, fetch_run=lambda _id: _run())
+    assert found.passed
+    assert not config_changed(found, _change(1, T0 + timedelta(seconds=1))).passed
+    assert config_changed(found, _change(99, T0 - timedelta(seconds=1))).passed

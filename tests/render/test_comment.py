@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from release_gate.evidence import collect
+from datetime import timedelta
+
+from release_gate.config_drift import ConfigChange
+from release_gate.evidence import collect, config_changed
 from release_gate.render.comment import Links, is_ours, parse_state, render, render_cleared
 from release_gate.verdict import Evaluation, Finding, Outcome, gate_status
-from tests.evidence_data import EXPECT, HEAD
+from tests.evidence_data import EXPECT, HEAD, T0
 from tests.evidence_data import run as _run
 from tests.evidence_data import status as _status
 
@@ -50,3 +53,28 @@ def test_comment_links_lines_ticks_evidence_and_keeps_hand_ticks() -> None:
 def test_cleared_note() -> None:
     body = render_cleared(_evaluation(None), links=LINKS)
     assert is_ours(body) and "no longer flagged" in body
+
+
+def test_the_pass_shows_its_facts_and_a_config_change_since_stops_it() -> None:
+    evaluation = _evaluation(Outcome.NEEDS_SMOKE)
+    passed = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    green = render(evaluation, passed, gate_status(evaluation, smoke_passed_on_head=True),
+                   links=LINKS)
+    assert f"smoke ran against {HEAD[:7]}, release v47, 03:00 UTC on raxx-api-prod" in green
+    change = ConfigChange(48, "Set REDIS_URL config vars", T0 + timedelta(hours=1), "set",
+                          ("REDIS_URL",))
+    stale = config_changed(passed, change)
+    body = render(evaluation, stale, gate_status(evaluation, smoke_passed_on_head=False),
+                  links=LINKS)
+    assert (f"- ⚠️ the PASS on `{HEAD[:7]}` (smoke ran against {HEAD[:7]}, release v47, "
+            "03:00 UTC on raxx-api-prod) no longer counts: production's config changed since, "
+            "v48 'Set REDIS_URL config vars' at 2026-05-25 04:00 UTC (REDIS_URL)") in body
+    assert "- [ ] Run the smoke" in body
+    state = parse_state(body)
+    assert state is not None and state.config_change == change and state.pass_head is None
+
+
+def test_a_damaged_state_reads_as_none() -> None:
+    assert parse_state('<!-- release-gate:state {"head": 1, "config_change": []} -->') \
+        is not None
+    assert parse_state("<!-- release-gate:state {not json} -->") is None

@@ -1,0 +1,130 @@
+"""Which production releases changed signup-sensitive config after the last smoke PASS. Pure.
+
+Runbook, "When to run": the smoke is due after "any Heroku config change that could affect
+BOOTSTRAP_TOKEN_SIGNING_KEY, WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN, or REDIS_URL". Such a change never
+comes through a PR, so `release-gate watch-config` reads it from the app's release history, where
+Heroku describes each release in words:
+
+    Set WEBAUTHN_ORIGIN, FOO config vars      Remove REDIS_URL config vars
+    Config add AWS_S3_KEY (older wording)     Rollback to v46
+    Attach REDIS (@ref:redis-curved-1234)     Detach REDIS      Update REDIS by heroku-redis
+    Deploy 1a2b3c4                            Promote raxx-api-staging v12
+
+A description this module cannot read fails closed: a config change whose names it cannot list
+(truncated, new wording) counts as sensitive; a rollback restores another release's whole config
+and counts too; an add-on change counts when its config var (`REDIS` -> `REDIS_URL`) is sensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+# Releases that never ran: a failed release changed nothing (pending ones may still apply).
+IGNORED_STATUSES = frozenset({"failed"})
+
+_CONFIG = re.compile(r"^(?P<verb>set|add|update|unset|remove|delete|config\s+add|config\s+remove)"
+                     r"\s+(?P<names>.*?)\s*config\s+vars?\b", re.IGNORECASE)
+_ROLLBACK = re.compile(r"^rollback\s+to\s+v?(?P<version>\d+)", re.IGNORECASE)
+_ADDON = re.compile(r"^(?P<verb>(?i:attach|detach|update))\s+(?P<name>[A-Z][A-Z0-9_]*)\b"
+                    r"(?!\s+config)")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REMOVE_VERBS = ("unset", "remove", "delete", "config remove")
+
+
+class ReleaseLike(Protocol):
+    """A release as heroku/api.py reads it (only these fields are used)."""
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LastPass:
+    """The newest counted smoke PASS on production: its release (if known) and time."""
+
+    release: int | None
+    at: datetime | None  # None: only the release is known (`--since-release N`)
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One release that changed (or may have changed) a sensitive config var."""
+
+    version: int
+    description: str
+    created_at: datetime
+    kind: str  # set | remove | rollback | add-on | unreadable | mention
+    names: tuple[str, ...]  # the sensitive names it touches ("*" when it cannot tell)
+
+    @property
+    def summary(self) -> str:
+        return f"v{self.version} {self.description!r} at {self.created_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _split_names(text: str) -> list[str] | None:
+    """`A, B and C` -> [A, B, C]; None when a part is not a plain name (truncated, reworded)."""
+    parts = [p.strip() for p in re.split(r",|\band\b|\s+", text) if p.strip()]
+    if not parts or not all(_NAME.match(p) for p in parts):
+        return None
+    return parts
+
+
+def classify(description: str, sensitive: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(kind, sensitive names) when the release touches sensitive config, else None."""
+    wanted = {n.upper() for n in sensitive}
+    text = description.strip()
+    if _ROLLBACK.match(text) is not None:
+        return "rollback", ("*",)
+    if (match := _CONFIG.match(text)) is not None:
+        verb = " ".join(match.group("verb").lower().split())
+        names = _split_names(match.group("names"))
+        if names is None:
+            return "unreadable", ("*",)
+        hit = tuple(n for n in names if n.upper() in wanted)
+        if not hit:
+            return None
+        return ("remove" if verb in _REMOVE_VERBS else "set"), hit
+    if (match := _ADDON.match(text)) is not None:
+        var = f"{match.group('name').upper()}_URL"
+        return ("add-on", (var,)) if var in wanted else None
+    if "config var" in text.lower():
+        return "unreadable", ("*",)
+    mentioned = tuple(dict.fromkeys(w for w in _WORD.findall(text) if w.upper() in wanted))
+    return ("mention", mentioned) if mentioned else None
+
+
+def _after(release: ReleaseLike, last: LastPass | None) -> bool:
+    if last is None:
+        return True
+    if last.release is not None:
+        return release.version > last.release
+    return last.at is None or release.created_at > last.at
+
+
+def sensitive_changes(releases: Iterable[ReleaseLike], *, sensitive: Sequence[str],
+                      last_pass: LastPass | None) -> list[ConfigChange]:
+    """The releases after `last_pass` (all of them without one) that touch sensitive config,
+    oldest first."""
+    found = []
+    for release in sorted(releases, key=lambda r: r.version):
+        if release.status in IGNORED_STATUSES or not _after(release, last_pass):
+            continue
+        touched = classify(release.description, sensitive)
+        if touched is not None:
+            found.append(ConfigChange(release.version, release.description, release.created_at,
+                                      *touched))
+    return found

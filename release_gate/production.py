@@ -1,0 +1,128 @@
+"""What "production" is: the target a smoke PASS must have run against to count. Pure.
+
+A PASS vouches for the PR only when the smoke ran against production (docs/github.md, "What a
+PASS proves"), and production is what the BASE branch's `rules.yaml` names: `smoke.prod_url` and
+`smoke.heroku_app`, with `smoke.production` saying how to read which commit it runs. Environment
+overrides (RAXX_SMOKE_API_URL, HEROKU_APP) still choose where a smoke runs, but a run they point
+elsewhere is a rehearsal, never a PASS the gate counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+HEROKU = "heroku"  # the current release's slug commit (Platform API)
+VERSION_URL = "version-url"  # a JSON endpoint of the target names its commit
+COMMIT_SOURCES = (HEROKU, VERSION_URL)
+EQUAL = "equal"  # production runs exactly the PR head (the default)
+CONTAINS = "contains"  # production runs a commit that has the PR head as ancestor (or same tree)
+HEAD_MODES = (EQUAL, CONTAINS)
+
+# Runbook, "When to run": "Any Heroku config change that could affect BOOTSTRAP_TOKEN_SIGNING_KEY,
+# WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN, or REDIS_URL".
+RUNBOOK_SENSITIVE_CONFIG = ("BOOTSTRAP_TOKEN_SIGNING_KEY", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGIN",
+                            "REDIS_URL")
+
+SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Production: how to read the commit it runs, and what must match the PR head "
+                   "(docs/github.md, What a PASS proves).",
+    "properties": {
+        "commit_from": {"enum": list(COMMIT_SOURCES),
+                        "description": "heroku: the current release's slug commit; version-url: "
+                                       "a JSON field of version_url."},
+        "version_url": {"type": "string", "pattern": "^(https?://|/)",
+                        "description": "The version endpoint: an http(s) URL, or a path on "
+                                       "prod_url (e.g. /version)."},
+        "version_field": {"type": "string", "minLength": 1,
+                          "description": "Field holding the deployed commit (dots: nested)."},
+        "release_field": {"type": ["string", "null"], "minLength": 1,
+                          "description": "Field holding the release number, if any."},
+        "head": {"enum": list(HEAD_MODES),
+                 "description": "equal: production must run the PR head itself (default); "
+                                "contains: the head may be an ancestor of what runs (teams that "
+                                "deploy merge commits)."},
+        "sensitive_config": {"type": "array",
+                             "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                             "description": "Config vars whose change needs a smoke, besides the "
+                                            "runbook's four (watch-config)."},
+    },
+    "if": {"properties": {"commit_from": {"const": VERSION_URL}}, "required": ["commit_from"]},
+    "then": {"required": ["version_url"]},
+}
+
+
+@dataclass(frozen=True)
+class ProductionSettings:
+    commit_from: str = HEROKU
+    version_url: str | None = None
+    version_field: str = "commit"
+    release_field: str | None = "release"
+    head: str = EQUAL
+    sensitive_config: tuple[str, ...] = ()
+
+
+def parse(raw: Mapping[str, Any] | None) -> ProductionSettings:
+    """From a schema-checked `smoke.production` mapping; absent keys keep their defaults."""
+    raw = raw or {}
+    d = ProductionSettings()
+    return ProductionSettings(
+        commit_from=raw.get("commit_from", d.commit_from),
+        version_url=raw.get("version_url", d.version_url),
+        version_field=raw.get("version_field", d.version_field),
+        release_field=raw.get("release_field", d.release_field),
+        head=raw.get("head", d.head),
+        sensitive_config=tuple(raw.get("sensitive_config", d.sensitive_config)),
+    )
+
+
+def same_url(a: str, b: str) -> bool:
+    """Two API base URLs name the same target (scheme and host case, trailing slash ignored)."""
+    pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
+    return ((pa.scheme.lower(), (pa.netloc or "").lower(), pa.path.rstrip("/"))
+            == (pb.scheme.lower(), (pb.netloc or "").lower(), pb.path.rstrip("/")))
+
+
+@dataclass(frozen=True)
+class Production:
+    """Production as the base branch's rules.yaml names it."""
+
+    app: str  # smoke.heroku_app
+    api_url: str  # smoke.prod_url
+    settings: ProductionSettings = ProductionSettings()
+
+    @property
+    def name(self) -> str:
+        """How a PASS names it: the Heroku app, or the API host for a version-url target."""
+        if self.settings.commit_from == HEROKU:
+            return self.app
+        return urlsplit(self.api_url).netloc.lower() or self.api_url
+
+    @property
+    def sensitive_config(self) -> tuple[str, ...]:
+        extra = [n for n in self.settings.sensitive_config if n not in RUNBOOK_SENSITIVE_CONFIG]
+        return (*RUNBOOK_SENSITIVE_CONFIG, *extra)
+
+    def version_endpoint(self) -> str | None:
+        url = self.settings.version_url
+        if url is None:
+            return None
+        return self.api_url.rstrip("/") + url if url.startswith("/") else url
+
+    def not_production(self, *, kind: str, api_url: str | None, app: str) -> str | None:
+        """Why a smoke target is not production (None when it is)."""
+        if kind == "sandbox":
+            return "it ran against the local sandbox"
+        if kind != "prod":
+            return f"it ran against an ad-hoc URL ({api_url}), not --target prod"
+        if api_url is None or not same_url(api_url, self.api_url):
+            return (f"it ran against {api_url}, not production's {self.api_url} "
+                    "(smoke.prod_url of rules.yaml; RAXX_SMOKE_API_URL points elsewhere)")
+        if self.settings.commit_from == HEROKU and app != self.app:
+            return (f"it ran against the Heroku app {app}, not production's {self.app} "
+                    "(smoke.heroku_app of rules.yaml; HEROKU_APP points elsewhere)")
+        return None
