@@ -1,15 +1,21 @@
-"""`release-gate smoke --pr N`: bind a smoke result to the PR head it was run for.
+"""`release-gate smoke --pr N`: bind a smoke result to the PR head and to production.
 
-The smoke and the gate are composed here, below the CLI (docs/design.md §4, §6):
+The smoke and the gate are composed here, below the CLI (docs/design.md §4, §6). A PASS vouches
+for "this head, deployed to production, works" (docs/github.md, "What a PASS proves"):
 
 1. read the PR head BEFORE the smoke (and fail before touching the target if GitHub is down:
    a result we cannot bind is not worth a prod write);
-2. mark `release-gate/smoke` pending on that head, run the smoke;
-3. read the head again: if a push landed meanwhile, the smoke did not test what is now the PR,
-   so a PASS is NOT posted (a FAIL still is, on the head it was run for) and we say why;
-4. post `release-gate/smoke` = success/failure with this run's URL (evidence.py checks that
-   URL back through the API);
-5. refresh the `release-gate` status and the checklist comment ourselves: statuses posted with
+2. hold the target against production as rules.yaml names it (`smoke.prod_url`,
+   `smoke.heroku_app`): anything else (the sandbox, another URL, another app) may run, but it is
+   a rehearsal that reports under `release-gate/smoke-rehearsal` and never posts a PASS;
+3. for production: read which commit it runs before any request to it, and refuse (exit 2)
+   unless it is the PR head (or contains it, `smoke.production.head: contains`);
+4. mark `release-gate/smoke` pending on the head, run the smoke, which reads the deployment
+   again after its steps;
+5. read the PR head again; post PASS only if neither the head nor production's release moved,
+   with the facts in the description (`PASS on raxx-api-prod v47 @ def5678`, which evidence.py
+   parses back), else say why with `error`;
+6. refresh the `release-gate` status and the checklist comment ourselves: statuses posted with
    GITHUB_TOKEN trigger no workflow, so nothing else would.
 """
 
@@ -17,11 +23,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol, TextIO
+from urllib.parse import urlsplit
 
-from release_gate.evidence import SMOKE_CONTEXT
+from release_gate.deployment import Deployment, head_problem, pass_description
+from release_gate.errors import SmokeRefused
+from release_gate.evidence import REHEARSAL_CONTEXT, SMOKE_CONTEXT
 from release_gate.github.client import GitHub, GitHubEnv, Transport
 from release_gate.pr_gate import refresh_gate
+from release_gate.production import Production
+from release_gate.smoke import fences
+from release_gate.smoke.session import DeploymentGuard
+from release_gate.smoke.settings import SmokeSettings
 from release_gate.verdict import StatusState
 
 EXIT_PASS = 0
@@ -36,6 +50,14 @@ class _Failure(Protocol):
     def title(self) -> str: ...
 
 
+class _Deployed(Protocol):
+    @property
+    def before(self) -> Deployment: ...
+
+    @property
+    def changed(self) -> str | None: ...
+
+
 class SmokeOutcome(Protocol):
     """What `release_gate.smoke` returns (smoke/result.py SmokeResult); only this is read."""
 
@@ -48,67 +70,177 @@ class SmokeOutcome(Protocol):
     @property
     def failure(self) -> _Failure | None: ...
 
+    @property
+    def deployment(self) -> _Deployed | None: ...
 
-def describe(result: SmokeOutcome) -> str:
+
+RunSmoke = Callable[[DeploymentGuard | None], SmokeOutcome]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where this smoke runs, and production as the rules.yaml in use names it."""
+
+    kind: str  # sandbox | prod | url
+    api_url: str | None
+    app: str
+    production: Production
+
+    @property
+    def not_production(self) -> str | None:
+        return self.production.not_production(kind=self.kind, api_url=self.api_url, app=self.app)
+
+    @property
+    def label(self) -> str:
+        """How a rehearsal names its target: sandbox, a host, or another app."""
+        if self.kind == "sandbox":
+            return "sandbox"
+        if self.kind == "prod" and self.api_url and self.production.app != self.app:
+            return self.app
+        return urlsplit(self.api_url or "").netloc or self.kind
+
+
+def identify(target: str | None, settings: SmokeSettings, env: Mapping[str, str]) -> Target:
+    """The target `smoke --target` and the environment choose (fences.py), before any request."""
+    resolved = fences.resolve_target(target, settings, env)
+    return Target(resolved.kind, resolved.api_url, fences.heroku_app(settings, env),
+                  settings.production_target)
+
+
+@dataclass(frozen=True)
+class HeadGuard:
+    """Production must run the PR head (deployment.py); read through `read`."""
+
+    app: str
+    head: str
+    mode: str
+    read: Callable[[], Deployment]
+    contains: Callable[[str, str], bool]
+
+    def before(self) -> Deployment:
+        deployed = self.read()
+        problem = head_problem(deployed, self.head, mode=self.mode, contains=self.contains)
+        if problem is not None:
+            raise SmokeRefused(problem)
+        return deployed
+
+    def after(self) -> Deployment:
+        return self.read()
+
+
+def describe(result: SmokeOutcome, where: str) -> str:
     if result.passed:
-        return f"PASS on {result.target}"
+        return f"PASS on {where}"
     failure = result.failure
     if failure is None:
-        return f"FAIL on {result.target}"
-    return f"FAIL on {result.target} at step {failure.step}: {failure.title}"
+        return f"FAIL on {where}"
+    return f"FAIL on {where} at step {failure.step}: {failure.title}"
 
 
-def smoke_for_pr(*, number: int, api: GitHub, run: Callable[[], SmokeOutcome],
+def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
+                 read: Callable[[], Deployment] | None = None,
                  out: TextIO | None = None) -> int:
     """Run the smoke for PR #number and post its result on the head it tested. Exit code."""
     out = out or sys.stdout
-
-
-    run_url = api.env.run_url
     pull = api.pull(number)
     tested = pull.head_sha
+    print(f"release-gate: smoke for PR #{number} at head {tested[:12]}", file=out)
+    why_not = target.not_production
+    if why_not is not None:
+        return _rehearsal(number=number, api=api, target=target, why_not=why_not, run=run,
+                          tested=tested, out=out)
+    if read is None:
+        raise SmokeRefused("no way to read which commit production runs "
+                           "(smoke.production.commit_from)")
+    guard = HeadGuard(app=target.app, head=tested, mode=target.production.settings.head,
+                      read=read, contains=api.contains)
+    run_url = api.env.run_url
     if run_url:
         api.post_status(tested, state=StatusState.PENDING, description="Smoke running",
                         context=SMOKE_CONTEXT, target_url=run_url)
-    print(f"release-gate: smoke for PR #{number} at head {tested[:12]}", file=out)
     try:
-        result = run()
+        result = run(guard)
     except BaseException as error:
         if run_url:  # never leave our `pending` behind: the smoke did not complete
-            api.post_status(tested, state=StatusState.ERROR,
-                            description=f"Smoke did not complete: {error}",
+            text = str(error) if isinstance(error, SmokeRefused) else (
+                f"Smoke did not complete: {error}")
+            api.post_status(tested, state=StatusState.ERROR, description=text,
                             context=SMOKE_CONTEXT, target_url=run_url)
         raise
     now = api.pull(number)
-    moved = now.head_sha != tested
     code = EXIT_PASS if result.passed else EXIT_FAIL
+    deployed = result.deployment
+    problem = _not_counted(result, moved_to=now.head_sha if now.head_sha != tested else None)
+    where = (f"{deployed.before.where} {deployed.before.label}" if deployed is not None
+             else target.production.name)
     if not run_url:
         # A PASS counts only with a link to its run (evidence.py): outside Actions, say so.
         print("release-gate: not running in GitHub Actions (GITHUB_RUN_ID unset): "
               f"{SMOKE_CONTEXT} not posted", file=out)
         code = EXIT_FAIL
-    elif result.passed and moved:
-        print(f"release-gate: the PR head moved from {tested[:12]} to {now.head_sha[:12]} during "
-              f"the smoke: PASS NOT posted (it tested {tested[:7]}, not the PR as it is now); "
-              "re-run the smoke", file=out)
+    elif problem is not None:
+        print(f"release-gate: PASS NOT posted: {problem}; re-run the smoke", file=out)
         api.post_status(tested, state=StatusState.ERROR,
-                        description=f"PASS not counted: head moved to {now.head_sha[:7]} "
-                                    "during the smoke",
+                        description=f"PASS not counted: {problem}",
                         context=SMOKE_CONTEXT, target_url=run_url)
         code = EXIT_FAIL
     else:
         state = StatusState.SUCCESS if result.passed else StatusState.FAILURE
-        api.post_status(tested, state=state, description=describe(result),
+        if result.passed:
+            assert deployed is not None
+            description = pass_description(deployed.before, tested)
+        else:
+            description = describe(result, where)
+        api.post_status(tested, state=state, description=description,
                         context=SMOKE_CONTEXT, target_url=run_url)
-        print(f"release-gate: posted {SMOKE_CONTEXT} = {state} on {tested[:12]}", file=out)
+        print(f"release-gate: posted {SMOKE_CONTEXT} = {state} on {tested[:12]}: {description}",
+              file=out)
     refresh_gate(api, number=number, pull=now, out=out)
     return code
 
 
-def run_cli(number: int, run: Callable[[], SmokeOutcome], *, env: Mapping[str, str]) -> int:
+def _not_counted(result: SmokeOutcome, *, moved_to: str | None) -> str | None:
+    """Why a PASS must not be posted (None: post it). A FAIL is always posted."""
+    if not result.passed:
+        return None
+    if moved_to is not None:
+        return f"head moved to {moved_to[:7]} during the smoke"
+    deployed = result.deployment
+    if deployed is None:
+        return "production's deployment was not checked"
+    return deployed.changed
+
+
+def _rehearsal(*, number: int, api: GitHub, target: Target, why_not: str, run: RunSmoke,
+               tested: str, out: TextIO) -> int:
+    """A smoke against anything but production: it runs and reports, and never counts."""
+    print(f"release-gate: not production: {why_not}. A rehearsal: its result goes to "
+          f"{REHEARSAL_CONTEXT}, never to {SMOKE_CONTEXT}", file=out)
+    result = run(None)
+    run_url = api.env.run_url
+    if run_url:
+        state = StatusState.SUCCESS if result.passed else StatusState.FAILURE
+        description = f"{describe(result, target.label)} (rehearsal: only production counts)"
+        api.post_status(tested, state=state, description=description,
+                        context=REHEARSAL_CONTEXT, target_url=run_url)
+        print(f"release-gate: posted {REHEARSAL_CONTEXT} = {state} on {tested[:12]}", file=out)
+    refresh_gate(api, number=number, out=out)
+    # Asked for prod and got something else (RAXX_SMOKE_API_URL / HEROKU_APP point elsewhere):
+    # the job must not look green.
+    passed_as_asked = result.passed and target.kind != "prod"
+    return EXIT_PASS if passed_as_asked else EXIT_FAIL
+
+
+def run_cli(number: int, run: RunSmoke, *, target: Target, settings: SmokeSettings,
+            env: Mapping[str, str]) -> int:
     """`smoke --pr N` from commands/smoke.py: GitHub settings from the Actions environment."""
+    from release_gate.smoke.deployed import reader
+
     api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
+    read = None
+    if target.not_production is None:
+        read = reader(target.production, env, timeout_s=settings.timeouts.http)
     try:
-        return smoke_for_pr(number=number, api=api, run=run)
+        return smoke_for_pr(number=number, api=api, target=target, run=run, read=read)
     finally:
         api.close()

@@ -41,7 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     # --- GitHub binding (release_gate/smoke_gate.py) ---
     parser.add_argument("--pr", type=int, metavar="N",
                         help="post release-gate/smoke on PR N's head (GITHUB_TOKEN, "
-                             "GITHUB_REPOSITORY) and refresh the release-gate status")
+                             "GITHUB_REPOSITORY) and refresh the release-gate status; against "
+                             "production only when it runs that head (refused otherwise, exit "
+                             "2); any other target reports to release-gate/smoke-rehearsal")
     sub = parser.add_subparsers(dest="smoke_command", metavar="{cleanup}")
     cleanup = sub.add_parser("cleanup", help="delete orphaned rows of a smoke email",
                              description="Delete the rows a smoke run left behind (replaces the "
@@ -109,10 +111,12 @@ def _run(args: argparse.Namespace, env: dict[str, str],
         return EXIT_PASS
     request = session.SmokeRequest(target=args.target, email=args.email, report=args.report,
                                    server_log=args.server_log, sandbox_fault=args.sandbox_fault)
-    if args.pr is not None:  # bind the result to the PR head (smoke_gate.py)
+    if args.pr is not None:  # bind the result to the PR head and production (smoke_gate.py)
         from release_gate import smoke_gate
-        return smoke_gate.run_cli(args.pr, lambda: session.smoke(
-            request, settings, env=env, stream=sys.stdout, sandbox=sandbox, guard=guard), env=env)
+        target = smoke_gate.identify(args.target, settings, env)
+        return smoke_gate.run_cli(args.pr, lambda deploy: session.smoke(
+            request, settings, env=env, stream=sys.stdout, sandbox=sandbox, guard=guard,
+            deploy=deploy), target=target, settings=settings, env=env)
     result = session.smoke(request, settings, env=env, stream=sys.stdout, sandbox=sandbox,
                            guard=guard)
     return EXIT_PASS if result.passed else EXIT_FAIL

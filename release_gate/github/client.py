@@ -301,6 +301,21 @@ def _api_file(item: Any) -> ApiFile:
     )
 
 
+def _run_record(data: Mapping[str, Any], updated_at: datetime | None) -> RunRecord:
+    return RunRecord(
+        id=int(data["id"]),
+        repository=str((data.get("repository") or {}).get("full_name", "")),
+        path=str(data.get("path") or ""),
+        event=str(data.get("event") or ""),
+        head_branch=data.get("head_branch"),
+        display_title=data.get("display_title"),
+        status=data.get("status"),
+        conclusion=data.get("conclusion"),
+        html_url=str(data.get("html_url") or ""),
+        updated_at=_utc(updated_at),
+    )
+
+
 class GitHub:
     """One repository through PyGithub. Each method is one logical API operation."""
 
@@ -367,6 +382,62 @@ class GitHub:
                 behind_by=comparison.behind_by,
                 files=tuple(_api_file(f) for f in comparison.files),
             )
+
+    def contains(self, ancestor: str, descendant: str) -> bool:
+        """`descendant` has `ancestor` in its history, or the same tree (a squash or rebase).
+
+        `GET /compare/{ancestor}...{descendant}` is "ahead" or "identical" exactly when the
+        ancestor is reachable from the descendant; otherwise both trees are compared. A commit
+        GitHub does not know (404: "No commit found", "No common ancestor") contains nothing.
+        """
+        with _api(f"checking that {descendant[:12]} contains {ancestor[:12]}"):
+            try:
+                comparison = self._repo().compare(ancestor, descendant,
+                                                  comparison_commits_per_page=1)
+                comparison.complete()
+                if comparison.status in ("ahead", "identical"):
+                    return True
+            except GithubException as error:
+                if error.status != 404:
+                    raise
+            try:
+                trees = {self._repo().get_git_commit(sha).tree.sha
+                         for sha in (ancestor, descendant)}
+            except GithubException as error:
+                if error.status != 404:
+                    raise
+                return False
+            return len(trees) == 1
+
+    def default_branch_head(self) -> tuple[str, str]:
+        """(default branch name, its head sha)."""
+        with _api("reading the default branch"):
+            repo = self._repo()
+            name = str(repo.default_branch)
+            return name, str(repo.get_branch(name).commit.sha)
+
+    def open_pulls(self, *, limit: int = 100) -> list[int]:
+        """Numbers of the open PRs, newest first, at most `limit`."""
+        with _api("listing open pull requests"):
+            numbers = []
+            for pull in self._repo().get_pulls(state="open", sort="created", direction="desc"):
+                numbers.append(int(pull.number))
+                if len(numbers) >= limit:
+                    break
+            return numbers
+
+    def dispatched_runs(self, workflow_file: str, *, branch: str, limit: int
+                        ) -> list[RunRecord]:
+        """The workflow's `workflow_dispatch` runs on `branch` that succeeded, newest first."""
+        with _api(f"listing runs of {workflow_file}"):
+            runs = []
+            workflow = self._repo().get_workflow(workflow_file)
+            for run in workflow.get_runs(branch=branch, event="workflow_dispatch",
+                                         status="success"):
+                runs.append(_run_record(run.raw_data, run.updated_at))
+                if len(runs) >= limit:
+                    break
+            return runs
 
     def read(self, path: str, ref: str) -> bytes | None:
         """A file's bytes at `ref`, or None when it does not exist there (or is no file)."""
@@ -451,19 +522,7 @@ class GitHub:
                 run.complete()
             except UnknownObjectException:
                 return None
-            data = run.raw_data
-            return RunRecord(
-                id=int(data["id"]),
-                repository=str((data.get("repository") or {}).get("full_name", "")),
-                path=str(data.get("path") or ""),
-                event=str(data.get("event") or ""),
-                head_branch=data.get("head_branch"),
-                display_title=data.get("display_title"),
-                status=data.get("status"),
-                conclusion=data.get("conclusion"),
-                html_url=str(data.get("html_url") or ""),
-                updated_at=_utc(run.updated_at),
-            )
+            return _run_record(run.raw_data, run.updated_at)
 
     def comments(self, number: int) -> list[CommentRecord]:
         with _api(f"listing comments of PR #{number}"):

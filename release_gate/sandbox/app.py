@@ -38,6 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/version")
+    def version() -> dict[str, str | None]:
+        # Which commit and release this process runs (HEROKU_SLUG_COMMIT, HEROKU_RELEASE_VERSION).
+        return {"commit": settings.slug_commit, "release": settings.release_version}
+
     @app.middleware("http")
     async def add_pid(request: Request,
                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -30,6 +30,10 @@ class Settings:
     fault: Fault | None
     challenge_ttl_seconds: float
     slow_seconds: float
+    # Heroku's dyno metadata names (labs: runtime-dyno-metadata): what GET /version reports, so
+    # the sandbox can stand in for production when the smoke checks the deployed commit.
+    slug_commit: str | None = None
+    release_version: str | None = None
 
     def __repr__(self) -> str:
         # Keep the signing key out of tracebacks and logs.
@@ -57,6 +61,8 @@ class Settings:
             challenge_ttl_seconds=_number(env, "SANDBOX_CHALLENGE_TTL_SECONDS",
                                           DEFAULT_CHALLENGE_TTL_SECONDS, float),
             slow_seconds=_number(env, "SANDBOX_SLOW_SECONDS", DEFAULT_SLOW_SECONDS, float),
+            slug_commit=env.get("HEROKU_SLUG_COMMIT") or None,
+            release_version=env.get("HEROKU_RELEASE_VERSION") or None,
         )
 
 

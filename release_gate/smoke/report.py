@@ -41,6 +41,9 @@ def to_dict(result: SmokeResult) -> dict[str, Any]:
         },
         "teardown": asdict(result.teardown),
         "interrupted": result.interrupted,
+        # The facts a PASS vouches for (docs/github.md, "What a PASS proves"); null when the
+        # deployment was not checked (no --pr, or a target that is not production).
+        "deployment": result.deployment.to_dict() if result.deployment is not None else None,
         "failure": failure,
     }
 

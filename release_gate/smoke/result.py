@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from release_gate.deployment import Deployment
+
 
 class Verdict(StrEnum):
     PASS = "PASS"
@@ -52,6 +54,22 @@ class Teardown:
 
 
 @dataclass
+class DeploymentRecord:
+    """What production ran, read before the first write and after the steps (`smoke --pr`)."""
+
+    app: str
+    before: Deployment
+    after: Deployment | None = None
+    changed: str | None = None  # deployment.change_problem: the PASS must not be posted
+
+    def to_dict(self) -> dict[str, object]:
+        return {"app": self.app, "before": self.before.to_dict(),
+                "after": self.after.to_dict() if self.after is not None else None,
+                "checked_before": True, "checked_after": self.after is not None,
+                "changed": self.changed}
+
+
+@dataclass
 class SmokeResult:
     """Filled in step by step by the runner; complete once `verdict` is set."""
 
@@ -69,6 +87,7 @@ class SmokeResult:
     failure: Failure | None = None
     teardown: Teardown = field(default_factory=Teardown)
     interrupted: str | None = None  # the signal's name, when one ended the run
+    deployment: DeploymentRecord | None = None  # production's deployment (`smoke --pr` only)
     wall_ms: float = 0.0
     waiting_ms: float = 0.0  # time spent waiting on the target (HTTP, mint, database)
 

@@ -12,9 +12,10 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from release_gate.errors import SmokeRefused
+from release_gate.deployment import Deployment, change_problem
+from release_gate.errors import GateError, SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
 from release_gate.smoke.settings import SmokeSettings
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from release_gate.smoke.backend_types import Database, Minter
     from release_gate.smoke.local import LocalSandbox
     from release_gate.smoke.plan import ServerLog, StepHook
-    from release_gate.smoke.result import SmokeResult
+    from release_gate.smoke.result import DeploymentRecord, SmokeResult
 
 # Imports inside functions are deferred on purpose: the fences refuse before the heavy parts
 # (httpx, cryptography, SQL drivers) load, and a local sandbox boots while they do
@@ -43,6 +44,20 @@ class SmokeRequest:
     sandbox_fault: str | None = None
 
 
+class DeploymentGuard(Protocol):
+    """Production's deployment, read before the first write and after the steps (smoke --pr).
+
+    `before()` raises SmokeRefused when production does not run the PR head (smoke_gate.py).
+    """
+
+    @property
+    def app(self) -> str: ...
+
+    def before(self) -> Deployment: ...
+
+    def after(self) -> Deployment: ...
+
+
 @dataclass(frozen=True)
 class _Run:
     """What is decided before the target is touched."""
@@ -56,6 +71,7 @@ class _Run:
     out: Transcript
     guard: SignalGuard
     pause: tuple[str, float] | None
+    deploy: DeploymentGuard | None = None
 
 
 @dataclass(frozen=True)
@@ -85,19 +101,23 @@ def make_transcript(stream: TextIO, env: Mapping[str, str]) -> Transcript:
 
 def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, str],
           stream: TextIO, signals: bool = True,
-          sandbox: LocalSandbox | None = None, guard: SignalGuard | None = None) -> SmokeResult:
+          sandbox: LocalSandbox | None = None, guard: SignalGuard | None = None,
+          deploy: DeploymentGuard | None = None) -> SmokeResult:
     """Run the whole smoke. Raises SmokeRefused (exit 2) before any request when a fence holds.
 
     `sandbox`: a local sandbox already started for `--target sandbox` (see `start_sandbox`);
     this run waits for it, uses it and stops it. `guard`: the caller's signal guard, installed
-    before it started anything (the CLI's); by default one is made here.
+    before it started anything (the CLI's); by default one is made here. `deploy`: production's
+    deployment check (smoke --pr against production): read after the fences and before any
+    request to the target, and again after the steps.
     """
     target = fences.resolve_target(request.target, settings, env)
     fences.check_allowed(target, settings, env)
     email = fences.choose_email(request.email, settings, env)
     _announce_email(env, email)
     run = _Run(request, settings, env, target, email, fences.heroku_app(settings, env),
-               make_transcript(stream, env), guard or SignalGuard(enabled=signals), _pause(env))
+               make_transcript(stream, env), guard or SignalGuard(enabled=signals), _pause(env),
+               None if target.is_sandbox else deploy)
     # From here on SIGINT/SIGTERM are recorded, and raised only during the steps: teardown,
     # report and stopping the sandbox always finish (Actions: SIGINT, then SIGTERM).
     run.out.masker.add_url(target.api_url)
@@ -105,14 +125,43 @@ def smoke(request: SmokeRequest, settings: SmokeSettings, *, env: Mapping[str, s
     with run.guard.installed():
         if target.is_sandbox:
             return _sandbox(run, sandbox)
+        record = _deployed_before(run)
         from release_gate.smoke import backends, heroku_side
 
         assert target.api_url is not None
         if heroku_side.needed(settings):
-            return _heroku(run, target.api_url)
+            return _heroku(run, target.api_url, record)
         live = _Live(target.api_url, backends.build_minter(settings, heroku_app=run.heroku_app),
                      backends.build_database(settings, env=env))
-        return _steps(run, live)
+        return _steps(run, live, record)
+
+
+def _deployed_before(run: _Run) -> DeploymentRecord | None:
+    """Which commit production runs, before anything is sent to it (refuses on a mismatch)."""
+    if run.deploy is None:
+        return None
+    from release_gate.smoke.result import DeploymentRecord
+
+    before = run.deploy.before()
+    run.out.line(f"[deploy] before: {before.where} {before.label} ({before.source}): "
+                 "the PR head")
+    return DeploymentRecord(app=run.deploy.app, before=before)
+
+
+def _deployed_after(run: _Run, record: DeploymentRecord) -> None:
+    """Read it again: a release during the smoke means this run vouches for nothing."""
+    assert run.deploy is not None
+    try:
+        after = run.deploy.after()
+    except GateError as error:
+        record.changed = f"production could not be read after the smoke ({error})"
+    else:
+        record.after = after
+        record.changed = change_problem(record.before, after)
+    if record.changed is None:
+        run.out.line(f"[deploy] after: {record.before.where} {record.before.label}, unchanged")
+    else:
+        run.out.line(f"[deploy] after: {record.changed}: this run vouches for no release")
 
 
 def _announce_email(env: Mapping[str, str], email: str) -> None:
@@ -125,7 +174,7 @@ def _announce_email(env: Mapping[str, str], email: str) -> None:
             handle.write(f"email={email}\n")
 
 
-def _heroku(run: _Run, api_url: str) -> SmokeResult:
+def _heroku(run: _Run, api_url: str, record: DeploymentRecord | None) -> SmokeResult:
     """The runbook's way: a Heroku app's dynos (or its database, direct) and its log."""
     from release_gate.smoke import heroku_side
 
@@ -133,7 +182,7 @@ def _heroku(run: _Run, api_url: str) -> SmokeResult:
     try:
         live = _Live(api_url, side.minter, side.database, server_log=side.server_log,
                      hooks=side.hooks, heroku_line=side.header())
-        return _steps(run, live)
+        return _steps(run, live, record)
     finally:
         side.close()
         run.out.line(side.summary())
@@ -171,7 +220,7 @@ def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
         return _steps(run, live)
 
 
-def _steps(run: _Run, live: _Live) -> SmokeResult:
+def _steps(run: _Run, live: _Live, record: DeploymentRecord | None = None) -> SmokeResult:
     from release_gate.smoke import report
     from release_gate.smoke.client import ApiClient
     from release_gate.smoke.deadline import Deadline
@@ -192,6 +241,9 @@ def _steps(run: _Run, live: _Live) -> SmokeResult:
                          pause_after=run.pause, deadline=deadline, hooks=live.hooks,
                          heroku_line=live.heroku_line)
         result = run_smoke(plan, guard=run.guard)
+    if record is not None:
+        _deployed_after(run, record)
+        result.deployment = record
     if run.request.report is not None:
         report.write(run.request.report, result, run.out.masker)
     return result

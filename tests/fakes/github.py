@@ -148,6 +148,10 @@ for _m, _t in [
     ("DELETE", "/repos/{owner}/{repo}/issues/comments/{id}"),
     ("GET", "/repos/{owner}/{repo}/actions/runs/{id}"),
     ("POST", "/graphql"),
+    ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs"),
+    ("GET", "/repos/{owner}/{repo}/git/commits/{sha}"),
+    ("GET", "/repos/{owner}/{repo}/pulls"),
+    ("GET", "/repos/{owner}/{repo}/branches/{branch}"),
 ]:
     _route(_m, _t)
 
@@ -185,6 +189,7 @@ class FakeGitHub:
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.runs: dict[int, dict[str, Any]] = {}
+        self.branches: dict[str, str] = {}  # branch name -> head sha (set_branch)
         self.faults: list[Fault] = []
         self.barriers: dict[tuple[str, str], threading.Barrier] = {}
         self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
@@ -283,6 +288,18 @@ class FakeGitHub:
             self.pulls[number] = pull
             self.comments.setdefault(number, [])
             return pull
+
+    def set_branch(self, name: str, sha: str) -> None:
+        with self.lock:
+            self._commit(sha)
+            self.branches[name] = sha
+
+    def tree_sha(self, sha: str) -> str:
+        """The git tree id of a commit: equal for two commits with the same files."""
+        with self.lock:
+            tree = self._commit(sha).tree
+        entries = sorted((p, blob_sha(d)) for p, d in tree.items())
+        return hashlib.sha1(repr(entries).encode()).hexdigest()
 
     def push(self, number: int, files: Mapping[str, str | bytes | None]) -> str:
         with self.lock:
@@ -765,6 +782,75 @@ class FakeGitHub:
             number, comment = self._find_comment(int(params["id"]))
             self.comments[number].remove(comment)
         return 204, {}, None
+
+    def _GET_repos_owner_repo_actions_workflows_workflow_runs(
+            self, params: Mapping[str, str], query: Mapping[str, str], **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        # List workflow runs for a workflow (docs.github.com/rest/actions/workflow-runs): newest
+        # first, filtered by branch / event / status ("success" filters on the conclusion),
+        # wrapped as {"total_count", "workflow_runs"}.
+        workflow = params["workflow"]
+        with self.lock:
+            runs = [dict(r) for r in reversed(self.runs.values())
+                    if r["path"].rsplit("/", 1)[-1] == workflow or str(r["workflow_id"])
+                    == workflow]
+        if "branch" in query:
+            runs = [r for r in runs if r["head_branch"] == query["branch"]]
+        if "event" in query:
+            runs = [r for r in runs if r["event"] == query["event"]]
+        if "status" in query:
+            wanted = query["status"]
+            runs = [r for r in runs if wanted in (r["status"], r["conclusion"])]
+        code, headers, chunk = self._paginate(
+            runs, query, f"/repos/{self.full_name}/actions/workflows/{workflow}/runs")
+        return code, headers, {"total_count": len(runs), "workflow_runs": chunk}
+
+    def _GET_repos_owner_repo_git_commits_sha(self, params: Mapping[str, str], **kw: Any
+                                              ) -> tuple[int, dict[str, str], Any]:
+        sha = params["sha"]
+        with self.lock:
+            commit = self._commit(sha)
+        api, full = self.api_url, self.full_name
+        person = {"name": "octocat", "email": "octocat@example.com", "date": _now()}
+        tree = self.tree_sha(sha)
+        parents = [{"sha": commit.parent, "url": f"{api}/repos/{full}/git/commits/{commit.parent}",
+                    "html_url": f"{self.server_url}/{full}/commit/{commit.parent}"}
+                   ] if commit.parent else []
+        return 200, {}, {
+            "sha": sha, "node_id": "C_x", "url": f"{api}/repos/{full}/git/commits/{sha}",
+            "html_url": f"{self.server_url}/{full}/commit/{sha}", "author": person,
+            "committer": person, "message": "commit",
+            "tree": {"sha": tree, "url": f"{api}/repos/{full}/git/trees/{tree}"},
+            "parents": parents,
+            "verification": {"verified": False, "reason": "unsigned", "signature": None,
+                             "payload": None, "verified_at": None},
+        }
+
+    def _GET_repos_owner_repo_pulls(self, query: Mapping[str, str], **kw: Any
+                                    ) -> tuple[int, dict[str, str], Any]:
+        state = query.get("state", "open")
+        with self.lock:
+            items = [self._pull_json(p) for n, p in sorted(self.pulls.items(), reverse=True)
+                     if state == "all" or p.state == state]
+        return self._paginate(items, query, f"/repos/{self.full_name}/pulls")
+
+    def _GET_repos_owner_repo_branches_branch(self, params: Mapping[str, str], **kw: Any
+                                              ) -> tuple[int, dict[str, str], Any]:
+        name = params["branch"]
+        with self.lock:
+            sha = self.branches.get(name)
+        if sha is None:
+            raise _HttpError(404, "Branch not found")
+        api, full = self.api_url, self.full_name
+        return 200, {}, {
+            "name": name, "protected": False,
+            "commit": {"sha": sha, "node_id": "C_x", "url": f"{api}/repos/{full}/commits/{sha}",
+                       "html_url": f"{self.server_url}/{full}/commit/{sha}",
+                       "commit": {"message": "commit", "tree": {"sha": self.tree_sha(sha)}},
+                       "parents": []},
+            "_links": {"self": f"{api}/repos/{full}/branches/{name}",
+                       "html": f"{self.server_url}/{full}/tree/{name}"},
+        }
 
     def _GET_repos_owner_repo_actions_runs_id(self, params: Mapping[str, str], **kw: Any
                                              ) -> tuple[int, dict[str, str], Any]:

@@ -16,11 +16,18 @@ import pytest
 
 from release_gate import cli
 from tests.fakes.github import FakeGitHub
+from tests.fakes.heroku import FakeHeroku
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RULES = (REPO_ROOT / "release_gate" / "data" / "rules.yaml").read_text("utf-8")
 AUTH = "backend_v2/api/routes/auth.py"
 SMOKE_TITLE = "smoke PR #{n} on prod"
+PROD_APP = APP = "raxx-api-prod"  # smoke.heroku_app of the shipped rules.yaml
+
+
+def pass_on_prod(sha: str, release: int = 47, app: str = PROD_APP) -> str:
+    """The description of a PASS on production running `sha` (deployment.pass_description)."""
+    return f"PASS on {app} v{release} @ {sha[:7]}"
 
 # Short waits: the retry machinery is the same, only the numbers shrink (docs/design.md §8: no
 # timed assertions, and a fast suite on a shared 2-core machine).
@@ -74,12 +81,15 @@ class Gate:
         return head
 
     def smoke_pass(self, number: int, sha: str, *, finish: bool = True,
-                   **run: str) -> int:
-        """What a genuine smoke run leaves behind: a dispatch run and its PASS status."""
-        run_id = self.fake.add_run(display_title=SMOKE_TITLE.format(n=number), **run)
+                   description: str | None = None, **run: str) -> int:
+        """What a genuine smoke run leaves behind: a dispatch run and its PASS status (by default
+        on production running `sha`, release v47)."""
+        run.setdefault("display_title", SMOKE_TITLE.format(n=number))
+        run_id = self.fake.add_run(**run)
         self.fake.add_status(sha, state="success", context="release-gate/smoke",
                              creator=self.fake.tokens[self.fake.ACTIONS_TOKEN],
-                             description="PASS on prod", target_url=self.fake.run_url(run_id))
+                             description=description or pass_on_prod(sha),
+                             target_url=self.fake.run_url(run_id))
         if finish:
             self.fake.finish_run(run_id)
         return run_id
@@ -103,3 +113,17 @@ def gate(fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> G
     for key in ("GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_SHA"):
         monkeypatch.delenv(key, raising=False)
     return Gate(fake, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def heroku(gate: Gate, tmp_path: Path) -> Iterator[FakeHeroku]:
+    """The fake Platform API, trusted together with the fake GitHub (one CA bundle)."""
+    with FakeHeroku() as fake:
+        fake.add_app(APP)
+        bundle = tmp_path / "cas.pem"
+        bundle.write_text(Path(gate.fake.ca_path).read_text() + Path(fake.ca_path).read_text())
+        for key, value in {**fake.environ(), "SSL_CERT_FILE": str(bundle),
+                           "REQUESTS_CA_BUNDLE": str(bundle)}.items():
+            gate.monkeypatch.setenv(key, value)
+        gate.monkeypatch.setattr(gate.fake, "ca_path", str(bundle))
+        yield fake

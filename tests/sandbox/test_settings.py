@@ -70,3 +70,10 @@ def test_unknown_fault_lists_the_allowed_values() -> None:
     assert parse_fault(None) is None and parse_fault("") is None
     with pytest.raises(ValueError, match=r"allowed values: \[wrong-signing-key, "):
         parse_fault("wrong-key")
+
+
+def test_dyno_metadata_names_what_get_version_reports() -> None:
+    # Heroku's runtime-dyno-metadata names: the smoke reads them back (smoke.production).
+    settings = Settings.from_env({"HEROKU_SLUG_COMMIT": "d" * 40, "HEROKU_RELEASE_VERSION": "v47"})
+    assert (settings.slug_commit, settings.release_version) == ("d" * 40, "v47")
+    assert Settings.from_env({}).slug_commit is None
