@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 import traceback
@@ -48,15 +47,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"release-gate: error: {message}\n")
 
 
-def _load(module_name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name == module_name:
-            return None  # a subcommand not built yet is simply not offered
-        raise
-
-
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser; only the chosen subcommand's module is imported (and configured).
 
@@ -72,16 +62,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                                 parser_class=_Parser)
     chosen = next((arg for arg in argv if arg in COMMANDS), None)
     for name, (module_name, help_text) in COMMANDS.items():
-        if name != chosen:
-            if importlib.util.find_spec(module_name) is not None:
-                sub.add_parser(name, help=help_text, description=help_text)
-            continue
-        module = _load(module_name)
-        if module is None:
-            continue
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.configure(command_parser)
-        command_parser.set_defaults(run=module.run)
+        if name == chosen:
+            module: ModuleType = importlib.import_module(module_name)
+            module.configure(command_parser)
+            command_parser.set_defaults(run=module.run)
     return parser
 
 

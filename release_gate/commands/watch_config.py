@@ -1,0 +1,59 @@
+"""`release-gate watch-config [--app APP]`: is a smoke due after a production config change?
+
+Exit 0 nothing due, 3 a smoke is due, 1 the Heroku or GitHub API failed, 2 bad command line or
+rules.yaml. The work is in release_gate/config_watch.py (docs/cli.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app", metavar="APP",
+                        help="Heroku app (default HEROKU_APP, else smoke.heroku_app)")
+    parser.add_argument("--rules", metavar="FILE",
+                        help="rules file naming production and the sensitive config vars "
+                             "(default ./rules.yaml if present, else the embedded default)")
+    parser.add_argument("--since-release", type=int, metavar="N",
+                        help="count changes after release vN instead of after the last counted "
+                             "smoke PASS found through GitHub")
+    parser.add_argument("--no-github", action="store_true",
+                        help="report only: do not read or write GitHub (needs --since-release)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from release_gate import config, config_watch
+    from release_gate.config_drift import LastPass
+    from release_gate.errors import ConfigError
+    from release_gate.github.client import GitHub, GitHubEnv, Transport
+    from release_gate.heroku.api import HerokuApi, check_app_name
+    from release_gate.smoke.settings import parse
+
+    env = dict(os.environ)
+    rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
+    loaded = config.load_file(rules) if rules else config.load_default()
+    settings = parse(loaded.smoke)
+    app = check_app_name(args.app or env.get(settings.env.heroku_app) or settings.heroku_app)
+    use_github = not args.no_github
+    if not use_github and args.since_release is None:
+        raise ConfigError("--no-github needs --since-release N: without GitHub there is no "
+                          "last counted smoke PASS to count from")
+    api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env)) if use_github else None
+    try:
+        releases = HerokuApi.from_env(env).releases(app)
+        found = None
+        if args.since_release is not None:
+            found = config_watch.FoundPass(LastPass(args.since_release, None),
+                                           f"--since-release {args.since_release}")
+        elif api is not None:
+            found = config_watch.last_counted_pass(
+                api, production=settings.production_target,
+                workflow_file=loaded.settings.smoke_workflow)
+        return config_watch.watch(app=app, releases=releases,
+                                  production=settings.production_target, last=found, api=api)
+    finally:
+        if api is not None:
+            api.close()
