@@ -149,6 +149,12 @@ def world(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[World]:
     with FakeGitHub() as fake, heroku_prod(postgres_url, redis_url) as prod:
         dev = GitRepo(tmp_path / "dev")
         files = _tracked_files()
+        # The team's rules.yaml names its production (smoke.prod_url): here, the stand-in's URL.
+        # A PASS counts only for the production the base branch's rules.yaml names.
+        rules = files["rules.yaml"]
+        assert isinstance(rules, bytes) and b"\nsmoke:\n" in rules
+        files["rules.yaml"] = rules.replace(
+            b"\nsmoke:\n", f"\nsmoke:\n  prod_url: {prod.server.base_url}\n".encode(), 1)
         base = dev.commit(files, "base")
         fake.commit(files, sha=base)
         origin = tmp_path / "origin.git"
@@ -210,7 +216,10 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
     assert "SMOKE VERDICT: PASS" in transcript
     assert f"Heroku app: {APP} (dyno mode" in transcript
     assert world.prod.fake.dyno_creations() == 2
-    assert world.status("release-gate/smoke") == ("success", "PASS on prod")
+    release = world.prod.fake.apps[APP].releases[-1].version
+    assert world.status("release-gate/smoke") == ("success",
+                                                  f"PASS on {APP} v{release} @ {head[:7]}")
+    assert f"[deploy] before: {APP} v{release} @ {head[:7]}" in transcript
     assert world.fake.latest_status(head, "release-gate/smoke")["target_url"] == (  # type: ignore[index]
         world.fake.run_url(run_id))
     assert world.status("release-gate") == ("success", f"Prod smoke PASS on {head[:7]}")
@@ -260,4 +269,7 @@ def test_a_cancelled_smoke_tears_down_cleans_up_and_still_reports(world: World) 
     assert report["interrupted"] == "SIGINT" and report["teardown"]["ran"] is True
     assert step.outputs["email"] == report["email"]
     assert "Interrupted by SIGINT." in smoke.summary
-    assert world.status("release-gate/smoke", head)[0] != "success"
+    # A sandbox smoke is a rehearsal: it never posts release-gate/smoke at all.
+    assert world.fake.latest_status(head, "release-gate/smoke") is None
+    rehearsal = world.fake.latest_status(head, "release-gate/smoke-rehearsal")
+    assert rehearsal is not None and rehearsal["state"] != "success"

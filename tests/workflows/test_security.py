@@ -36,7 +36,8 @@ PERMISSIONS = {
                      "actions": "read"},
     ("smoke.yml", "smoke"): {"contents": "read", "statuses": "write", "pull-requests": "write",
                              "actions": "read"},
-    ("config-watch.yml", "watch"): {"contents": "read", "statuses": "write"},
+    ("config-watch.yml", "watch"): {"contents": "read", "statuses": "write",
+                                    "pull-requests": "write", "actions": "read"},
     ("ci.yml", "test"): {"contents": "read"},
 }
 
