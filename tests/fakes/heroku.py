@@ -213,6 +213,10 @@ class FakeHeroku:
             self._api.server_close()
             self._api = None
         if self._rendezvous is not None:
+            # close() alone leaves the accepting thread blocked on the listening socket (Linux),
+            # alive across tests; shutdown() wakes it, and it returns.
+            with contextlib.suppress(OSError):
+                self._rendezvous.shutdown(socket.SHUT_RDWR)
             self._rendezvous.close()
             self._rendezvous = None
         if self._ca is not None:
