@@ -134,6 +134,10 @@ class HerokuApi:
         api.account_email = str(getattr(account, "email", "") or "")
         return api
 
+    def close(self) -> None:
+        """Close the HTTP session's connections (heroku3 keeps them alive)."""
+        self._h._session.close()
+
     # -- reads -------------------------------------------------------------------------
 
     def app(self, app: str) -> dict[str, Any]:

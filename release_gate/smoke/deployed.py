@@ -35,12 +35,14 @@ def reader(production: Production, env: Mapping[str, str], *, timeout_s: float) 
 def _heroku(app: str, env: Mapping[str, str]) -> Reader:
     from release_gate.heroku.api import HerokuApi  # deferred: heroku3 loads only when used
 
-    api: list[HerokuApi] = []
-
     def read() -> Deployment:
-        if not api:
-            api.append(HerokuApi.from_env(env))
-        release = api[0].current_release(app)
+        # A client per reading: the two readings are minutes apart, and no connection is left
+        # open in between (or after the run).
+        api = HerokuApi.from_env(env)
+        try:
+            release = api.current_release(app)
+        finally:
+            api.close()
         return Deployment(where=app, release=release.version, commit=release.commit,
                           source=f"Heroku release v{release.version} of {app}")
 
