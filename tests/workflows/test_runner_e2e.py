@@ -8,7 +8,8 @@ one-off dynos and log session. Every step is the workflow's own: the base checko
 fresh venv, the install of release-gate from the action's source, the fetch of the PR head as
 data, `release-gate pr`; then the prod smoke dispatched for the PR in the `production`
 environment, its PASS, and the gate's refresh. The PR under test also tries to run code of its
-own (a changed action.yml and package): a marker file proves none of it ran.
+own (a changed action.yml and package): a marker file proves none of it ran. config-watch.yml
+runs on its schedule before and after a sensitive Heroku config change.
 
 The runner machine's environment says where the stand-ins are (HEROKU_API_URL, a CA bundle that
 trusts the fakes), as a proxy's settings would; the workflows themselves set nothing for tests.
@@ -111,6 +112,17 @@ class World:
                      secrets=self.secrets(), variables=self.variables())
         return job.run()
 
+    def config_watch(self) -> JobResult:
+        """The hourly config-watch.yml run (GitHub's `schedule` payload)."""
+        self.runs += 1
+        event = {"schedule": "17 * * * *",
+                 "repository": self.fake.event_payload(PR)["repository"],
+                 "workflow": ".github/workflows/config-watch.yml"}
+        job = JobRun(self.machine, WORKFLOWS / "config-watch.yml", "watch", event_name="schedule",
+                     event=event, sha=self.base, ref="refs/heads/main", run_id=5000 + self.runs,
+                     secrets=self.secrets(), variables=self.variables())
+        return job.run()
+
     def smoke(self, cancel_when: str | None = None, **inputs: Any) -> tuple[JobResult, int]:
         self.runs += 1
         path = WORKFLOWS / "smoke.yml"
@@ -157,6 +169,7 @@ def world(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[World]:
             b"\nsmoke:\n", f"\nsmoke:\n  prod_url: {prod.server.base_url}\n".encode(), 1)
         base = dev.commit(files, "base")
         fake.commit(files, sha=base)
+        fake.set_branch("main", base)
         origin = tmp_path / "origin.git"
         subprocess.run(["git", "clone", "-q", "--bare", str(dev.root), str(origin)], check=True)
         for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
@@ -273,3 +286,31 @@ def test_a_cancelled_smoke_tears_down_cleans_up_and_still_reports(world: World) 
     assert world.fake.latest_status(head, "release-gate/smoke") is None
     rehearsal = world.fake.latest_status(head, "release-gate/smoke-rehearsal")
     assert rehearsal is not None and rehearsal["state"] != "success"
+
+
+def test_config_watch_reopens_the_gate_after_a_sensitive_config_change(world: World) -> None:
+    head = world.push_pr({AUTH: "router = 3\n"}, "auth change")
+    assert world.gate("opened").status == "success"
+    world.deploy(head)
+    smoke, _ = world.smoke(pr=PR, target="prod")
+    assert smoke.status == "success", smoke.log()
+    assert world.status("release-gate")[0] == "success"
+
+    quiet = world.config_watch()
+    assert quiet.status == "success", quiet.log()
+    assert quiet.environment == "config-watch"
+    assert f"no sensitive config change on {APP}" in quiet.step("release-gate watch-config").output
+    assert world.status("release-gate")[0] == "success"
+
+    # Runbook, "When to run": a Heroku config change to WEBAUTHN_ORIGIN needs a smoke, and it
+    # comes through no PR. The scheduled run finds it, fails (exit 3: a smoke is due) and
+    # re-opens the gate of the PR whose PASS predates it, and of the default branch.
+    world.prod.fake.set_config(APP, WEBAUTHN_ORIGIN="https://login.example")
+    world.prod.fake.add_release(APP, description="Set WEBAUTHN_ORIGIN config vars",
+                                with_slug=False)
+    due = world.config_watch()
+    assert due.status == "failure", due.log()
+    output = due.step("release-gate watch-config").output
+    assert "smoke due: 1 sensitive config change(s)" in output, output
+    assert world.status("release-gate")[0] == "pending"
+    assert world.status("release-gate", world.base)[0] == "pending"
