@@ -54,7 +54,7 @@ def git_dir(repo: Path) -> str:
     except GitLookupError:
         raise
     except GitError as error:
-        raise GitLookupError(f"{repo}: not a git repository ({error})") from None
+        raise GitLookupError(f"not a git repository: {repo} ({error})") from None
 
 
 def has_uncommitted_changes(repo: Path) -> bool:

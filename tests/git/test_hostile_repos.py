@@ -241,7 +241,8 @@ def test_a_directory_that_is_no_repository_is_a_usage_error(
     plain = tmp_path / "plain"
     plain.mkdir()
     assert main(["check", "--repo", str(plain)]) == 2
-    assert "not a git repository" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"not a git repository: {plain}" in err and "origin/HEAD" not in err
 
 
 @pytest.mark.parametrize("output", ["text", "json"])
