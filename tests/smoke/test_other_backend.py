@@ -155,3 +155,23 @@ def test_other_backend_imports_nothing_from_release_gate() -> None:
                 imported.add(node.module)
     assert {"webauthn", "starlette.applications", "psycopg"} <= imported
     assert not [name for name in imported if name.split(".")[0] == "release_gate"]
+
+
+def test_a_health_path_that_answers_404_is_one_line_and_the_smoke_goes_on(
+        postgres_url: str, tmp_path: Path) -> None:
+    # A newcomer keeps the default health path against a backend that has none: the smoke says
+    # so in one line, with the key to set, and runs without a latency baseline.
+    with acme(postgres_url) as server:
+        config = example_config()
+        config["smoke"].setdefault("endpoints", {})["health"] = "/healthz"
+        rules = tmp_path / "with-health.yaml"
+        rules.write_text(yaml.safe_dump(config), "utf-8")
+        done = run(cli("smoke", "--target", server.base_url, "--rules", str(rules), "--email",
+                       f"smoke+{uuid.uuid4().hex[:12]}@acme.test"),
+                   base_env(ACME_SMOKE_ALLOW="1", ACME_DATABASE_URL=postgres_url,
+                            INVITE_SIGNING_SECRET=SECRET))
+    health = [line for line in done.stdout.splitlines() if line.startswith("[health]")]
+    assert health == ["[health] GET /healthz answered 404: no latency baseline; set "
+                      "smoke.endpoints.health to the backend's health path, or null if it has "
+                      "none"], done.stdout
+    assert done.returncode == 0 and "SMOKE VERDICT: PASS" in done.stdout, done.stdout
