@@ -23,8 +23,8 @@ from release_gate import schemacheck, yamlnodes
 from release_gate.errors import ConfigError
 from release_gate.rules import KINDS
 from release_gate.rules.base import Rule
-from release_gate.smoke.settings import SCHEMA as SMOKE_SCHEMA
-from release_gate.smoke.settings import sql_parameter_errors
+from release_gate.smoke.schema import SCHEMA as SMOKE_SCHEMA  # not settings.py: see schema.py
+from release_gate.smoke.schema import sql_parameter_errors
 from release_gate.verdict import Outcome
 
 SCHEMA_ID = "https://release-gate.invalid/rules.schema.json"

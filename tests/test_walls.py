@@ -28,7 +28,8 @@ CORE = (
     "release_gate.deployment", "release_gate.config_drift",
     "release_gate.rules", "release_gate.render", "release_gate.pyast",
     # The schema and parser of rules.yaml's `smoke:` section: config.py composes its schema.
-    "release_gate.smoke.settings", "release_gate.smoke.heroku_settings",
+    "release_gate.smoke.schema", "release_gate.smoke.settings",
+    "release_gate.smoke.heroku_settings",
 )
 # Third-party and standard-library modules that do I/O the core must leave to adapters.
 CORE_FORBIDDEN_LIBRARIES = frozenset({
