@@ -153,10 +153,20 @@ def _check(code: str) -> Callable[[Symptom], bool]:
     return lambda s: s.kind == "check" and s.code == code
 
 
+def _settles_verify(log: str) -> bool:
+    return MISS_LOG in log or VERIFY_FAILED_LOG in log
+
+
+def log_awaited(step: str, kind: str, status: int | None) -> Callable[[str], bool] | None:
+    """What the target's log must show before this failure is diagnosed: a step-4 400 is read
+    from the log (`_verify_failed_is_miss`), whose delivery may lag the response."""
+    return _settles_verify if (step, kind, status) == ("4", "http", 400) else None
+
+
 def _verify_failed_is_miss(s: Symptom) -> bool:
     if not _http("4", 400, _verification_failed)(s):
         return False
-    if s.log is not None and (MISS_LOG in s.log or VERIFY_FAILED_LOG in s.log):
+    if s.log is not None and _settles_verify(s.log):
         return MISS_LOG in s.log  # the log settles it either way
     return s.fast()
 

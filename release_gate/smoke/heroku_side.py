@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -207,8 +207,8 @@ class _StreamLog(ServerLog):
         super().__init__(Path(os.devnull))
         self._evidence = evidence
 
-    def since_start(self) -> str | None:
-        return self._evidence.log_text()
+    def since_start(self, until: Callable[[str], bool] | None = None) -> str | None:
+        return self._evidence.log_text(until=until)
 
 
 def _direct_database(api: HerokuApi, app: str, settings: SmokeSettings,

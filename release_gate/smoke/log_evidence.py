@@ -147,18 +147,25 @@ class LogEvidence:
             return
         plan.out.step("4", f"log evidence: {judgement.message}")
 
-    def log_text(self, *, quiet_s: float = 0.3) -> str | None:
-        """The lines so far, once none has arrived for `quiet_s` (at most `wait` seconds)."""
+    def log_text(self, *, quiet_s: float = 0.3,
+                 until: Callable[[str], bool] | None = None) -> str | None:
+        """The lines so far, at most `wait` seconds on: once `until` holds for them (the lines a
+        diagnosis needs: delivery lags the target's writes, so silence proves nothing), or
+        without `until`, once none has arrived for `quiet_s`."""
         if self._source is None:
             return None
         deadline = time.monotonic() + self._rules.wait
         seen, quiet_since = len(self._source.lines()), time.monotonic()
+        if until is not None and until("\n".join(self._source.lines())):
+            return "\n".join(self._source.lines())[-LOG_BYTES:]
         while time.monotonic() < deadline and self._source.error is None:
             time.sleep(POLL_S)
             count = len(self._source.lines())
             if count != seen:
                 seen, quiet_since = count, time.monotonic()
-            elif time.monotonic() - quiet_since >= quiet_s:
+                if until is not None and until("\n".join(self._source.lines())):
+                    break
+            elif until is None and time.monotonic() - quiet_since >= quiet_s:
                 break
         return "\n".join(self._source.lines())[-LOG_BYTES:]  # the diagnosis's own bound
 

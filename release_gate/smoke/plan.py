@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,9 +32,10 @@ class ServerLog:
             offset = 0
         return cls(path, offset)
 
-    def since_start(self) -> str | None:
+    def since_start(self, until: Callable[[str], bool] | None = None) -> str | None:
         """What the target logged since the run began: its last LOG_BYTES at most (a busy or
-        hostile log must not cost the smoke its memory)."""
+        hostile log must not cost the smoke its memory). `until`: the lines the diagnosis
+        needs, for a log delivered asynchronously (a file is read as it is)."""
         try:
             with self.path.open("rb") as handle:
                 end = handle.seek(0, 2)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from release_gate.smoke import optional, steps
 from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.deadline import Deadline
-from release_gate.smoke.diagnosis import Symptom, diagnose
+from release_gate.smoke.diagnosis import Symptom, diagnose, log_awaited
 from release_gate.smoke.fences import is_protected
 from release_gate.smoke.masking import redact_url
 from release_gate.smoke.plan import SmokePlan
@@ -144,7 +144,8 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
           failed: steps.StepFailed) -> None:
     result.verdict = Verdict.FAIL
     exchange = failed.exchange
-    log = plan.server_log.since_start() if plan.server_log else None
+    until = log_awaited(failed.step, failed.kind, exchange.status if exchange else None)
+    log = plan.server_log.since_start(until) if plan.server_log else None
     symptom = Symptom(
         step=failed.step, kind=failed.kind,
         http_status=exchange.status if exchange else None,
