@@ -26,8 +26,6 @@ import json
 import random
 import re
 import socket
-import ssl
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -35,11 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-import trustme
+from tests.fakes.tls import TestCA, serve_https
 
 FILES_CAP = 3000
 COMPARE_FILES_CAP = 300
@@ -198,8 +195,8 @@ class FakeGitHub:
         self._ids = 1000
         self._file_cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._server: ThreadingHTTPServer | None = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="fake-github-")
-        self.ca_path = str(Path(self._tmp.name) / "ca.pem")
+        self._ca = TestCA()
+        self.ca_path = self._ca.path
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -211,28 +208,19 @@ class FakeGitHub:
         self.stop()
 
     def start(self) -> None:
-        ca = trustme.CA()
-        ca.cert_pem.write_to_path(self.ca_path)
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="fake-github", daemon=True).start()
+        self._server = serve_https(Handler, self._ca.server_context(), name="fake-github")
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        self._tmp.cleanup()
+        self._ca.cleanup()
 
     @property
     def api_url(self) -> str:

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.fakes.tls import TestCA
+from tests.fakes.tls import TestCA, serve_https
 
 DYNO_APP = Path(__file__).resolve().parent / "dyno_app"  # the team's app, as far as dynos need
 API_KEY = "hrku-fake-0123456789abcdef"  # what the fake accepts; tests never print it either
@@ -192,11 +192,7 @@ class FakeHeroku:
         class Handler(_Handler):
             owner = fake
 
-        api = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        api.daemon_threads = True
-        api.socket = context.wrap_socket(api.socket, server_side=True)
-        self._api = api
-        threading.Thread(target=api.serve_forever, name="fake-heroku-api", daemon=True).start()
+        self._api = serve_https(Handler, context, name="fake-heroku-api")
         listener = socket.create_server(("127.0.0.1", 0))
         self._rendezvous = listener
         threading.Thread(target=self._accept_rendezvous, args=(listener, context),

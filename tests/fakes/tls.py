@@ -3,12 +3,15 @@
     ca = TestCA()                       # ca.path: PEM to put in SSL_CERT_FILE / REQUESTS_CA_BUNDLE
     context = ca.server_context()       # ssl.SSLContext for a server on 127.0.0.1 / localhost
     ca.cleanup()
+    server = serve_https(Handler, context, name="fake-x")   # a threaded HTTPS server, started
 """
 
 from __future__ import annotations
 
 import ssl
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import trustme
@@ -31,3 +34,13 @@ class TestCA:
 
     def cleanup(self) -> None:
         self._tmp.cleanup()
+
+
+def serve_https(handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext, *,
+                name: str) -> ThreadingHTTPServer:
+    """A threaded HTTPS server on a free loopback port, serving in a daemon thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+    return server
