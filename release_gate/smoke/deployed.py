@@ -14,6 +14,7 @@ from typing import Any
 from release_gate.deployment import Deployment
 from release_gate.errors import GateError
 from release_gate.production import HEROKU, Production
+from release_gate.smoke.steps import field_value
 
 Reader = Callable[[], Deployment]
 MAX_VERSION_BYTES = 64 * 1024  # a version document is small; anything bigger is not one
@@ -69,21 +70,14 @@ def _version_url(production: Production, url: str, *, timeout_s: float) -> Reade
             data = response.json()
         except ValueError:
             raise DeploymentUnreadable(f"GET {url}: the answer is not JSON") from None
-        commit = _field(data, settings.version_field)
-        release = _field(data, settings.release_field) if settings.release_field else None
+        commit = field_value(data, settings.version_field)
+        release = (field_value(data, settings.release_field) if settings.release_field
+                   else None)
         return Deployment(where=production.name, release=_release_number(release, url),
                           commit=str(commit).strip().lower() if commit else None,
                           source=f"GET {url} (field {settings.version_field})")
 
     return read
-
-
-def _field(data: Any, dotted: str | None) -> Any:
-    for part in (dotted or "").split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def _release_number(raw: Any, url: str) -> int | None:

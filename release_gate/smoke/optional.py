@@ -13,6 +13,7 @@ from release_gate.smoke.steps import (
     StepFailed,
     body_detail,
     check_complete,
+    field_value,
     fill,
     post,
     record,
@@ -47,7 +48,7 @@ def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
            status=second.status)
     plan.out.step("login", f"OK signed in with the registered key "
                            f"{plan.settings.responses.user_id_field}="
-                           f"{answer.get(plan.settings.responses.user_id_field)}")
+                           f"{field_value(answer, plan.settings.responses.user_id_field)}")
 
 
 def replay(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
