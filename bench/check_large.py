@@ -85,7 +85,8 @@ def cpu():
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (own.ru_utime + own.ru_stime) * 1000, (kids.ru_utime + kids.ru_stime) * 1000
 start = cpu()
-from release_gate import engine, git, policy
+from release_gate.core import engine, policy
+from release_gate import git
 from release_gate.render import json as render_json
 imported = cpu()
 pending = git.GitContext.start(sys.argv[1], "main", "pr")

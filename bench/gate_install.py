@@ -98,7 +98,7 @@ def one_round(tmp: Path, index: int, *, pip: bool, extras: str, fake: FakeGitHub
 def _check_closure(venv: Path, env: dict[str, str]) -> None:
     """The gate's modules import with the core dependencies alone; the extras' do not exist."""
     probe = ("import importlib.util, release_gate.commands.pr, release_gate.commands.check, "
-             "release_gate.commands.validate, release_gate.pr_gate; "
+             "release_gate.commands.validate, release_gate.usecases.pr_gate; "
              f"extra = [m for m in {NOT_IN_CORE!r} if importlib.util.find_spec(m)]; "
              "assert not extra, extra")
     _timed([str(venv / "bin" / "python"), "-c", probe], env)

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import Row, child_env  # noqa: E402
+from release_gate.core.smoke_config.settings import SmokeSettings  # noqa: E402
 from release_gate.smoke.backends import CommandMinter  # noqa: E402
 from release_gate.smoke.client import ApiClient  # noqa: E402
 from release_gate.smoke.local import LocalSandbox  # noqa: E402
@@ -34,7 +35,6 @@ from release_gate.smoke.masking import Masker  # noqa: E402
 from release_gate.smoke.plan import SmokePlan  # noqa: E402
 from release_gate.smoke.result import SmokeResult  # noqa: E402
 from release_gate.smoke.runner import run_smoke  # noqa: E402
-from release_gate.smoke.settings import SmokeSettings  # noqa: E402
 from release_gate.smoke.sqldb import SqlDatabase  # noqa: E402
 from release_gate.smoke.transcript import Transcript  # noqa: E402
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from release_gate.evidence import Expectation, RunRecord, StatusRecord
-from release_gate.production import Production
+from release_gate.core.evidence import Expectation, RunRecord, StatusRecord
+from release_gate.core.production import Production
 
 HEAD = "a" * 40
 T0 = datetime(2026, 5, 25, 3, 0, tzinfo=UTC)

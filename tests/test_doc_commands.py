@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from release_gate import cli
-from release_gate.smoke.settings import SmokeSettings
+from release_gate.core.smoke_config.settings import SmokeSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("runbook.md", "security.md")

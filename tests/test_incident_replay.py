@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from release_gate import cli, config, engine
+from release_gate import cli
+from release_gate.core import config, engine
+from release_gate.core.verdict import Evaluation, Verdict
 from release_gate.git import GitContext
-from release_gate.verdict import Evaluation, Verdict
 from tests.gitrepo import GitRepo
 
 MAIN = "backend_v2/api/main.py"

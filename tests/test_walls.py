@@ -1,13 +1,13 @@
-"""The package's walls, read from its imports with `ast` (docs/design.md, "The walls").
+"""The package's walls, derived from its folders and read from its imports with `ast`
+(docs/architecture.md, "The walls").
 
-- the core (rules, verdict, evidence, rendering, Python-source analysis, ...) imports no adapter:
-  no subprocess, network, GitHub, Heroku, SQL, Redis or server library, and none of our adapters;
-- the smoke and the sandbox import nothing of each other: a tester must not share code with its
-  target, or their bugs cancel out;
-- only cli.py imports `release_gate.commands` (the commands are the CLI's, nothing builds on them);
-- no two modules import each other, directly or around a longer circle.
-
-Each wall is also checked against a made-up breach, so a checker that sees nothing fails.
+Each folder of release_gate/ is a room with a layer: core (pure: no I/O library, nothing of
+ours above it), the adapters (git, github, heroku, render, smoke, sandbox), the use cases, the
+commands, and the entry points at the root. An import may go down a layer or stay in its room;
+it may go sideways only between adapters that ADAPTER_KNOWS allows (never between the smoke and
+the sandbox: a tester must not share code with its target). A module in no layer fails, and so
+does any circle of imports. Every checker is also shown a breach planted in the real package, so a
+checker that sees nothing fails.
 """
 
 from __future__ import annotations
@@ -21,27 +21,35 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "release_gate"
 
-CORE = (
-    "release_gate.changes", "release_gate.config", "release_gate.context",
-    "release_gate.engine", "release_gate.evidence", "release_gate.policy",
-    "release_gate.verdict", "release_gate.yamlnodes", "release_gate.production",
-    "release_gate.deployment", "release_gate.config_drift",
-    "release_gate.rules", "release_gate.render", "release_gate.pyast",
-    # The schema and parser of rules.yaml's `smoke:` section: config.py composes its schema.
-    "release_gate.smoke.schema", "release_gate.smoke.settings",
-    "release_gate.smoke.heroku_settings",
-)
-# Third-party and standard-library modules that do I/O the core must leave to adapters.
+# The layers, bottom to top: each folder of release_gate/ is one room, and a room's layer is
+# its place in docs/architecture.md. A module may import its own room and any lower layer;
+# sideways (same layer, another room) only where ADAPTER_KNOWS says so.
+CORE, ADAPTERS, USE_CASES, COMMANDS, ENTRY = range(5)
+LAYER_OF_ROOM: dict[str, int] = {
+    "core": CORE,
+    "git": ADAPTERS, "github": ADAPTERS, "heroku": ADAPTERS, "render": ADAPTERS,
+    "smoke": ADAPTERS, "sandbox": ADAPTERS,
+    "usecases": USE_CASES,
+    "commands": COMMANDS,
+}
+# The package root holds only the entry points and the error types (every layer raises them).
+ROOT_MODULES: dict[str, int] = {
+    "release_gate": CORE, "release_gate.errors": CORE,
+    "release_gate.cli": ENTRY, "release_gate.__main__": ENTRY,
+}
+# Adapters that may know each other: the PR context reads a local clone; the smoke reaches
+# production through the Heroku adapter. The smoke and the sandbox never: a tester must not
+# share code with its target, or their bugs cancel out.
+ADAPTER_KNOWS: dict[str, frozenset[str]] = {
+    "github": frozenset({"git"}),
+    "smoke": frozenset({"heroku"}),
+}
+# Libraries that do I/O: the core leaves them to adapters.
 CORE_FORBIDDEN_LIBRARIES = frozenset({
-    "subprocess", "socket", "httpx", "requests", "github", "heroku3", "psycopg", "sqlite3",
-    "redis", "uvicorn",
+    "subprocess", "socket", "ssl", "http.client", "urllib.request", "multiprocessing",
+    "httpx", "requests", "github", "heroku3", "psycopg", "sqlite3", "redis", "uvicorn",
+    "fastapi", "starlette", "sqlalchemy",
 })
-# Our own adapters and compositions, which the core must not reach either.
-CORE_FORBIDDEN_OURS = (
-    "release_gate.git", "release_gate.github", "release_gate.heroku", "release_gate.smoke",
-    "release_gate.sandbox", "release_gate.commands", "release_gate.cli", "release_gate.pr_gate",
-    "release_gate.smoke_gate",
-)
 
 
 @dataclass(frozen=True)
@@ -96,26 +104,46 @@ def within(module: str, prefixes: Iterable[str]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
-def core_breaches(imports: Iterable[Import]) -> list[str]:
+def room_of(module: str) -> str | None:
+    """The folder a module lives in (its room), or None for a module at the package root."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in LAYER_OF_ROOM) else None
+
+
+def layer_of(module: str) -> int | None:
+    """The module's layer, from its folder; None when it is in no layer."""
+    if module in ROOT_MODULES:
+        return ROOT_MODULES[module]
+    room = room_of(module)
+    return LAYER_OF_ROOM.get(room) if room is not None else None
+
+
+def unplaced_modules(package: Iterable[str]) -> list[str]:
+    return sorted(m for m in package if layer_of(m) is None)
+
+
+def layer_breaches(imports: Iterable[Import]) -> list[str]:
+    """Imports that go up a layer, or sideways between adapters that should not know each other."""
+    found = []
+    for i in imports:
+        if not within(i.imported, ("release_gate",)) or within(i.imported, (i.importer,)):
+            continue
+        low, high = layer_of(i.importer), layer_of(i.imported)
+        if low is None or high is None:
+            continue  # unplaced_modules reports these
+        mine, theirs = room_of(i.importer), room_of(i.imported)
+        sideways_ok = (mine == theirs or theirs is None
+                       or theirs in ADAPTER_KNOWS.get(mine or "", frozenset()))
+        if high > low or (high == low and not sideways_ok):
+            found.append(f"{i.importer} line {i.line} imports {i.imported} "
+                         f"({'up a layer' if high > low else 'sideways'})")
+    return found
+
+
+def core_io_breaches(imports: Iterable[Import]) -> list[str]:
     return [f"{i.importer} line {i.line} imports {i.imported}" for i in imports
-            if within(i.importer, CORE)
-            and (i.imported.split(".")[0] in CORE_FORBIDDEN_LIBRARIES
-                 or (within(i.imported, CORE_FORBIDDEN_OURS) and not within(i.imported, CORE)))]
-
-
-def smoke_sandbox_breaches(imports: Iterable[Import]) -> list[str]:
-    pairs = (("release_gate.smoke", "release_gate.sandbox"),
-             ("release_gate.sandbox", "release_gate.smoke"))
-    return [f"{i.importer} line {i.line} imports {i.imported}" for i in imports
-            for side, other in pairs
-            if within(i.importer, (side,)) and within(i.imported, (other,))]
-
-
-def commands_breaches(imports: Iterable[Import]) -> list[str]:
-    return [f"{i.importer} line {i.line} imports {i.imported}" for i in imports
-            if within(i.imported, ("release_gate.commands",))
-            and i.importer != "release_gate.cli"
-            and not within(i.importer, ("release_gate.commands",))]
+            if layer_of(i.importer) == CORE
+            and any(within(i.imported, (lib,)) for lib in CORE_FORBIDDEN_LIBRARIES)]
 
 
 def cycles(imports: Iterable[Import]) -> list[list[str]]:
@@ -170,24 +198,29 @@ def imports(package: dict[str, tuple[str, bool]]) -> list[Import]:
 
 def test_the_whole_package_is_read(package: dict[str, tuple[str, bool]],
                                    imports: list[Import]) -> None:
-    assert {"release_gate.cli", "release_gate.verdict", "release_gate.smoke.runner",
+    assert {"release_gate.cli", "release_gate.core.verdict", "release_gate.smoke.runner",
             "release_gate.sandbox.app", "release_gate.commands.pr"} <= set(package)
     assert any(i.importer == "release_gate.cli" and i.imported == "release_gate.errors"
                for i in imports)
 
 
-def test_the_core_imports_no_adapter(imports: list[Import]) -> None:
-    breaches = core_breaches(imports)
+def test_every_folder_is_a_layer() -> None:
+    folders = {p.name for p in PACKAGE_DIR.iterdir()
+               if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(LAYER_OF_ROOM)
+
+
+def test_every_module_has_a_layer(package: dict[str, tuple[str, bool]]) -> None:
+    assert unplaced_modules(package) == []
+
+
+def test_no_import_goes_up_a_layer_or_sideways(imports: list[Import]) -> None:
+    breaches = layer_breaches(imports)
     assert not breaches, "; ".join(breaches)
 
 
-def test_the_smoke_and_the_sandbox_share_no_code(imports: list[Import]) -> None:
-    breaches = smoke_sandbox_breaches(imports)
-    assert not breaches, "; ".join(breaches)
-
-
-def test_only_the_cli_imports_the_commands(imports: list[Import]) -> None:
-    breaches = commands_breaches(imports)
+def test_the_core_does_no_io(imports: list[Import]) -> None:
+    breaches = core_io_breaches(imports)
     assert not breaches, "; ".join(breaches)
 
 
@@ -196,39 +229,50 @@ def test_no_import_circles(imports: list[Import]) -> None:
     assert not circles, "; ".join(" <-> ".join(c) for c in circles)
 
 
-# --- the checkers see a breach ------------------------------------------------------------------
+# --- the checkers see a breach planted in the real package ---------------------------------
+
+Package = dict[str, tuple[str, bool]]
+
+
+def _planted(package: Package, name: str, source: str) -> Package:
+    planted = dict(package)
+    old_source = planted.get(name, ("", False))[0]
+    planted[name] = (old_source + "\n" + source, False)
+    return planted
+
+
+def test_a_new_root_module_doing_io_is_in_no_layer(package: dict[str, tuple[str, bool]]) -> None:
+    planted = _planted(package, "release_gate.notify",
+                       "import subprocess\nfrom release_gate.github.client import GitHub\n")
+    assert unplaced_modules(planted) == ["release_gate.notify"]
+
+
+def test_io_in_the_core_is_seen(package: dict[str, tuple[str, bool]]) -> None:
+    planted = _planted(package, "release_gate.core.schemacheck", "import subprocess\n")
+    assert [b.split(" line ")[0] for b in core_io_breaches(package_imports(planted))] == [
+        "release_gate.core.schemacheck"]
+
+
+@pytest.mark.parametrize(("importer", "source", "kind"), [
+    ("release_gate.github.patch", "from release_gate.smoke import steps\n", "sideways"),
+    ("release_gate.smoke.steps", "def later():\n    import release_gate.sandbox.tokens\n",
+     "sideways"),
+    ("release_gate.sandbox.app", "from release_gate.smoke.authenticator import x\n", "sideways"),
+    ("release_gate.core.verdict", "from release_gate.render import text\n", "up a layer"),
+    ("release_gate.core.rules.path", "from release_gate.git.repo import GitContext\n",
+     "up a layer"),
+    ("release_gate.heroku.api", "from release_gate.usecases import pr_gate\n", "up a layer"),
+    ("release_gate.usecases.pr_gate", "from release_gate.commands import pr\n", "up a layer"),
+])
+def test_an_upward_or_sideways_import_is_seen(package: dict[str, tuple[str, bool]],
+                                             importer: str, source: str, kind: str) -> None:
+    breaches = layer_breaches(package_imports(_planted(package, importer, source)))
+    assert len(breaches) == 1 and breaches[0].startswith(importer) and kind in breaches[0]
+
 
 def _made_up(**modules: str) -> list[Import]:
     package = {name.replace("__", "."): (source, False) for name, source in modules.items()}
     return package_imports(package)
-
-
-@pytest.mark.parametrize("source", [
-    "import subprocess\n",
-    "def later():\n    import httpx\n",
-    "from github import Github\n",
-    "from release_gate.github.client import GitHub\n",
-    "from release_gate import smoke_gate\n",
-])
-def test_a_core_breach_is_seen(source: str) -> None:
-    made_up = _made_up(release_gate__rules__path=source, release_gate__smoke_gate="",
-                       release_gate__github__client="")
-    assert len(core_breaches(made_up)) == 1
-
-
-def test_a_tester_target_breach_is_seen() -> None:
-    made_up = _made_up(release_gate__smoke__steps="from release_gate.sandbox import tokens\n",
-                       release_gate__sandbox__tokens="")
-    assert smoke_sandbox_breaches(made_up) == [
-        "release_gate.smoke.steps line 1 imports release_gate.sandbox.tokens"]
-
-
-def test_a_commands_breach_is_seen() -> None:
-    made_up = _made_up(release_gate__smoke_gate="from release_gate.commands.pr import run\n",
-                       release_gate__cli="import release_gate.commands.pr\n",
-                       release_gate__commands__pr="")
-    assert commands_breaches(made_up) == [
-        "release_gate.smoke_gate line 1 imports release_gate.commands.pr"]
 
 
 def test_a_circle_is_seen_even_when_deferred() -> None:

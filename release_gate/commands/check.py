@@ -40,10 +40,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(str(error)) from None
     with pending:
         # While git prints the diff: the engine's imports and the rules (bench/check_large.py).
-        from release_gate import engine, policy
+        from release_gate.core import engine, policy
+        from release_gate.core.verdict import EXIT_CODES
         from release_gate.render import json, markdown, text
         from release_gate.render.output import write
-        from release_gate.verdict import EXIT_CODES
 
         if args.rules:
             chosen = policy.from_file(args.rules)

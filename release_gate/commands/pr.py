@@ -12,8 +12,8 @@ import argparse
 import os
 import sys
 
-from release_gate import pr_gate
 from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.usecases import pr_gate
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

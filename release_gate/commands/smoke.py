@@ -38,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-fault", metavar="NAME", choices=fault_names(),
                         help="with --target sandbox: start it with this fault switch, one of: "
                              + ", ".join(fault_names()))
-    # --- GitHub binding (release_gate/smoke_gate.py) ---
+    # --- GitHub binding (release_gate/usecases/smoke_gate.py) ---
     parser.add_argument("--pr", type=int, metavar="N",
                         help="post release-gate/smoke on PR N's head (GITHUB_TOKEN, "
                              "GITHUB_REPOSITORY) and refresh the release-gate status; against "
@@ -98,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, env: dict[str, str],
          sandbox: session_types.LocalSandbox | None, guard: SignalGuard) -> int:
-    from release_gate import config
+    from release_gate.core import config
+    from release_gate.core.smoke_config.settings import parse
     from release_gate.smoke import session
-    from release_gate.smoke.settings import parse
 
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
     # A file with only a `smoke:` section is enough here (docs/configure-smoke.md).
@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace, env: dict[str, str],
     request = session.SmokeRequest(target=args.target, email=args.email, report=args.report,
                                    server_log=args.server_log, sandbox_fault=args.sandbox_fault)
     if args.pr is not None:  # bind the result to the PR head and production (smoke_gate.py)
-        from release_gate import smoke_gate
+        from release_gate.usecases import smoke_gate
         target = smoke_gate.identify(args.target, settings, env)
         return smoke_gate.run_cli(args.pr, lambda deploy: session.smoke(
             request, settings, env=env, stream=sys.stdout, sandbox=sandbox, guard=guard,

@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release_gate import config
+    from release_gate.core import config
     from release_gate.errors import ConfigError
 
     if args.schema:

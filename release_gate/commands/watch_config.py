@@ -1,7 +1,7 @@
 """`release-gate watch-config [--app APP]`: is a smoke due after a production config change?
 
 Exit 0 nothing due, 3 a smoke is due, 1 the Heroku or GitHub API failed, 2 bad command line or
-rules.yaml. The work is in release_gate/config_watch.py (docs/cli.md).
+rules.yaml. The work is in release_gate/usecases/config_watch.py (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release_gate import config, config_watch
-    from release_gate.config_drift import LastPass
+    from release_gate.core import config
+    from release_gate.core.config_drift import LastPass
+    from release_gate.core.smoke_config.settings import parse
     from release_gate.errors import ConfigError
     from release_gate.github.client import GitHub, GitHubEnv, Transport
     from release_gate.heroku.api import HerokuApi, check_app_name
-    from release_gate.smoke.settings import parse
+    from release_gate.usecases import config_watch
 
     env = dict(os.environ)
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)

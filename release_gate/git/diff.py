@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from release_gate.changes import FileChange, FileStatus, Line
+from release_gate.core.changes import FileChange, FileStatus, Line
 from release_gate.errors import GitError
 
 _STATUS = {

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from release_gate.changes import ChangeSet, FileChange, FileStatus, arrived_whole
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus, arrived_whole
 from release_gate.errors import GitError, GitLookupError
 from release_gate.git import isolation
 from release_gate.git.diff import parse_raw_and_patch

@@ -25,9 +25,9 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from release_gate.core.evidence import RunRecord, StatusRecord
+from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import GitHubError
-from release_gate.evidence import RunRecord, StatusRecord
-from release_gate.verdict import StatusState, clip_description
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"

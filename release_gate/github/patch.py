@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from release_gate.changes import Line
+from release_gate.core.changes import Line
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 

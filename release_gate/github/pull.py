@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
-from release_gate.changes import ChangeSet, FileChange, FileStatus, arrived_whole
-from release_gate.context import ClosableContext
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus, arrived_whole
+from release_gate.core.context import ClosableContext
 from release_gate.errors import GitError, GitHubError
 from release_gate.git import GitContext
 from release_gate.github.client import (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from release_gate.evidence import SmokeEvidence
+from release_gate.core.evidence import SmokeEvidence
+from release_gate.core.verdict import Evaluation, GateStatus, Verdict
 from release_gate.render.comment import Links, render
-from release_gate.verdict import Evaluation, GateStatus, Verdict
 
 
 def _escape_data(text: str) -> str:

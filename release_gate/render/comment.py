@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from release_gate.config_drift import ConfigChange
-from release_gate.evidence import SMOKE_CONTEXT, SmokeEvidence
-from release_gate.verdict import Evaluation, Finding, GateStatus, Outcome, Verdict
+from release_gate.core.config_drift import ConfigChange
+from release_gate.core.evidence import SMOKE_CONTEXT, SmokeEvidence
+from release_gate.core.verdict import Evaluation, Finding, GateStatus, Outcome, Verdict
 
 MARKER = "<!-- release-gate:checklist -->"
 CLEARED_TITLE = "### ✅ release-gate: no longer flagged"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from release_gate.verdict import Evaluation
+from release_gate.core.verdict import Evaluation
 
 SCHEMA = "release-gate/verdict@1"
 

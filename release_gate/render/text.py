@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from release_gate.verdict import Evaluation, Verdict
+from release_gate.core.verdict import Evaluation, Verdict
 
 _HEADLINE = {
     Verdict.CLEAR: "CLEAR: no release-sensitive changes",

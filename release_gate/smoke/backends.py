@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.smoke.backend_types import BackendError, BackendUnavailable, Database, Minter
 from release_gate.smoke.dyno_script import marked_result
-from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.sqldb import SqlDatabase
 
 

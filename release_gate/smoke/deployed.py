@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from release_gate.deployment import Deployment
+from release_gate.core.deployment import Deployment
+from release_gate.core.production import HEROKU, Production
 from release_gate.errors import GateError
-from release_gate.production import HEROKU, Production
 from release_gate.smoke.steps import field_value
 
 Reader = Callable[[], Deployment]

@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from release_gate.core.smoke_config.settings import SmokeSettings, table_of
 from release_gate.smoke import log_evidence
 from release_gate.smoke.result import Diagnosis
-from release_gate.smoke.settings import SmokeSettings, table_of
 
 RUNBOOK = "runbook"
 RCA = "RCA 2026-05-25"

@@ -17,8 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.smoke.backend_types import BackendError, DbState
-from release_gate.smoke.settings import SmokeSettings
 
 MARK = "RELEASE_GATE_RESULT "
 MODES = ("check", "check+teardown", "teardown")

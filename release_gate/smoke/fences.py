@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.errors import SmokeRefused
 from release_gate.smoke.masking import redact_url
-from release_gate.smoke.settings import SmokeSettings
 
 SANDBOX = "sandbox"
 PROD = "prod"

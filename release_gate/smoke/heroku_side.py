@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.errors import HerokuError, SmokeRefused
 from release_gate.heroku.api import KEY_ENV, HerokuApi
 from release_gate.heroku.dynos import OneOffDynos
@@ -34,7 +35,6 @@ from release_gate.smoke.backend_types import BackendError, Database, DbState, Mi
 from release_gate.smoke.diagnosis import DYNO_FAILED
 from release_gate.smoke.log_evidence import LogEvidence
 from release_gate.smoke.plan import ServerLog, StepHook
-from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.transcript import Transcript
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from release_gate.smoke.heroku_settings import LogEvidenceSettings
+from release_gate.core.smoke_config.heroku_settings import LogEvidenceSettings
 from release_gate.smoke.plan import LOG_BYTES
 from release_gate.smoke.result import Diagnosis, SmokeResult
 from release_gate.smoke.steps import StepFailed

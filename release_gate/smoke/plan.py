@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.smoke.authenticator import SyntheticAuthenticator
 from release_gate.smoke.backend_types import Database, Minter
 from release_gate.smoke.client import ApiClient
 from release_gate.smoke.deadline import Deadline
-from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.transcript import Transcript
 
 LOG_BYTES = 1024 * 1024  # the RCA's lines are near the end; a run logs a few kB

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from release_gate.deployment import Deployment
+from release_gate.core.deployment import Deployment
 
 
 class Verdict(StrEnum):

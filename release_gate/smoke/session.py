@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from release_gate.deployment import Deployment, change_problem
+from release_gate.core.deployment import Deployment, change_problem
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.errors import GateError, SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
-from release_gate.smoke.settings import SmokeSettings
 from release_gate.smoke.signals import SignalGuard
 from release_gate.smoke.transcript import Transcript
 

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from release_gate.core.smoke_config.settings import SQL_PARAMETER, SqlSettings
 from release_gate.smoke.backend_types import BackendError, BackendUnavailable, DbState
 from release_gate.smoke.masking import redact_url
-from release_gate.smoke.settings import SQL_PARAMETER, SqlSettings
 
 
 def to_pyformat(sql: str) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from release_gate.core.smoke_config.settings import table_of
 from release_gate.smoke.authenticator import AuthenticatorError, Registration, unwrap_options
 from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.client import Exchange
 from release_gate.smoke.codec import DecodeError, b64url_decode
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import SmokeResult, StepRecord
-from release_gate.smoke.settings import table_of
 from release_gate.smoke.transcript import prefix
 
 

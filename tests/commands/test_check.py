@@ -288,7 +288,7 @@ def test_checklist_merges_items_that_differ_only_by_citation(
     (["Do X (a)", "Do Y (a)"], ["Do X (a)", "Do Y (a)"]),
 ])
 def test_merge_item(items: list[str], expected: list[str]) -> None:
-    from release_gate.engine import merge_item
+    from release_gate.core.engine import merge_item
 
     checklist: list[str] = []
     for item in items:

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from release_gate import config
+from release_gate.core import config
 from release_gate.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from release_gate.config_drift import LastPass, classify, sensitive_changes
-from release_gate.production import RUNBOOK_SENSITIVE_CONFIG
+from release_gate.core.config_drift import LastPass, classify, sensitive_changes
+from release_gate.core.production import RUNBOOK_SENSITIVE_CONFIG
 
 SENSITIVE = (*RUNBOOK_SENSITIVE_CONFIG, "SESSION_SECRET")
 T0 = datetime(2026, 5, 25, 0, 52, tzinfo=UTC)

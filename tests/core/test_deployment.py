@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_gate.deployment import (
+from release_gate.core.deployment import (
     Deployment,
     PassFacts,
     change_problem,
@@ -13,7 +13,7 @@ from release_gate.deployment import (
     parse_pass,
     pass_description,
 )
-from release_gate.production import (
+from release_gate.core.production import (
     CONTAINS,
     EQUAL,
     VERSION_URL,

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from release_gate.config_drift import ConfigChange
-from release_gate.evidence import (
+from release_gate.core.config_drift import ConfigChange
+from release_gate.core.evidence import (
     REHEARSAL_CONTEXT,
     RunRecord,
     StatusRecord,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from release_gate import config
-from release_gate.changes import ChangeSet, FileChange, FileStatus, Line
 from release_gate.cli import main
-from release_gate.context import FakeContext
+from release_gate.core import config
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
+from release_gate.core.context import FakeContext
+from release_gate.core.rules import patterns as pattern_module
+from release_gate.core.verdict import Outcome
 from release_gate.errors import ConfigError
-from release_gate.rules import patterns as pattern_module
-from release_gate.verdict import Outcome
 
 HEAD = "version: 1\nrules:\n"
 

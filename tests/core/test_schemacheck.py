@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from release_gate import config, schemacheck
+from release_gate.core import config, schemacheck
 from release_gate.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_an_unknown_keyword_is_not_guessed() -> None:
 
 def test_check_does_not_import_jsonschema_for_a_valid_policy(tmp_path: Path) -> None:
     """Counted in modules, not timed: a valid rules.yaml never loads jsonschema."""
-    code = ("import sys; from release_gate import config; config.load_file(sys.argv[1]); "
+    code = ("import sys; from release_gate.core import config; config.load_file(sys.argv[1]); "
             "print('jsonschema' in sys.modules)")
     ok = subprocess.run([sys.executable, "-c", code, str(ROOT / "rules.yaml")],
                         capture_output=True, text=True, check=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_gate.verdict import (
+from release_gate.core.verdict import (
     EXIT_CODES,
     MAX_DESCRIPTION,
     Evaluation,

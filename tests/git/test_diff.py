@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from release_gate.changes import FileStatus, Line
+from release_gate.core.changes import FileStatus, Line
 from release_gate.errors import GitError
 from release_gate.git.diff import PatchLines, _Hunks, _parse_hunks, parse_raw_and_patch
 

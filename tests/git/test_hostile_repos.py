@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from release_gate.changes import FileStatus
 from release_gate.cli import main
+from release_gate.core.changes import FileStatus
 from release_gate.git import GitContext
 from tests.gitrepo import GitRepo
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from release_gate.changes import FileChange, FileStatus
+from release_gate.core.changes import FileChange, FileStatus
 from release_gate.errors import GitError
 from release_gate.git import GitContext, default_base
 from tests.gitrepo import GitRepo

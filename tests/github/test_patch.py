@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_gate.changes import Line
+from release_gate.core.changes import Line
 from release_gate.github.patch import PatchError, decode_text, diff_texts, parse_hunks
 
 

@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 import yaml
 
-from release_gate import cli, smoke_gate
-from release_gate.deployment import Deployment
+from release_gate import cli
+from release_gate.core.deployment import Deployment
+from release_gate.core.production import CONTAINS, Production
 from release_gate.errors import SmokeRefused
 from release_gate.github.client import GitHub, GitHubEnv, Transport
-from release_gate.production import CONTAINS, Production
 from release_gate.smoke.result import DeploymentRecord, SmokeResult, Verdict
+from release_gate.usecases import smoke_gate
 from tests.fakes.heroku import FakeHeroku
 from tests.github.conftest import APP, AUTH, DEFAULT_RULES, Gate
 from tests.smoke._harness import SIGNING_KEY, Sandbox, new_email, sandbox, smoke_section

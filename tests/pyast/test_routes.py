@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from release_gate.pyast.routes import Route, extract_routes
-from release_gate.pyast.source import PythonSourceError, parse_python
+from release_gate.core.pyast.routes import Route, extract_routes
+from release_gate.core.pyast.source import PythonSourceError, parse_python
 
 
 def src(text: str) -> str:

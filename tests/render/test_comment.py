@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from release_gate.config_drift import ConfigChange
-from release_gate.evidence import collect, config_changed
+from release_gate.core.config_drift import ConfigChange
+from release_gate.core.evidence import collect, config_changed
+from release_gate.core.verdict import Evaluation, Finding, Outcome, gate_status
 from release_gate.render.comment import Links, is_ours, parse_state, render, render_cleared
-from release_gate.verdict import Evaluation, Finding, Outcome, gate_status
 from tests.evidence_data import EXPECT, HEAD, T0
 from tests.evidence_data import run as _run
 from tests.evidence_data import status as _status

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from release_gate.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.context import FakeContext
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
+from release_gate.core.context import FakeContext
 
 Tree = Mapping[str, str | bytes]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_gate.changes import Line
-from release_gate.rules.content import ContentCheck
+from release_gate.core.changes import Line
+from release_gate.core.rules.content import ContentCheck
 
 
 def _unused_locate(key: str, message: str) -> Exception:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from release_gate import config
-from release_gate.rules import KINDS
+from release_gate.core import config
+from release_gate.core.rules import KINDS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from release_gate.rules import globs
-from release_gate.rules.globs import PathMatcher
+from release_gate.core.rules import globs
+from release_gate.core.rules.globs import PathMatcher
 
 PATTERNS = ["backend_v2/db/**", "*.png", "Procfile", "docs/**", "gunicorn*.py",
             "**/gunicorn*.conf*", ".github/workflows/release-gate*.yml", "rules.yaml", "a/*/c",

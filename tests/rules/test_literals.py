@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_gate.rules.literals import required_literals
+from release_gate.core.rules.literals import required_literals
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [

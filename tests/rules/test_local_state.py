@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from release_gate import config, engine
-from release_gate.pyast.source import parse_python
-from release_gate.pyast.state import scan_state
-from release_gate.verdict import Finding, Outcome
+from release_gate.core import config, engine
+from release_gate.core.pyast.source import parse_python
+from release_gate.core.pyast.state import scan_state
+from release_gate.core.verdict import Finding, Outcome
 from tests.rules.helpers import line_of, pr
 
 POLICY = config.load_default()

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from release_gate import config, engine
-from release_gate.context import FakeContext
-from release_gate.rules.pairing import pair_key, twin_path
-from release_gate.verdict import Finding, Outcome
+from release_gate.core import config, engine
+from release_gate.core.context import FakeContext
+from release_gate.core.rules.pairing import pair_key, twin_path
+from release_gate.core.verdict import Finding, Outcome
 from tests.rules.helpers import line_of, pr
 
 POLICY = config.load_default()
@@ -253,7 +253,7 @@ def test_a_touched_file_without_route_words_that_does_not_parse_is_still_a_findi
 
 def test_untouched_files_are_read_once_and_base_only_for_touched_files() -> None:
     ctx = counting(pr(BASE, {**BASE, AUTH: WITH_TOKEN}))
-    from release_gate.rules.pairing import RoutePairingCheck
+    from release_gate.core.rules.pairing import RoutePairingCheck
 
     (rule,) = [r for r in POLICY.rules if r.id == RULE]
     assert isinstance(rule.check, RoutePairingCheck)

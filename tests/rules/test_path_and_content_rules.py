@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from release_gate import config, engine
-from release_gate.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.context import FakeContext
-from release_gate.verdict import Evaluation, Verdict
+from release_gate.core import config, engine
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
+from release_gate.core.context import FakeContext
+from release_gate.core.verdict import Evaluation, Verdict
 
 # This table covers the path and content kinds; the AST kinds have their own tables (and need
 # file contents, which these fakes leave out).

@@ -11,11 +11,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from release_gate import config, engine
-from release_gate.changes import ChangeSet, FileChange, FileStatus
-from release_gate.context import FakeContext
-from release_gate.pyast.routes import Route, extract_routes
-from release_gate.verdict import Finding, Outcome
+from release_gate.core import config, engine
+from release_gate.core.changes import ChangeSet, FileChange, FileStatus
+from release_gate.core.context import FakeContext
+from release_gate.core.pyast.routes import Route, extract_routes
+from release_gate.core.verdict import Finding, Outcome
 
 POLICY = config.load_default()
 AST_RULES = {"begin-verify-pairing", "process-local-state"}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from release_gate.core.smoke_config.settings import SmokeSettings, parse
 from release_gate.smoke.backends import (
     BackendError,
     BackendUnavailable,
@@ -18,7 +19,6 @@ from release_gate.smoke.backends import (
     build_database,
     build_minter,
 )
-from release_gate.smoke.settings import SmokeSettings, parse
 
 
 def fake_mint(email: str) -> str:

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from release_gate.production import VERSION_URL, Production, ProductionSettings
+from release_gate.core.production import VERSION_URL, Production, ProductionSettings
 from release_gate.smoke.deployed import DeploymentUnreadable, reader
 
 ANSWER: dict[str, tuple[int, bytes]] = {}

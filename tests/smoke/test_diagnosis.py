@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from release_gate.core.smoke_config.settings import parse
 from release_gate.smoke.diagnosis import ROWS, Symptom, diagnose
-from release_gate.smoke.settings import parse
 
 VERIFY_FAILED = '{"detail":"passkey verification failed"}'
 # What py_webauthn raises (and the sandbox logs) when clientDataJSON carries another origin.

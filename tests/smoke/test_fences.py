@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from release_gate import cli
+from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.errors import SmokeRefused
 from release_gate.smoke import fences
-from release_gate.smoke.settings import SmokeSettings
 from tests.smoke._harness import new_email, write_rules
 
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from release_gate.core.smoke_config.settings import parse
 from release_gate.smoke import dyno_script
 from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.backends import _token_from_output
 from release_gate.smoke.heroku_side import with_sslmode
-from release_gate.smoke.settings import parse
 
 
 def test_sslmode_is_added_to_postgres_urls_unless_named() -> None:

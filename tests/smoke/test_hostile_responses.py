@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from release_gate.core.smoke_config.settings import parse
 from release_gate.smoke import report
 from release_gate.smoke.backend_types import DbState
 from release_gate.smoke.client import ApiClient
@@ -28,7 +29,6 @@ from release_gate.smoke.masking import Masker
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import SmokeResult, Verdict
 from release_gate.smoke.runner import run_smoke
-from release_gate.smoke.settings import parse
 from release_gate.smoke.transcript import Transcript
 from tests.smoke._hostile import HostileServer, Reply
 

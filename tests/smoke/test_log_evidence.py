@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_gate.smoke.heroku_settings import LogEvidenceSettings
+from release_gate.core.smoke_config.heroku_settings import LogEvidenceSettings
 from release_gate.smoke.log_evidence import judge
 
 PREFIX = "2026-05-25T01:23:55.000000+00:00 app[web.1]: 2026-05-25 01:23:55 INFO [pid 17] svc: "

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from release_gate import config
+from release_gate.core import config
+from release_gate.core.smoke_config.settings import SmokeSettings, parse
 from release_gate.errors import ConfigError
-from release_gate.smoke.settings import SmokeSettings, parse
 
 
 def _load(smoke_yaml: str) -> config.Config:

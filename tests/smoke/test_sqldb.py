@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from release_gate.core.smoke_config.settings import SqlSettings
 from release_gate.smoke.backends import BackendUnavailable
-from release_gate.smoke.settings import SqlSettings
 from release_gate.smoke.sqldb import SqlDatabase, to_pyformat
 
 SCHEMA = [

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from release_gate.production import CONTAINS, Production
+from release_gate.core.production import CONTAINS, Production
 
 SHORT = 7
 _PASS = re.compile(r"^PASS on (?P<where>\S+) (?:v(?P<release>\d+) )?@ (?P<commit>[0-9a-f]{7,40})"

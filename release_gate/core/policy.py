@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from release_gate import config
-from release_gate.config import Config
+from release_gate.core import config
+from release_gate.core.config import Config
 from release_gate.errors import ConfigError
 
 RULES_PATH = "rules.yaml"

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from release_gate.changes import FileStatus
-from release_gate.context import ChangeContext
-from release_gate.rules.base import Locate, Rule
-from release_gate.rules.globs import PathMatcher
-from release_gate.verdict import Finding
+from release_gate.core.changes import FileStatus
+from release_gate.core.context import ChangeContext
+from release_gate.core.rules.base import Locate, Rule
+from release_gate.core.rules.globs import PathMatcher
+from release_gate.core.verdict import Finding
 
 GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
 

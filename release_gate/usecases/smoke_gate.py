@@ -27,16 +27,16 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 from urllib.parse import urlsplit
 
-from release_gate.deployment import Deployment, head_problem, pass_description
+from release_gate.core.deployment import Deployment, head_problem, pass_description
+from release_gate.core.evidence import REHEARSAL_CONTEXT, SMOKE_CONTEXT
+from release_gate.core.production import Production
+from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.verdict import StatusState
 from release_gate.errors import SmokeRefused
-from release_gate.evidence import REHEARSAL_CONTEXT, SMOKE_CONTEXT
 from release_gate.github.client import GitHub, GitHubEnv, Transport
-from release_gate.pr_gate import refresh_gate
-from release_gate.production import Production
 from release_gate.smoke import fences
 from release_gate.smoke.session import DeploymentGuard
-from release_gate.smoke.settings import SmokeSettings
-from release_gate.verdict import StatusState
+from release_gate.usecases.pr_gate import refresh_gate
 
 EXIT_PASS = 0
 EXIT_FAIL = 1

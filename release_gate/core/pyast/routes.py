@@ -27,8 +27,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from release_gate.pyast.source import PythonSourceError, parse_python
-from release_gate.pyast.strfold import EMPTY, Text, fold_text, module_constants
+from release_gate.core.pyast.source import PythonSourceError, parse_python
+from release_gate.core.pyast.strfold import EMPTY, Text, fold_text, module_constants
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Decorators and calls that take a `methods=` list (default GET, as in FastAPI, Starlette, Flask).

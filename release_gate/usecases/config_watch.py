@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from release_gate import evidence
-from release_gate.config_drift import ConfigChange, LastPass, ReleaseLike, sensitive_changes
-from release_gate.evidence import GATE_CONTEXT, Expectation
+from release_gate.core import evidence
+from release_gate.core.config_drift import ConfigChange, LastPass, ReleaseLike, sensitive_changes
+from release_gate.core.evidence import GATE_CONTEXT, Expectation
+from release_gate.core.production import Production
+from release_gate.core.verdict import StatusState
 from release_gate.github.client import GitHub
-from release_gate.pr_gate import refresh_gate
-from release_gate.production import Production
 from release_gate.render.comment import is_ours, parse_state
-from release_gate.verdict import StatusState
+from release_gate.usecases.pr_gate import refresh_gate
 
 EXIT_NOTHING_DUE = 0
 EXIT_SMOKE_DUE = 3

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from release_gate import production as production_section
-from release_gate.production import Production, ProductionSettings
-from release_gate.smoke import heroku_settings
+from release_gate.core import production as production_section
+from release_gate.core.production import Production, ProductionSettings
+from release_gate.core.smoke_config import heroku_settings
 
 # The schema and the SQL parameter check live in schema.py (config.py needs only them);
 # re-exported for the smoke's modules that read them from here.
-from release_gate.smoke.schema import (  # noqa: F401
+from release_gate.core.smoke_config.schema import (  # noqa: F401
     DATABASE_BACKENDS,
     MINT_BACKENDS,
     SCHEMA,

@@ -6,18 +6,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from release_gate.changes import FileChange, Line
-from release_gate.context import ChangeContext
-from release_gate.rules.base import Locate, Rule
-from release_gate.rules.globs import PathMatcher
-from release_gate.rules.path import GLOBS
-from release_gate.rules.patterns import (
+from release_gate.core.changes import FileChange, Line
+from release_gate.core.context import ChangeContext
+from release_gate.core.rules.base import Locate, Rule
+from release_gate.core.rules.globs import PathMatcher
+from release_gate.core.rules.path import GLOBS
+from release_gate.core.rules.patterns import (
     PATTERN_BUDGET_SECONDS,
     LinePattern,
     PatternClock,
     PatternTimedOut,
 )
-from release_gate.verdict import Finding
+from release_gate.core.verdict import Finding
 
 
 @dataclass(frozen=True)

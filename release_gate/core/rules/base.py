@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from release_gate.context import ChangeContext
-from release_gate.verdict import Finding, Outcome
+from release_gate.core.context import ChangeContext
+from release_gate.core.verdict import Finding, Outcome
 
 
 class Locate(Protocol):

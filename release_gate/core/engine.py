@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from release_gate.config import Config
-from release_gate.context import ChangeContext
-from release_gate.verdict import Evaluation, Finding, sort_findings
+from release_gate.core.config import Config
+from release_gate.core.context import ChangeContext
+from release_gate.core.verdict import Evaluation, Finding, sort_findings
 
 # A trailing "(RCA 2026-05-25, factor 1; action item 3)": a citation, not part of the item.
 # A parenthesis holding a command (backticks) is part of the item.

@@ -19,13 +19,15 @@ from typing import Any
 
 import yaml
 
-from release_gate import schemacheck, yamlnodes
+from release_gate.core import schemacheck, yamlnodes
+from release_gate.core.rules import KINDS
+from release_gate.core.rules.base import Rule
+from release_gate.core.smoke_config.schema import (
+    SCHEMA as SMOKE_SCHEMA,  # not settings.py: see schema.py
+)
+from release_gate.core.smoke_config.schema import sql_parameter_errors
+from release_gate.core.verdict import Outcome
 from release_gate.errors import ConfigError
-from release_gate.rules import KINDS
-from release_gate.rules.base import Rule
-from release_gate.smoke.schema import SCHEMA as SMOKE_SCHEMA  # not settings.py: see schema.py
-from release_gate.smoke.schema import sql_parameter_errors
-from release_gate.verdict import Outcome
 
 SCHEMA_ID = "https://release-gate.invalid/rules.schema.json"
 DEFAULT_RULES_NAME = "rules.yaml"
@@ -68,7 +70,7 @@ class Config:
     source: str
     rules: tuple[Rule, ...]
     settings: GateSettings = field(default_factory=GateSettings)
-    # The raw `smoke:` section, already schema-checked; the smoke parses it (smoke/settings.py).
+    # The raw `smoke:` section, already schema-checked (core/smoke_config/settings.py parses it).
     smoke: Mapping[str, Any] = field(default_factory=dict)
     smoke_only: bool = False  # the file had only `smoke:` (accepted by `smoke --rules`)
 

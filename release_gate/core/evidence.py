@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from release_gate.config_drift import ConfigChange
-from release_gate.deployment import PassFacts, facts_problem, parse_pass
-from release_gate.production import Production
-from release_gate.verdict import StatusState
+from release_gate.core.config_drift import ConfigChange
+from release_gate.core.deployment import PassFacts, facts_problem, parse_pass
+from release_gate.core.production import Production
+from release_gate.core.verdict import StatusState
 
 GATE_CONTEXT = "release-gate"
 SMOKE_CONTEXT = "release-gate/smoke"

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from release_gate import production as production_section
-from release_gate.smoke import heroku_settings
+from release_gate.core import production as production_section
+from release_gate.core.smoke_config import heroku_settings
 
 MINT_BACKENDS = ("command", "python", "heroku")
 DATABASE_BACKENDS = ("sql", "heroku")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from release_gate.rules.base import RuleCheck
-from release_gate.rules.content import ContentCheck
-from release_gate.rules.local_state import ProcessLocalStateCheck
-from release_gate.rules.pairing import RoutePairingCheck
-from release_gate.rules.path import PathCheck
+from release_gate.core.rules.base import RuleCheck
+from release_gate.core.rules.content import ContentCheck
+from release_gate.core.rules.local_state import ProcessLocalStateCheck
+from release_gate.core.rules.pairing import RoutePairingCheck
+from release_gate.core.rules.path import PathCheck
 
 # kind id -> the class of that kind (rules/base.py RuleCheck)
 KINDS: Mapping[str, type[RuleCheck]] = {

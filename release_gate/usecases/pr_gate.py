@@ -16,11 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from release_gate import engine, evidence, policy
-from release_gate.config import Config
-from release_gate.config_drift import ConfigChange
+from release_gate.core import engine, evidence, policy
+from release_gate.core.config import Config
+from release_gate.core.config_drift import ConfigChange
+from release_gate.core.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
+from release_gate.core.smoke_config.settings import parse as parse_smoke_settings
+from release_gate.core.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 from release_gate.errors import GateError
-from release_gate.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
 from release_gate.github.client import CommentRecord, GitHub, PullInfo
 from release_gate.github.pull import HeadMoved, comparison_context, event_pull, pull_context
 from release_gate.render import actions
@@ -33,8 +35,6 @@ from release_gate.render.comment import (
     render,
     render_cleared,
 )
-from release_gate.smoke.settings import parse as parse_smoke_settings
-from release_gate.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 
 
 @dataclass(frozen=True)

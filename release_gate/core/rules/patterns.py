@@ -17,7 +17,7 @@ from typing import Any
 
 import regex
 
-from release_gate.rules.literals import required_literals
+from release_gate.core.rules.literals import required_literals
 
 try:  # CPython's regex parser (private): used to refuse nested repeats and to decide joinability
     from re import _constants as sre_constants  # type: ignore[attr-defined]

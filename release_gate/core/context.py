@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from release_gate.changes import ChangeSet
+from release_gate.core.changes import ChangeSet
 
 
 class ChangeContext(Protocol):

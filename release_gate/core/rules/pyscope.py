@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from release_gate.pyast.source import PythonSourceError
-from release_gate.rules.base import Locate, Rule
-from release_gate.rules.globs import PathMatcher
-from release_gate.rules.path import GLOBS
-from release_gate.verdict import Finding
+from release_gate.core.pyast.source import PythonSourceError
+from release_gate.core.rules.base import Locate, Rule
+from release_gate.core.rules.globs import PathMatcher
+from release_gate.core.rules.path import GLOBS
+from release_gate.core.verdict import Finding
 
 
 def schema(description: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pathspec
 import regex
 
 if TYPE_CHECKING:
-    from release_gate.rules.base import Locate
+    from release_gate.core.rules.base import Locate
 
 try:  # the group pathspec names in a regex that matched as a directory pattern (`dir/`)
     from pathspec.patterns.gitignore.spec import _DIR_MARK

@@ -31,19 +31,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from release_gate.changes import FileChange, FileStatus
-from release_gate.context import ChangeContext
-from release_gate.pyast.routes import (
+from release_gate.core.changes import FileChange, FileStatus
+from release_gate.core.context import ChangeContext
+from release_gate.core.pyast.routes import (
     ModuleRoutes,
     PythonSourceError,
     Route,
     load_module,
     resolve_routes,
 )
-from release_gate.rules import pyscope
-from release_gate.rules.base import Rule
-from release_gate.rules.pyscope import PythonRule
-from release_gate.verdict import Finding
+from release_gate.core.rules import pyscope
+from release_gate.core.rules.base import Rule
+from release_gate.core.rules.pyscope import PythonRule
+from release_gate.core.verdict import Finding
 
 DEFAULT_SCOPE = ("backend_v2/api/**/*.py",)
 RCA = "RCA 2026-05-25 factor 2: begin and verify ship in one PR"
