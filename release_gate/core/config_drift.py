@@ -95,14 +95,21 @@ def classify(description: str, sensitive: Sequence[str]) -> tuple[str, tuple[str
         if names is None:
             return "unreadable", ("*",)
         hit = tuple(n for n in names if n.upper() in wanted)
-        if not hit:
-            return None
-        return ("remove" if verb in _REMOVE_VERBS else "set"), hit
-    if (match := _ADDON.match(text)) is not None:
+        if hit:
+            return ("remove" if verb in _REMOVE_VERBS else "set"), hit
+    elif (match := _ADDON.match(text)) is not None:
         var = f"{match.group('name').upper()}_URL"
-        return ("add-on", (var,)) if var in wanted else None
-    if "config var" in text.lower():
+        if var in wanted:
+            return "add-on", (var,)
+    elif "config var" in text.lower():
         return "unreadable", ("*",)
+    # Whatever shape matched above, a description that names a sensitive variable anywhere
+    # counts (fail closed): `Update WEBAUTHN_ORIGIN` reads like an add-on update but names the
+    # origin, and `Set FOO config vars and REDIS_URL` lists one name outside the list.
+    return _mentions(text, wanted)
+
+
+def _mentions(text: str, wanted: set[str]) -> tuple[str, tuple[str, ...]] | None:
     mentioned = tuple(dict.fromkeys(w for w in _WORD.findall(text) if w.upper() in wanted))
     return ("mention", mentioned) if mentioned else None
 

@@ -25,6 +25,11 @@ HEAD_MODES = (EQUAL, CONTAINS)
 # WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN, or REDIS_URL".
 RUNBOOK_SENSITIVE_CONFIG = ("BOOTSTRAP_TOKEN_SIGNING_KEY", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGIN",
                             "REDIS_URL")
+# The process model (RCA, contributing factor 1: gunicorn workers and `--preload`): Heroku's
+# buildpacks and gunicorn read these from the environment, so a config change re-shapes the
+# processes that share (or split) module-level state without any PR.
+PROCESS_MODEL_CONFIG = ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")
+WATCHED_CONFIG = (*RUNBOOK_SENSITIVE_CONFIG, *PROCESS_MODEL_CONFIG)
 
 SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -104,8 +109,8 @@ class Production:
 
     @property
     def sensitive_config(self) -> tuple[str, ...]:
-        extra = [n for n in self.settings.sensitive_config if n not in RUNBOOK_SENSITIVE_CONFIG]
-        return (*RUNBOOK_SENSITIVE_CONFIG, *extra)
+        extra = [n for n in self.settings.sensitive_config if n not in WATCHED_CONFIG]
+        return (*WATCHED_CONFIG, *extra)
 
     def version_endpoint(self) -> str | None:
         url = self.settings.version_url

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from release_gate.core.config_drift import LastPass, classify, sensitive_changes
-from release_gate.core.production import RUNBOOK_SENSITIVE_CONFIG
+from release_gate.core.production import (
+    PROCESS_MODEL_CONFIG,
+    RUNBOOK_SENSITIVE_CONFIG,
+    Production,
+    ProductionSettings,
+)
 
 SENSITIVE = (*RUNBOOK_SENSITIVE_CONFIG, "SESSION_SECRET")
 T0 = datetime(2026, 5, 25, 0, 52, tzinfo=UTC)
@@ -46,6 +53,12 @@ class Rel:
     ("Promote raxx-api-staging v12 1a2b3c4", None),
     ("Enable Logplex", None),
     ("Rotated REDIS_URL by operator", ("mention", ("REDIS_URL",))),
+    # The add-on shape (`Update <NAME>`) must not hide a sensitive name it does not turn into
+    # `<NAME>_URL`, nor a config list one outside it.
+    ("Update WEBAUTHN_ORIGIN", ("mention", ("WEBAUTHN_ORIGIN",))),
+    ("Update REDIS_URL by x", ("mention", ("REDIS_URL",))),
+    ("Attach WEBAUTHN_RP_ID", ("mention", ("WEBAUTHN_RP_ID",))),
+    ("Set FEATURE_X config vars and REDIS_URL", ("mention", ("REDIS_URL",))),
 ])
 def test_heroku_descriptions_are_read_tolerantly(description: str,
                                                  expected: tuple[str, tuple[str, ...]] | None
@@ -97,3 +110,37 @@ def test_without_any_pass_every_sensitive_release_counts() -> None:
 def test_a_release_number_alone_ignores_time() -> None:
     changes = sensitive_changes(HISTORY, sensitive=SENSITIVE, last_pass=LastPass(50, None))
     assert [c.version for c in changes] == [51, 52]
+
+
+def test_the_process_model_is_watched_by_default() -> None:
+    """RCA factor 1: workers and `--preload` come from WEB_CONCURRENCY / GUNICORN_CMD_ARGS too."""
+    watched = Production(app="raxx-api-prod", api_url="https://api.raxx.app",
+                         settings=ProductionSettings()).sensitive_config
+    assert set(PROCESS_MODEL_CONFIG) <= set(watched)
+    assert classify("Set WEB_CONCURRENCY config vars", watched) == ("set", ("WEB_CONCURRENCY",))
+    assert classify("Update WEB_CONCURRENCY by ops", watched) == ("mention",
+                                                                    ("WEB_CONCURRENCY",))
+
+
+_WATCHED = (*RUNBOOK_SENSITIVE_CONFIG, *PROCESS_MODEL_CONFIG)
+_OTHER = st.sampled_from(["FEATURE_X", "LOG_LEVEL", "DATABASE_URL", "SENTRY_DSN"])
+_VERB = st.sampled_from(["Update", "Set", "Attach", "Detach", "Rotate", "Rotated", "Change",
+                         "Changed", "Remove", "Unset", "Config add", "Add", "Delete", "Edit",
+                         "update", "SET", "Promote", "Deploy", "Restart"])
+_SUFFIX = st.sampled_from(["", " by x", " by heroku-redis", " config vars", " config var",
+                           " (@ref:redis-curved-1234)", " via dashboard", ".", " to a new value",
+                           " and FEATURE_Y config vars", " for raxx-api-prod"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(verb=_VERB, before=st.lists(_OTHER, max_size=2), name=st.sampled_from(_WATCHED),
+       after=st.lists(_OTHER, max_size=2), joiner=st.sampled_from([", ", " and ", " "]),
+       suffix=_SUFFIX)
+def test_any_description_naming_a_watched_variable_is_sensitive(
+        verb: str, before: list[str], name: str, after: list[str], joiner: str,
+        suffix: str) -> None:
+    """Whatever wording Heroku (or a person) uses, naming a watched variable counts."""
+    names = joiner.join([*before, name, *after])
+    found = classify(f"{verb} {names}{suffix}", _WATCHED)
+    assert found is not None
+    assert name in found[1] or found[1] == ("*",)
