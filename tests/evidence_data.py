@@ -17,6 +17,12 @@ EXPECT = Expectation(repository="acme/api", server_url="https://github.com",
 # What the smoke posts for a PASS on production running HEAD (deployment.pass_description).
 PASS_ON_PROD = f"PASS on raxx-api-prod v47 @ {HEAD[:7]}"
 RUN_URL = "https://github.com/acme/api/actions/runs/99"
+MAIN_SHA = "c" * 40  # the default branch's head, which genuine smoke runs ran
+
+
+def on_main(branch: str, sha: str) -> bool:
+    """The adapter's compare answer: only MAIN_SHA is on the default branch."""
+    return branch == EXPECT.default_branch and sha == MAIN_SHA
 
 
 def status(state: str = "success", *, context: str = "release-gate/smoke",
@@ -30,6 +36,7 @@ def run(**changes: object) -> RunRecord:
     values: dict[str, object] = dict(
         id=99, repository="acme/api", path=".github/workflows/smoke.yml",
         event="workflow_dispatch", head_branch="main", display_title="smoke PR #7 on prod",
-        status="in_progress", conclusion=None, html_url=RUN_URL, updated_at=T0)
+        status="in_progress", conclusion=None, html_url=RUN_URL, updated_at=T0,
+        head_sha=MAIN_SHA)
     values.update(changes)
     return RunRecord(**values)  # type: ignore[arg-type]

@@ -8,9 +8,12 @@ nothing by itself. A PASS counts only when every link of the chain holds:
   target_url = a run of THIS repository on this GitHub server,
   that run (fetched through the API, never taken from the status) is the smoke workflow
   (`.github/workflows/<settings.smoke_workflow>`), started by `workflow_dispatch` on the default
-  branch, named for this PR and for the production target (`run-name` of smoke.yml: "smoke PR
-  #N on prod"), not concluded as a failure, and the status was posted while the run was alive (a
-  replayed URL posted later does not count);
+  branch (its `head_sha` on that branch, not merely a ref of the same name), named for this PR
+  and for the production target (`run-name` of smoke.yml: "smoke PR #N on prod"), not
+  concluded as a failure, and the status was posted while the run was alive (a replayed URL
+  posted later does not count);
+  a genuine FAIL or error passes the same checks except the conclusion (a FAIL's run fails):
+  newer than a PASS on the same head, it keeps the gate closed until a newer PASS;
   and its description carries the production facts (`PASS on raxx-api-prod v47 @ def5678`,
   deployment.py): the production the base branch's rules.yaml names, running this head.
 
@@ -46,6 +49,9 @@ POSTED_AFTER_RUN_SLACK = timedelta(seconds=60)
 # A flood of forged statuses must not turn into a flood of API calls.
 MAX_RUNS_CHECKED = 10
 
+# (branch name, commit sha) -> the commit is the branch's head or one of its ancestors.
+OnBranch = Callable[[str, str], bool]
+
 _RUN_PATH = re.compile(r"^/([^/]+)/([^/]+)/actions/runs/(\d+)(?:/.*)?$")
 _PR_IN_TITLE = re.compile(r"#(\d+)\b")
 _TARGET_IN_TITLE = re.compile(r"\bon (\S+)\s*$")
@@ -80,6 +86,7 @@ class RunRecord:
     conclusion: str | None
     html_url: str
     updated_at: datetime | None
+    head_sha: str | None = None  # the commit whose workflow file the run ran
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def _status_problem(status: StatusRecord, expect: Expectation) -> str | None:
 
 
 def _run_problem(run: RunRecord | None, run_id: int, status: StatusRecord,
-                 expect: Expectation) -> str | None:
+                 expect: Expectation, on_branch: OnBranch) -> str | None:
     if run is None:
         return f"run {run_id} does not exist in {expect.repository}"
     if run.repository.lower() != expect.repository.lower():
@@ -178,11 +185,24 @@ def _run_problem(run: RunRecord | None, run_id: int, status: StatusRecord,
         ran_on = f"ran on {target.group(1)}" if target else "names no target"
         return (f"run {run_id} ({run.display_title!r}) {ran_on}: only a smoke against "
                 f"production ({PROD_TARGET}) counts")
-    if run.status == "completed" and run.conclusion != "success":
+    # A genuine FAIL exits 1, so its run concludes `failure` (or is cancelled or times out):
+    # only a PASS needs a run that succeeded. A FAIL or error stays decisive whatever its run
+    # concluded, so it keeps outranking an older PASS on the same head (docs/design.md §6).
+    if (status.state == StatusState.SUCCESS and run.status == "completed"
+            and run.conclusion != "success"):
         return f"run {run_id} concluded {run.conclusion}"
     if (run.status == "completed" and run.updated_at is not None
             and status.created_at > run.updated_at + POSTED_AFTER_RUN_SLACK):
         return f"posted after run {run_id} had finished (a replayed link)"
+    # `head_branch` is a name: a run started from a TAG called like the default branch reports
+    # it too, and runs whatever workflow file that tag holds. A PASS's run must have run a
+    # commit on the default branch itself (its head or an ancestor).
+    if status.state == StatusState.SUCCESS and (
+            not run.head_sha or not on_branch(expect.default_branch, run.head_sha)):
+        ran = run.head_sha[:7] if run.head_sha else "an unknown commit"
+        return (f"run {run_id} ran {ran}, which is not on "
+                f"the default branch {expect.default_branch!r} (a tag or another ref named like "
+                "it)")
     return None
 
 
@@ -211,13 +231,23 @@ def collect(
     head: str,
     expect: Expectation,
     fetch_run: Callable[[int], RunRecord | None],
+    on_branch: OnBranch,
 ) -> SmokeEvidence:
     """Walk the head's smoke statuses newest first; the first genuine PASS or FAIL decides.
 
     A newer genuine FAIL beats an older PASS on the same head. Pending statuses (a smoke in
-    progress) never decide. Runs are fetched lazily, at most MAX_RUNS_CHECKED of them.
+    progress) never decide. Runs are fetched lazily, at most MAX_RUNS_CHECKED of them;
+    `on_branch(branch, sha)` answers whether `sha` is the branch's head or an ancestor of it
+    (the adapter's one compare call), asked only for a PASS whose other links all hold.
     """
     ordered = sorted(statuses, key=lambda s: (s.created_at, s.id), reverse=True)
+    answers: dict[tuple[str, str], bool] = {}
+
+    def on_branch_once(branch: str, sha: str) -> bool:
+        if (branch, sha) not in answers:
+            answers[(branch, sha)] = on_branch(branch, sha)
+        return answers[(branch, sha)]
+
     ignored: list[IgnoredStatus] = []
     running: StatusRecord | None = None
     runs: dict[int, RunRecord | None] = {}
@@ -243,7 +273,8 @@ def collect(
                 else:
                     runs[run_id] = fetch_run(run_id)
             if problem is None:
-                problem = _run_problem(runs[run_id], run_id, status, expect)
+                problem = _run_problem(runs[run_id], run_id, status, expect,
+                                           on_branch_once)
         facts = None
         if problem is None and status.state == StatusState.SUCCESS:
             facts, problem = _facts(status, head, expect)

@@ -313,6 +313,7 @@ def _run_record(data: Mapping[str, Any], updated_at: datetime | None) -> RunReco
         conclusion=data.get("conclusion"),
         html_url=str(data.get("html_url") or ""),
         updated_at=_utc(updated_at),
+        head_sha=str(data["head_sha"]) if data.get("head_sha") else None,
     )
 
 
@@ -408,6 +409,25 @@ class GitHub:
                     raise
                 return False
             return len(trees) == 1
+
+    def on_branch(self, branch: str, sha: str) -> bool:
+        """`sha` is the head of `branch` or an ancestor of it: one compare call.
+
+        The base is spelled `refs/heads/<branch>`: git resolves a bare name to a tag before a
+        branch, and a tag named like the default branch is exactly what this check is for.
+        `GET /compare/refs/heads/<branch>...<sha>` is "behind" (an ancestor) or "identical" (the
+        head); anything else, or a commit GitHub does not know (404), is not on the branch.
+        """
+        with _api(f"checking that {sha[:12]} is on {branch}"):
+            try:
+                comparison = self._repo().compare(f"refs/heads/{branch}", sha,
+                                                  comparison_commits_per_page=1)
+                comparison.complete()
+                return str(comparison.status) in ("behind", "identical")
+            except GithubException as error:
+                if error.status != 404:
+                    raise
+                return False
 
     def default_branch_head(self) -> tuple[str, str]:
         """(default branch name, its head sha)."""

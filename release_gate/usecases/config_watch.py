@@ -61,7 +61,8 @@ def last_counted_pass(api: GitHub, *, production: Production, workflow_file: str
                              default_branch=branch, workflow_file=workflow_file,
                              pr_number=number, production=production)
         found = evidence.collect(api.statuses(pull.head_sha), head=pull.head_sha,
-                                 expect=expect, fetch_run=api.run)
+                                 expect=expect, fetch_run=api.run,
+                                 on_branch=api.on_branch)
         if found.passed and found.decisive is not None:
             release = found.facts.release if found.facts is not None else None
             run_id = found.run.id if found.run is not None else run.id

@@ -176,7 +176,8 @@ def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Confi
     expect = expectation(api, pull, config)
     if evaluation.verdict is Verdict.CLEAR:
         return SmokeEvidence(head=pull.head_sha)  # nothing to prove: no run fetches
-    found = evidence.collect(statuses, head=pull.head_sha, expect=expect, fetch_run=api.run)
+    found = evidence.collect(statuses, head=pull.head_sha, expect=expect, fetch_run=api.run,
+                                 on_branch=api.on_branch)
     if found.passed:
         return found
     older = state.pass_head if state is not None else None
@@ -191,7 +192,8 @@ def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Confi
 def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expectation,
                      found: SmokeEvidence, older: str) -> SmokeEvidence:
     """settings.keep_pass_when_unflagged: keep an older head's PASS if nothing flagged since."""
-    before = evidence.collect(api.statuses(older), head=older, expect=expect, fetch_run=api.run)
+    before = evidence.collect(api.statuses(older), head=older, expect=expect, fetch_run=api.run,
+                                 on_branch=api.on_branch)
     if not before.passed:
         return evidence.with_note(found, f"no valid PASS on the older head `{older[:7]}` to keep")
     comparison = api.compare(older, pull.head_sha)

@@ -15,7 +15,7 @@ from release_gate.core.evidence import (
     config_changed,
     parse_run_url,
 )
-from tests.evidence_data import EXPECT, HEAD, RUN_URL, T0
+from tests.evidence_data import EXPECT, HEAD, RUN_URL, T0, on_main
 from tests.evidence_data import run as _run
 from tests.evidence_data import status as _status
 
@@ -43,6 +43,8 @@ def test_parse_run_url(url: str | None, expected: int | None) -> None:
     (_status(), _run(path=".github/workflows/ci.yml"), "not the smoke workflow"),
     (_status(), _run(event="push"), "triggered by push"),
     (_status(), _run(head_branch="feature"), "not the default branch"),
+    (_status(), _run(head_sha="d" * 40), "which is not on the default branch 'main'"),
+    (_status(), _run(head_sha=None), "an unknown commit, which is not on the default branch"),
     (_status(), _run(display_title="smoke PR #8"), "is not a smoke of PR #7"),
     (_status(), _run(display_title="smoke PR #77"), "is not a smoke of PR #7"),
     (_status(), _run(status="completed", conclusion="failure"), "concluded failure"),
@@ -51,7 +53,8 @@ def test_parse_run_url(url: str | None, expected: int | None) -> None:
 ])
 def test_a_pass_that_breaks_one_link_is_ignored_with_its_reason(
         status: StatusRecord, run: RunRecord | None, reason: str) -> None:
-    found = collect([status], head=HEAD, expect=EXPECT, fetch_run=lambda _id: run)
+    found = collect([status], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: run)
     assert not found.passed
     assert len(found.ignored) == 1
     assert reason in found.ignored[0].reason
@@ -66,7 +69,8 @@ def test_a_genuine_pass_counts_and_runs_are_fetched_once() -> None:
 
     forged = _status(login="mallory", kind="User", at=T0 + timedelta(minutes=5), id=3)
     found = collect([_status(id=1), _status(at=T0 + timedelta(seconds=1), id=2), forged],
-                    head=HEAD, expect=EXPECT, fetch_run=fetch)
+                    head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=fetch)
     assert found.passed and found.pass_head == HEAD
     assert fetched == [99]
     assert [i.status.id for i in found.ignored] == [3]
@@ -76,7 +80,8 @@ def test_pending_does_not_decide_and_a_newer_fail_wins() -> None:
     later = T0 + timedelta(minutes=1)
     found = collect([_status(id=1), _status("failure", at=later, id=2),
                      _status("pending", at=later + timedelta(minutes=1), id=3)],
-                    head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+                    head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     assert not found.passed
     assert found.decisive is not None and found.decisive.state == "failure"
     assert found.running is not None and found.running.id == 3
@@ -102,14 +107,16 @@ def test_pending_does_not_decide_and_a_newer_fail_wins() -> None:
 ])
 def test_a_pass_that_does_not_vouch_for_this_head_on_production_is_ignored(
         status: StatusRecord, run: RunRecord, reason: str) -> None:
-    found = collect([status], head=HEAD, expect=EXPECT, fetch_run=lambda _id: run)
+    found = collect([status], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: run)
     assert not found.passed
     assert [i.reason for i in found.ignored] == [found.ignored[0].reason]
     assert reason in found.ignored[0].reason
 
 
 def test_a_counted_pass_carries_its_facts() -> None:
-    found = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    found = collect([_status()], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     assert found.passed and found.facts is not None
     assert (found.facts.where, found.facts.release, found.facts.commit) == (
         "raxx-api-prod", 47, HEAD[:7])
@@ -117,7 +124,8 @@ def test_a_counted_pass_carries_its_facts() -> None:
 
 def test_a_rehearsal_status_is_listed_with_its_own_reason() -> None:
     rehearsal = _status(context=REHEARSAL_CONTEXT, description="PASS on sandbox (rehearsal)")
-    found = collect([rehearsal], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    found = collect([rehearsal], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     assert not found.passed
     assert "a rehearsal (PASS on sandbox (rehearsal)): only a smoke against production" in (
         found.ignored[0].reason)
@@ -134,7 +142,8 @@ def _change(version: int, at: datetime) -> ConfigChange:
 ])
 def test_a_config_change_after_the_pass_stops_it_counting(change: ConfigChange,
                                                           still_counts: bool) -> None:
-    found = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    found = collect([_status()], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     after = config_changed(found, change)
     assert after.passed is still_counts
     assert (after.config_change is None) is still_counts
@@ -142,7 +151,8 @@ def test_a_config_change_after_the_pass_stops_it_counting(change: ConfigChange,
 
 def test_without_a_release_number_the_pass_time_decides() -> None:
     found = collect([_status(description=f"PASS on raxx-api-prod @ {HEAD[:7]}")], head=HEAD,
-                    expect=EXPECT, fetch_run=lambda _id: _run())
+                    expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     assert found.passed
     assert not config_changed(found, _change(1, T0 + timedelta(seconds=1))).passed
     assert config_changed(found, _change(99, T0 - timedelta(seconds=1))).passed

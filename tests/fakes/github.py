@@ -122,6 +122,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = []
 def _route(method: str, template: str) -> None:
     pattern = re.escape(template)
     pattern = pattern.replace(re.escape("{path}"), "(?P<path>.+)")
+    # `{base}...{head}` may name qualified refs (`refs/heads/main...<sha>`): slashes allowed.
+    pattern = pattern.replace(re.escape("{basehead}"), r"(?P<basehead>.+\.\.\..+)")
     pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern)
     _ROUTES.append((method, re.compile(f"^{pattern}$"), template))
 
@@ -187,6 +189,7 @@ class FakeGitHub:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.runs: dict[int, dict[str, Any]] = {}
         self.branches: dict[str, str] = {}  # branch name -> head sha (set_branch)
+        self.tags: dict[str, str] = {}  # tag name -> commit sha (set_tag)
         self.faults: list[Fault] = []
         self.barriers: dict[tuple[str, str], threading.Barrier] = {}
         self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
@@ -282,6 +285,42 @@ class FakeGitHub:
             self._commit(sha)
             self.branches[name] = sha
 
+    def set_tag(self, name: str, sha: str) -> None:
+        with self.lock:
+            self._commit(sha)
+            self.tags[name] = sha
+
+    def default_head(self) -> str:
+        """The default branch's head; a root commit holding the smoke workflow if none is set."""
+        with self.lock:
+            if self.default_branch not in self.branches:
+                root = self.commit({".github/workflows/smoke.yml": "name: smoke\n"})
+                self.branches[self.default_branch] = root
+            return self.branches[self.default_branch]
+
+    def resolve(self, ref: str) -> str:
+        """A commit-ish as git reads it: a sha, `refs/heads/X`, `heads/X`, `refs/tags/X`,
+        `tags/X`, or a bare name, which git resolves to a TAG before a branch."""
+        with self.lock:
+            if ref in self.commits:
+                return ref
+            if self.default_branch not in self.branches:
+                self.default_head()
+            for prefix, table in (("refs/heads/", self.branches), ("heads/", self.branches),
+                                  ("refs/tags/", self.tags), ("tags/", self.tags)):
+                if ref.startswith(prefix) and ref[len(prefix):] in table:
+                    return table[ref[len(prefix):]]
+            for table in (self.tags, self.branches):
+                if ref in table:
+                    return table[ref]
+        raise _HttpError(404, "No commit found for the ref " + ref)
+
+    def _run_json(self, run: dict[str, Any]) -> dict[str, Any]:
+        data = dict(run)
+        if data["head_sha"] is None:  # a run of whatever the default branch holds now
+            data["head_sha"] = self.default_head()
+        return data
+
     def tree_sha(self, sha: str) -> str:
         """The git tree id of a commit: equal for two commits with the same files."""
         with self.lock:
@@ -313,14 +352,16 @@ class FakeGitHub:
     def add_run(self, *, path: str = ".github/workflows/smoke.yml",
                 event: str = "workflow_dispatch", head_branch: str | None = None,
                 display_title: str = "smoke", status: str = "in_progress",
-                conclusion: str | None = None, repository: str | None = None) -> int:
+                conclusion: str | None = None, repository: str | None = None,
+                head_sha: str | None = None) -> int:
+        """A workflow run; without `head_sha` it ran the default branch's head (when asked)."""
         with self.lock:
             run_id = self._next_id() * 1000 + 7
             repo = repository or self.full_name
             self.runs[run_id] = {
                 "id": run_id, "name": "smoke", "node_id": "WFR_x",
                 "head_branch": head_branch or self.default_branch,
-                "head_sha": "0" * 40, "path": path, "display_title": display_title,
+                "head_sha": head_sha, "path": path, "display_title": display_title,
                 "run_number": len(self.runs) + 1, "event": event, "status": status,
                 "conclusion": conclusion, "workflow_id": 42,
                 "url": f"{self.api_url}/repos/{repo}/actions/runs/{run_id}",
@@ -637,10 +678,11 @@ class FakeGitHub:
     def _GET_repos_owner_repo_compare_basehead(self, params: Mapping[str, str],
                                                query: Mapping[str, str], **kw: Any
                                                ) -> tuple[int, dict[str, str], Any]:
-        base, _, head = params["basehead"].partition("...")
+        # docs.github.com/rest/commits/commits#compare-two-commits: `{base}...{head}`, each a
+        # branch, tag or sha; `status` is head relative to base (`behind`: head is an ancestor).
+        base_ref, _, head_ref = params["basehead"].partition("...")
         with self.lock:
-            self._commit(base)
-            self._commit(head)
+            base, head = self.resolve(base_ref), self.resolve(head_ref)
             merge_base = self._merge_base(base, head)
             files = self._diff_files(merge_base, head)
             ahead = behind = 0
@@ -779,7 +821,7 @@ class FakeGitHub:
         # wrapped as {"total_count", "workflow_runs"}.
         workflow = params["workflow"]
         with self.lock:
-            runs = [dict(r) for r in reversed(self.runs.values())
+            runs = [self._run_json(r) for r in reversed(self.runs.values())
                     if r["path"].rsplit("/", 1)[-1] == workflow or str(r["workflow_id"])
                     == workflow]
         if "branch" in query:
@@ -846,7 +888,7 @@ class FakeGitHub:
             run = self.runs.get(int(params["id"]))
             if run is None:
                 raise _HttpError(404, "Not Found")
-            return 200, {}, dict(run)
+            return 200, {}, self._run_json(run)
 
 
     def _POST_graphql(self, payload: Any, **kw: Any) -> tuple[int, dict[str, str], Any]:

@@ -8,7 +8,7 @@ from release_gate.core.config_drift import ConfigChange
 from release_gate.core.evidence import collect, config_changed
 from release_gate.core.verdict import Evaluation, Finding, Outcome, gate_status
 from release_gate.render.comment import Links, is_ours, parse_state, render, render_cleared
-from tests.evidence_data import EXPECT, HEAD, T0
+from tests.evidence_data import EXPECT, HEAD, T0, on_main
 from tests.evidence_data import run as _run
 from tests.evidence_data import status as _status
 
@@ -28,7 +28,8 @@ LINKS = Links(server_url="https://github.com", repository="acme/api", pr_number=
 
 def test_comment_links_lines_ticks_evidence_and_keeps_hand_ticks() -> None:
     evaluation = _evaluation(Outcome.NEEDS_SMOKE)
-    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    none = collect([], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: None)
     body = render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
                   links=LINKS)
     assert is_ours(body)
@@ -41,7 +42,8 @@ def test_comment_links_lines_ticks_evidence_and_keeps_hand_ticks() -> None:
                    links=LINKS, previous=ticked)
     assert "- [x] Tap the signup URL on a real device" in again  # a person's tick is kept
     assert "- [ ] Run the smoke" in again  # evidence, not a hand tick, decides this one
-    passed = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    passed = collect([_status()], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     green = render(evaluation, passed, gate_status(evaluation, smoke_passed_on_head=True),
                    links=LINKS)
     assert "- [x] Run the smoke" in green
@@ -57,7 +59,8 @@ def test_cleared_note() -> None:
 
 def test_the_pass_shows_its_facts_and_a_config_change_since_stops_it() -> None:
     evaluation = _evaluation(Outcome.NEEDS_SMOKE)
-    passed = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    passed = collect([_status()], head=HEAD, expect=EXPECT, on_branch=on_main,
+                    fetch_run=lambda _id: _run())
     green = render(evaluation, passed, gate_status(evaluation, smoke_passed_on_head=True),
                    links=LINKS)
     assert f"smoke ran against {HEAD[:7]}, release v47, 03:00 UTC on raxx-api-prod" in green
