@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -59,13 +59,6 @@ class FileChange:
     @cached_property
     def removed_text(self) -> str:
         return _joined(self.removed)
-
-    def changed_lines(self) -> Iterator[tuple[str, Line]]:
-        """Added lines (side "head") then removed lines (side "base")."""
-        for line in self.added:
-            yield "head", line
-        for line in self.removed:
-            yield "base", line
 
 
 def _joined(lines: Sequence[Line]) -> str:
