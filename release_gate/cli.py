@@ -109,4 +109,5 @@ def _missing_extra(command: str, error: ModuleNotFoundError) -> int:
 def _fail(error: Exception) -> None:
     if os.environ.get("RELEASE_GATE_DEBUG"):
         traceback.print_exc()
-    print(f"release-gate: error: {error}", file=sys.stderr)
+    for one in getattr(error, "errors", None) or [error]:  # ConfigErrors: one line each
+        print(f"release-gate: error: {one}", file=sys.stderr)

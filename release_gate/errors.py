@@ -9,6 +9,14 @@ class ConfigError(GateError):
     """Bad command line or bad rules.yaml: exit 2. The message names file:line:col."""
 
 
+class ConfigErrors(ConfigError):
+    """Every error found in one rules file, each one located line (`validate` prints them all)."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
 class GitError(GateError):
     """A local git command failed or printed something we cannot parse."""
 

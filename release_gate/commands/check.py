@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(str(error)) from None
     with pending:
         # While git prints the diff: the engine's imports and the rules (bench/check_large.py).
-        from release_gate.core import engine, policy
+        from release_gate.core import policy, reach
         from release_gate.core.verdict import EXIT_CODES
         from release_gate.render import json, markdown, text
         from release_gate.render.output import write
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         with pending.finish() as ctx:
             # After the rules: a broken rules file is the first thing to hear about.
             notes = _same_commit(repo, ctx.changes.base, ctx.changes.head)
-            evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note, *notes))
+            evaluation = reach.judge(chosen, ctx, notes=(chosen.note, *notes))
     chosen_format = Format(args.format)
     renderer = {Format.TEXT: text, Format.JSON: json, Format.MARKDOWN: markdown}[chosen_format]
     write(sys.stdout, renderer.render(evaluation), json_escapes=chosen_format is Format.JSON)

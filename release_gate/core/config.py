@@ -27,7 +27,7 @@ from release_gate.core.smoke_config.schema import (
 )
 from release_gate.core.smoke_config.schema import sql_parameter_errors
 from release_gate.core.verdict import Outcome
-from release_gate.errors import ConfigError
+from release_gate.errors import ConfigError, ConfigErrors
 
 SCHEMA_ID = "https://release-gate.invalid/rules.schema.json"
 DEFAULT_RULES_NAME = "rules.yaml"
@@ -149,11 +149,22 @@ def load_text(text: str, source: str, *, smoke_only: bool = False) -> Config:
         smoke_only = True
     else:
         smoke_only = False
-    _validate(located, source)
-    for path, message in sql_parameter_errors(data.get("smoke")):
-        raise _located(located, source, path, message)
-    rules = tuple(_compile_rule(raw, i, located, source) for i, raw in enumerate(data["rules"]))
-    _check_unique_ids(rules, located, source)
+    # Every error, each located (install.md: one line per error), not only the first.
+    errors = _schema_errors(located, source)
+    rules: tuple[Rule, ...] = ()
+    if not errors:
+        errors = [_located(located, source, path, message)
+                  for path, message in sql_parameter_errors(data.get("smoke"))]
+        compiled: list[Rule] = []
+        for index, raw in enumerate(data["rules"]):
+            try:
+                compiled.append(_compile_rule(raw, index, located, source))
+            except ConfigError as error:
+                errors.append(error)
+        rules = tuple(compiled)
+    errors.extend(_duplicate_ids(data.get("rules"), located, source))
+    if errors:
+        raise ConfigErrors(errors)
     raw_settings = data.get("settings", {})
     settings = GateSettings(
         keep_pass_when_unflagged=raw_settings.get("keep_pass_when_unflagged", False),
@@ -200,26 +211,37 @@ def _located(located: yamlnodes.Located, source: str, path: tuple[Any, ...], mes
     return ConfigError(f"{where}: {keypath}: {message}")
 
 
-def _validate(located: yamlnodes.Located, source: str) -> None:
+def _schema_errors(located: yamlnodes.Located, source: str) -> list[ConfigError]:
     try:
         if schemacheck.is_valid(_SCHEMA, located.data):
-            return
+            return []
     except Exception:  # a keyword or a value the small checker does not judge: jsonschema does
         pass
     import jsonschema  # deferred: ~40% of check's start-up, needed only to explain an error
 
     errors = list(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(located.data))
-    if not errors:
-        return  # jsonschema is the reference: the small checker was stricter than the schema
-    # An unknown key explains a "missing" one (a typo), and a wrong `kind` explains every
-    # other complaint about its rule, so those are reported first.
-    for validator in ("additionalProperties", "enum"):
-        first = next((e for e in errors if e.validator == validator), None)
-        if first is not None:
-            error = first
-            break
-    else:
-        error = jsonschema.exceptions.best_match(errors)
+    # jsonschema is the reference: no error means the small checker was stricter than the schema.
+    # An unknown key explains a "missing" one (a typo), and a wrong `kind` explains every other
+    # complaint about its rule: those complaints are not repeated.
+    wrong_kind = {tuple(e.absolute_path)[:-1] for e in errors
+                  if e.validator == "enum" and tuple(e.absolute_path)[-1:] == ("kind",)}
+    unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    described: list[ConfigError] = []
+    seen: set[str] = set()
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        path = tuple(error.absolute_path)
+        if any(path[:len(rule)] == rule and path != (*rule, "kind") for rule in wrong_kind):
+            continue
+        if error.validator == "required" and path in unknown_at:
+            continue
+        for one in _describe(error, located, source):
+            if str(one) not in seen:
+                seen.add(str(one))
+                described.append(one)
+    return described
+
+
+def _describe(error: Any, located: yamlnodes.Located, source: str) -> list[ConfigError]:
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
@@ -227,16 +249,16 @@ def _validate(located: yamlnodes.Located, source: str) -> None:
         patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
         unknown = [k for k in error.instance if k not in schema.get("properties", {})
                    and not any(p.search(str(k)) for p in patterns)]
-        first = unknown[0] if unknown else "?"
-        raise _located(located, source, (*path, first),
-                       f"unknown key {first!r}; allowed keys: {', '.join(allowed)}", key=True)
+        return [_located(located, source, (*path, key),
+                         f"unknown key {key!r}; allowed keys: {', '.join(allowed)}", key=True)
+                for key in unknown or ["?"]]
     if error.validator == "enum":
-        raise _located(located, source, path,
-                       f"{error.instance!r} is not allowed; allowed values: "
-                       f"[{', '.join(map(str, error.validator_value))}]")
+        return [_located(located, source, path,
+                         f"{error.instance!r} is not allowed; allowed values: "
+                         f"[{', '.join(map(str, error.validator_value))}]")]
     if error.validator == "required":
-        raise _located(located, source, path, error.message.replace("property", "key"))
-    raise _located(located, source, path, error.message)
+        return [_located(located, source, path, error.message.replace("property", "key"))]
+    return [_located(located, source, path, error.message)]
 
 
 def _compile_rule(raw: Mapping[str, Any], index: int, located: yamlnodes.Located,
@@ -264,12 +286,18 @@ def _compile_rule(raw: Mapping[str, Any], index: int, located: yamlnodes.Located
     )
 
 
-def _check_unique_ids(rules: tuple[Rule, ...], located: yamlnodes.Located, source: str) -> None:
+def _duplicate_ids(raw_rules: Any, located: yamlnodes.Located,
+                   source: str) -> list[ConfigError]:
     seen: set[str] = set()
-    for index, rule in enumerate(rules):
-        if rule.id in seen:
-            raise _located(located, source, ("rules", index, "id"),
-                           f"duplicate rule id {rule.id!r}")
-        seen.add(rule.id)
-
-
+    errors: list[ConfigError] = []
+    if not isinstance(raw_rules, list):
+        return errors  # the schema error says so
+    for index, raw in enumerate(raw_rules):
+        rule_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in seen:
+            errors.append(_located(located, source, ("rules", index, "id"),
+                                   f"duplicate rule id {rule_id!r}"))
+        seen.add(rule_id)
+    return errors

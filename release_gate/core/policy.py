@@ -22,6 +22,7 @@ RULES_PATH = "rules.yaml"
 class Policy:
     config: Config
     note: str
+    embedded_default: bool = False  # no rules.yaml at the base: the package's own policy
 
 
 def from_base(text: bytes | None, *, base: str) -> Policy:
@@ -29,6 +30,7 @@ def from_base(text: bytes | None, *, base: str) -> Policy:
         return Policy(
             config.load_default(),
             f"no {RULES_PATH} at base {base[:12]}: judged by the embedded default policy",
+            embedded_default=True,
         )
     source = f"{RULES_PATH}@{base[:12]}"
     try:

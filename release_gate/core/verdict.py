@@ -38,6 +38,8 @@ class Evaluation:
     checklist: tuple[str, ...]
     # Notes about how the evaluation was made (e.g. "rules from the embedded default").
     notes: tuple[str, ...] = ()
+    # Rules whose paths match no file of the repository: they cannot fire (core/reach.py).
+    unreachable: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from release_gate.core import reach
 from release_gate.core.evidence import SmokeEvidence
 from release_gate.core.verdict import Evaluation, GateStatus, Verdict
 from release_gate.render.comment import Links, render
@@ -31,6 +32,9 @@ def annotation_lines(evaluation: Evaluation) -> list[str]:
         title = f"release-gate {finding.outcome.value}: {finding.rule}"
         props.append(f"title={_escape_property(title)}")
         lines.append(f"::error {','.join(props)}::{_escape_data(finding.message)}")
+    for rule_id in evaluation.unreachable:  # core/reach.py: no silent CLEAR
+        title = _escape_property(f"release-gate: rule {rule_id} cannot fire")
+        lines.append(f"::warning title={title}::{_escape_data(reach.message(rule_id))}")
     return lines
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from release_gate.core import engine, evidence, policy
+from release_gate.core import engine, evidence, policy, reach
 from release_gate.core.config import Config
 from release_gate.core.config_drift import ConfigChange
 from release_gate.core.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
@@ -110,7 +110,7 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
             chosen = _rules(api, pull, rules)
         ctx = pull_context(api, pull, clone=clone)
     try:
-        evaluation = engine.evaluate(chosen.config, ctx, notes=(chosen.note, *ctx.notes))
+        evaluation = reach.judge(chosen, ctx, notes=(chosen.note, *ctx.notes))
     finally:
         ctx.close()
     links = Links(server_url=api.env.server_url, repository=api.repository,

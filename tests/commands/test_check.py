@@ -150,15 +150,17 @@ def test_rules_flag_overrides_base(backend: GitRepo, tmp_path: Path,
 BROKEN = "version: 1\nrules:\n  - id: a\n    kind: path\n    description: d\n    outcome: nope\n"
 
 
-def test_validate_broken_file_exits_2_with_one_located_line(tmp_path: Path) -> None:
+def test_validate_broken_file_exits_2_with_one_located_line_per_error(tmp_path: Path) -> None:
     bad = tmp_path / "rules.yaml"
-    bad.write_text(BROKEN)
+    bad.write_text(BROKEN)  # two errors: no `paths`, and a wrong outcome
     result = subprocess.run([sys.executable, "-m", "release_gate", "validate", str(bad)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stdout == ""
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"release-gate: error: {bad}:6:14: rules.0.outcome:")
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"release-gate: error: {bad}:3:5: rules.0: 'paths' is a required")
+    assert lines[1].startswith(f"release-gate: error: {bad}:6:14: rules.0.outcome:")
+    assert len(lines) == 2
     assert "Traceback" not in result.stderr
 
 
@@ -170,8 +172,9 @@ def test_check_with_broken_rules_exits_2_without_traceback(
                  "--rules", str(bad)])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.strip().startswith(f"release-gate: error: {bad}:6:14:")
-    assert len(err.strip().splitlines()) == 1
+    lines = err.strip().splitlines()
+    assert all(line.startswith(f"release-gate: error: {bad}:") for line in lines)
+    assert [line.split(":")[3:5] for line in lines] == [["3", "5"], ["6", "14"]]
 
 
 def test_check_with_broken_rules_at_base_exits_2(tmp_path: Path,

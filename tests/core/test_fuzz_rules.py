@@ -122,11 +122,12 @@ CONTEXT = FakeContext(ChangeSet("b" * 40, "h" * 40, (
 
 @BOUNDED
 @given(st.one_of(rules_text(), st.text(max_size=300)))
-def test_any_rules_text_loads_or_gives_one_located_line(text: str) -> None:
+def test_any_rules_text_loads_or_gives_one_located_line_per_error(text: str) -> None:
     try:
         loaded = config.load_text(text, "rules.yaml")
     except ConfigError as error:
-        message = str(error)
-        assert "\n" not in message and LOCATED.match(message), message
+        lines = str(error).split("\n")
+        assert all(LOCATED.match(line) for line in lines), lines
+        assert len(set(lines)) == len(lines), lines  # every error once
         return
     engine.evaluate(loaded, CONTEXT, notes=())
