@@ -22,6 +22,7 @@ from release_gate.errors import ConfigError, GateError, SmokeRefused
 
 # name -> (module, one-line help). Order is the order of `release-gate --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("release_gate.commands.init", "write a rules.yaml fitted to this repository"),
     "check": ("release_gate.commands.check", "judge a local change (base...head) offline"),
     "validate": ("release_gate.commands.validate", "validate rules files"),
     "pr": ("release_gate.commands.pr", "evaluate a pull request and post the release-gate status"),
@@ -89,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("release-gate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     except ModuleNotFoundError as error:
         return _missing_extra(str(args.command), error)
     except Exception as error:  # fail closed: an unexpected error is never a pass
@@ -96,6 +99,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"release-gate: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
+
+
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
+
+
+def _reader_gone() -> int:
+    """`release-gate passkey ... | head -c 100`: the reader closed the pipe. Nothing is wrong
+    with the gate, so end quietly, and keep the interpreter from failing again when it flushes
+    stdout at exit (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_SIGPIPE
 
 
 def _missing_extra(command: str, error: ModuleNotFoundError) -> int:
