@@ -106,6 +106,5 @@ def gh_commands(settings: Settings) -> str:
         "\"release-gate config watch\"  # then:",
         f"gh secret set HEROKU_API_KEY --env config-watch --repo {repo}",
         "",
-        "# Then check the set-up: release-gate doctor --repo " + repo + " (docs/doctor.md)",
     ]
     return "\n".join(lines) + "\n"
