@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# The description of a green gate that a counted smoke PASS opened (watch-config finds these).
+SMOKE_PASS_PREFIX = "Prod smoke PASS on"
+
 
 class Outcome(StrEnum):
     NEEDS_SMOKE = "needs-smoke"
@@ -93,6 +96,6 @@ def gate_status(evaluation: Evaluation, *, smoke_passed_on_head: bool) -> GateSt
         return GateStatus(StatusState.FAILURE, clip_description(f"Blocked: {blocking.message}"))
     if verdict is Verdict.NEEDS_SMOKE:
         if smoke_passed_on_head:
-            return GateStatus(StatusState.SUCCESS, f"Prod smoke PASS on {sha7}")
+            return GateStatus(StatusState.SUCCESS, f"{SMOKE_PASS_PREFIX} {sha7}")
         return GateStatus(StatusState.PENDING, f"Prod smoke required for {sha7}")
     return GateStatus(StatusState.SUCCESS, "No release-sensitive changes")

@@ -25,7 +25,7 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from release_gate.core.evidence import RunRecord, StatusRecord
+from release_gate.core.evidence import ACTIONS_LOGIN, RunRecord, StatusRecord
 from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import GitHubError
 
@@ -89,6 +89,9 @@ class GitHubEnv:
     run_url: str | None = None  # this workflow run, for status target_url
     event_name: str | None = None
     event_path: str | None = None
+    # Who an app installation token writes as (RELEASE_GATE_BOT_LOGIN; GITHUB_TOKEN is the
+    # Actions app's installation token and writes as github-actions[bot]).
+    bot_login: str = ACTIONS_LOGIN
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, repository: str | None = None
@@ -113,6 +116,7 @@ class GitHubEnv:
             run_url=run_url,
             event_name=environ.get("GITHUB_EVENT_NAME"),
             event_path=environ.get("GITHUB_EVENT_PATH"),
+            bot_login=environ.get("RELEASE_GATE_BOT_LOGIN") or ACTIONS_LOGIN,
         )
 
 
@@ -165,6 +169,25 @@ class CommentRecord:
     body: str
     author: str | None
     created_at: datetime
+    author_type: str | None = None  # User | Bot | Organization
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whom the token writes as: the only author whose checklist comment the gate trusts."""
+
+    login: str
+    type: str  # User | Bot
+
+    def wrote(self, comment: CommentRecord) -> bool:
+        return comment.author == self.login and comment.author_type == self.type
+
+
+# GitHub's token prefixes (github.blog, "Behind GitHub's new authentication token formats"):
+# `ghs_` is an app installation (server-to-server) token, GITHUB_TOKEN under Actions included.
+# Such a token cannot read GET /user (403 "Resource not accessible by integration"), and it
+# writes as the app's bot user.
+INSTALLATION_TOKEN_PREFIX = "ghs_"
 
 
 @dataclass(frozen=True)
@@ -317,6 +340,13 @@ def _run_record(data: Mapping[str, Any], updated_at: datetime | None) -> RunReco
     )
 
 
+def _comment_record(c: Any) -> CommentRecord:
+    return CommentRecord(id=int(c.id), body=c.body or "",
+                         author=c.user.login if c.user is not None else None,
+                         created_at=_utc(c.created_at) or datetime.now(UTC),
+                         author_type=c.user.type if c.user is not None else None)
+
+
 class GitHub:
     """One repository through PyGithub. Each method is one logical API operation."""
 
@@ -324,6 +354,7 @@ class GitHub:
         self.env = env
         self.transport = transport or Transport()
         self._client: Github | None = None
+        self._identity: Identity | None = None
 
     @property
     def repository(self) -> str:
@@ -436,15 +467,15 @@ class GitHub:
             name = str(repo.default_branch)
             return name, str(repo.get_branch(name).commit.sha)
 
-    def open_pulls(self, *, limit: int = 100) -> list[int]:
-        """Numbers of the open PRs, newest first, at most `limit`."""
+    def open_pulls(self, *, limit: int = 100) -> list[tuple[int, str]]:
+        """(number, head sha) of the open PRs, newest first, at most `limit`."""
         with _api("listing open pull requests"):
-            numbers = []
+            found = []
             for pull in self._repo().get_pulls(state="open", sort="created", direction="desc"):
-                numbers.append(int(pull.number))
-                if len(numbers) >= limit:
+                found.append((int(pull.number), str(pull.head.sha)))
+                if len(found) >= limit:
                     break
-            return numbers
+            return found
 
     def dispatched_runs(self, workflow_file: str, *, branch: str, limit: int
                         ) -> list[RunRecord]:
@@ -544,16 +575,27 @@ class GitHub:
                 return None
             return _run_record(run.raw_data, run.updated_at)
 
+    def identity(self) -> Identity:
+        """Whom this token writes as (asked once): an installation token writes as its app's
+        bot (no request: GET /user answers 403 for it); any other token is GET /user."""
+        if self._identity is None:
+            bot = Identity(self.env.bot_login, "Bot")
+            if self.env.token.startswith(INSTALLATION_TOKEN_PREFIX):
+                self._identity = bot
+            else:
+                with _api("reading whom the token writes as (GET /user)"):
+                    try:
+                        user = self._gh().get_user()
+                        self._identity = Identity(str(user.login), str(user.type))
+                    except GithubException as error:
+                        if error.status != 403:
+                            raise
+                        self._identity = bot
+        return self._identity
+
     def comments(self, number: int) -> list[CommentRecord]:
         with _api(f"listing comments of PR #{number}"):
-            return [
-                CommentRecord(
-                    id=int(c.id), body=c.body or "",
-                    author=c.user.login if c.user is not None else None,
-                    created_at=_utc(c.created_at) or datetime.now(UTC),
-                )
-                for c in self._repo().get_issue(number).get_comments()
-            ]
+            return [_comment_record(c) for c in self._repo().get_issue(number).get_comments()]
 
     # -- writes --------------------------------------------------------------------------
 
@@ -571,9 +613,11 @@ class GitHub:
     def create_comment(self, number: int, body: str) -> CommentRecord:
         with _api(f"commenting on PR #{number}"):
             c = self._repo().get_issue(number).create_comment(body)
-            return CommentRecord(id=int(c.id), body=c.body or "",
-                                 author=c.user.login if c.user is not None else None,
-                                 created_at=_utc(c.created_at) or datetime.now(UTC))
+            record = _comment_record(c)
+            if self._identity is None and record.author and record.author_type:
+                # GitHub says who wrote it: that is the token's identity, for free.
+                self._identity = Identity(record.author, record.author_type)
+            return record
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         with _api(f"updating comment {comment_id} on PR #{number}"):

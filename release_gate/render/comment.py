@@ -1,7 +1,9 @@
 """The sticky checklist comment on a flagged PR (docs/design.md §6). Pure.
 
-One comment per PR, found by the hidden MARKER (never by author: every workflow posts as
-`github-actions[bot]`). The body is a deterministic function of the evaluation, the smoke
+One comment per PR, found by the hidden MARKER among the comments the token's own identity
+wrote (usecases/pr_gate.py; anyone can write the marker, and every workflow writes as
+`github-actions[bot]`). Its hidden state only remembers which head passed; no hold is kept here
+(the config-drift hold is a commit status: core/drift_hold.py). The body is a deterministic function of the evaluation, the smoke
 evidence and the previous body (ticks a person made by hand are kept), so an unchanged PR
 renders byte for byte the same text and the command skips the edit.
 """

@@ -20,13 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from release_gate.core import evidence
+from release_gate.core import drift_hold, evidence
 from release_gate.core.config_drift import ConfigChange, LastPass, ReleaseLike, sensitive_changes
-from release_gate.core.evidence import GATE_CONTEXT, Expectation
+from release_gate.core.evidence import GATE_CONTEXT, SMOKE_CONTEXT, Expectation, StatusRecord
 from release_gate.core.production import Production
-from release_gate.core.verdict import StatusState
+from release_gate.core.verdict import SMOKE_PASS_PREFIX, StatusState
 from release_gate.github.client import GitHub
-from release_gate.render.comment import is_ours, parse_state
 from release_gate.usecases.pr_gate import refresh_gate
 
 EXIT_NOTHING_DUE = 0
@@ -130,13 +129,31 @@ def _mark_default_branch(api: GitHub, changes: Sequence[ConfigChange], *, out: T
         print(f"release-gate: {GATE_CONTEXT} = success on {branch} ({head[:12]})", file=out)
 
 
+def _shows_a_pass(statuses: Sequence[StatusRecord]) -> bool:
+    """A smoke success on the head (anyone's: re-judging costs nothing but a call), or the
+    gate's green "Prod smoke PASS" (a PASS kept from an older head)."""
+    return any((s.context == SMOKE_CONTEXT and s.state == StatusState.SUCCESS)
+               or (s.context == GATE_CONTEXT and s.state == StatusState.SUCCESS
+                   and (s.description or "").startswith(SMOKE_PASS_PREFIX))
+               for s in statuses)
+
+
 def _reopen_pulls(api: GitHub, change: ConfigChange, *, out: TextIO) -> None:
-    """Re-evaluate every open PR whose checklist shows a PASS, holding it against `change`."""
-    for number in api.open_pulls(limit=PULLS_CHECKED):
-        comments = [c for c in api.comments(number) if is_ours(c.body)]
-        state = parse_state(min(comments, key=lambda c: c.id).body) if comments else None
-        if state is None or state.pass_head is None:
+    """Hold every open PR whose head shows a PASS against `change`, and re-evaluate it.
+
+    The PRs are found from their heads' commit statuses, and the hold is a status of the
+    Actions app on the head (drift_hold.py): nothing in a comment, which its readers could
+    edit, decides either.
+    """
+    for number, head in api.open_pulls(limit=PULLS_CHECKED):
+        statuses = api.statuses(head)
+        if not _shows_a_pass(statuses):
             continue
+        held = drift_hold.newest_hold(statuses)
+        if held is None or held.version < change.version:
+            api.post_status(head, state=StatusState.PENDING,
+                            description=drift_hold.description(change),
+                            context=drift_hold.DRIFT_CONTEXT, target_url=api.env.run_url)
         print(f"release-gate: PR #{number}: its PASS predates v{change.version}; "
-              "re-evaluating", file=out)
+              "held and re-evaluating", file=out)
         refresh_gate(api, number=number, config_change=change, out=out)

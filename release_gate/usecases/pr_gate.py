@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from release_gate.core import engine, evidence, policy, reach
+from release_gate.core import drift_hold, engine, evidence, policy, reach
 from release_gate.core.config import Config
 from release_gate.core.config_drift import ConfigChange
 from release_gate.core.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
@@ -123,12 +123,14 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
     # finished on this head (the payload's count may be stale on a re-run; our status is not).
     ours: list[CommentRecord] = []
     if pull.comments is None or pull.comments > 0 or gate_statuses:
-        ours = _sticky(api, pull.number)
+        ours = _sticky(api, pull.number, out=out)
     existing = ours[0] if ours else None
     state = parse_state(existing.body) if existing else None
 
     found = _evidence(api, pull, evaluation, chosen.config, statuses, state)
-    change = config_change or (state.config_change if state is not None else None)
+    # The config-drift hold comes from statuses no one can edit (drift_hold.py), never from
+    # the comment's hidden state.
+    change = drift_hold.newest(config_change, drift_hold.newest_hold(statuses))
     if change is not None:
         found = evidence.config_changed(found, change)
     status = gate_status(evaluation, smoke_passed_on_head=found.passed)
@@ -157,9 +159,21 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
                       links=links, status_posted=status_posted, comment_action=comment_action)
 
 
-def _sticky(api: GitHub, number: int) -> list[CommentRecord]:
-    """Our comments (hidden marker), oldest first: the oldest is THE comment."""
-    return sorted((c for c in api.comments(number) if is_ours(c.body)), key=lambda c: c.id)
+def _sticky(api: GitHub, number: int, *, out: TextIO) -> list[CommentRecord]:
+    """Our comments, oldest first (the oldest is THE comment): the hidden marker AND written by
+    the token's own identity. Anyone who can comment can write the marker, and every workflow
+    writes as github-actions[bot]; a marker comment by anyone else is ignored, and said so."""
+    marked = [c for c in api.comments(number) if is_ours(c.body)]
+    if not marked:
+        return []
+    me = api.identity()
+    for other in marked:
+        if not me.wrote(other):
+            print(f"release-gate: ignored comment {other.id} on PR #{number}: it carries the "
+                  f"checklist marker but was written by {other.author or 'unknown'} "
+                  f"({other.author_type or 'unknown type'}), not by {me.login} ({me.type})",
+                  file=out)
+    return sorted((c for c in marked if me.wrote(c)), key=lambda c: c.id)
 
 
 def expectation(api: GitHub, pull: PullInfo, config: Config) -> Expectation:
@@ -192,8 +206,12 @@ def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Confi
 def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expectation,
                      found: SmokeEvidence, older: str) -> SmokeEvidence:
     """settings.keep_pass_when_unflagged: keep an older head's PASS if nothing flagged since."""
-    before = evidence.collect(api.statuses(older), head=older, expect=expect, fetch_run=api.run,
-                                 on_branch=api.on_branch)
+    older_statuses = api.statuses(older)
+    before = evidence.collect(older_statuses, head=older, expect=expect, fetch_run=api.run,
+                              on_branch=api.on_branch)
+    held = drift_hold.newest_hold(older_statuses)
+    if held is not None:  # a hold on the older head travels with its PASS
+        before = evidence.config_changed(before, held)
     if not before.passed:
         return evidence.with_note(found, f"no valid PASS on the older head `{older[:7]}` to keep")
     comparison = api.compare(older, pull.head_sha)
@@ -245,7 +263,7 @@ def _upsert_comment(api: GitHub, pull: PullInfo, evaluation: Evaluation, found: 
         return "cleared" if evaluation.verdict is Verdict.CLEAR else "updated"
     created = api.create_comment(pull.number, body)
     # Concurrent runs may each have created one: re-list, keep the oldest, delete the rest.
-    everyone = _sticky(api, pull.number)
+    everyone = _sticky(api, pull.number, out=io.StringIO())
     keeper = everyone[0] if everyone else created
     for other in everyone[1:]:
         api.delete_comment(pull.number, other.id)

@@ -151,6 +151,7 @@ for _m, _t in [
     ("GET", "/repos/{owner}/{repo}/git/commits/{sha}"),
     ("GET", "/repos/{owner}/{repo}/pulls"),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}"),
+    ("GET", "/user"),
 ]:
     _route(_m, _t)
 
@@ -348,6 +349,22 @@ class FakeGitHub:
             }
             self.statuses.setdefault(sha, []).append(status)
             return status
+
+    def add_comment(self, number: int, body: str, *, user: User) -> dict[str, Any]:
+        """A comment someone else wrote (a PR author, another bot)."""
+        with self.lock:
+            comment_id = self._next_id()
+            api, full = self.api_url, self.full_name
+            comment = {
+                "id": comment_id, "node_id": "IC_x",
+                "url": f"{api}/repos/{full}/issues/comments/{comment_id}",
+                "html_url": f"{self.server_url}/{full}/pull/{number}#issuecomment-{comment_id}",
+                "issue_url": f"{api}/repos/{full}/issues/{number}",
+                "body": body, "user": user.json(api),
+                "created_at": _now(), "updated_at": _now(), "author_association": "NONE",
+            }
+            self.comments[number].append(comment)
+            return comment
 
     def add_run(self, *, path: str = ".github/workflows/smoke.yml",
                 event: str = "workflow_dispatch", head_branch: str | None = None,
@@ -881,6 +898,17 @@ class FakeGitHub:
             "_links": {"self": f"{api}/repos/{full}/branches/{name}",
                        "html": f"{self.server_url}/{full}/tree/{name}"},
         }
+
+    def _GET_user(self, user: User, headers: Mapping[str, str] | None = None, **kw: Any
+                  ) -> tuple[int, dict[str, str], Any]:
+        """GET /user: the token's own user; an app installation token (GITHUB_TOKEN) gets 403
+        "Resource not accessible by integration" (docs.github.com/rest/users/users)."""
+        if user.type == "Bot":
+            return 403, {}, {"message": "Resource not accessible by integration",
+                             "documentation_url": "https://docs.github.com/rest/users/users"
+                                                  "#get-the-authenticated-user",
+                             "status": "403"}
+        return 200, {}, user.json(self.api_url)
 
     def _GET_repos_owner_repo_actions_runs_id(self, params: Mapping[str, str], **kw: Any
                                              ) -> tuple[int, dict[str, str], Any]:
