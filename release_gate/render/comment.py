@@ -3,9 +3,10 @@
 One comment per PR, found by the hidden MARKER among the comments the token's own identity
 wrote (usecases/pr_gate.py; anyone can write the marker, and every workflow writes as
 `github-actions[bot]`). Its hidden state only remembers which head passed; no hold is kept here
-(the config-drift hold is a commit status: core/drift_hold.py). The body is a deterministic function of the evaluation, the smoke
-evidence and the previous body (ticks a person made by hand are kept), so an unchanged PR
-renders byte for byte the same text and the command skips the edit.
+(the config-drift hold is a commit status: core/drift_hold.py). The body is a deterministic
+function of the evaluation, the smoke evidence and the previous body (ticks a person made by
+hand are kept), so an unchanged PR renders byte for byte the same text and the command skips
+the edit.
 """
 
 from __future__ import annotations
