@@ -91,6 +91,7 @@ def _check_dispatch(words: list[str]) -> None:
     assert required <= set(given), f"missing required inputs {required - set(given)}"
 
 
+@pytest.mark.slow  # the rehearsal runs the whole smoke against a real sandbox
 def test_the_sandbox_rehearsal_really_passes(tmp_path: Path) -> None:
     line = next(c for _, c in COMMANDS if c == "release-gate smoke --target sandbox")
     _, words = _split(line)

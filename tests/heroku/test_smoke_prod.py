@@ -14,9 +14,12 @@ import subprocess
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.heroku._prod import APP, heroku_prod
 from tests.smoke._harness import REPO, SIGNING_KEY, LineReader, cli, new_email
+
+pytestmark = pytest.mark.slow  # the prod smoke against the fake Heroku over TLS
 
 
 def test_dyno_mode_passes_on_two_dynos_with_the_shipped_rules(

@@ -20,6 +20,8 @@ import pytest
 from tests.sandbox._target import BEGIN, VERIFICATION_FAILED, VERIFY, Target, new_email
 from tests.servers import ServerProcess, run_gunicorn_sandbox
 
+pytestmark = pytest.mark.slow  # the sandbox under multi-worker gunicorn
+
 PID = "X-Sandbox-Pid"
 
 

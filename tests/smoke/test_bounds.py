@@ -32,6 +32,8 @@ from tests.smoke._harness import (
 )
 from tests.smoke._hostile import HostileServer, Reply
 
+pytestmark = pytest.mark.slow  # each test waits out a deadline or a cap
+
 BEGIN = "/api/auth/register/begin-with-token"
 TOKEN = "eyJ2IjoxfQ.hostile-target-test-token"
 

@@ -25,6 +25,8 @@ from tests.smoke._harness import (
     write_rules,
 )
 
+pytestmark = pytest.mark.slow  # the smoke end to end against a real server
+
 # The runbook's "Reading the output", line for line (values vary, the shape does not).
 PASS_TRANSCRIPT = [
     r"={60}",

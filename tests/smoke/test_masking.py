@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from release_gate.smoke.masking import Masker, mask, redact_url, url_secrets
 from tests.smoke._harness import cli, new_email, run, sandbox, smoke_section, write_rules
 
@@ -52,6 +54,7 @@ def test_urls_lose_secret_query_parameters_and_unparseable_ones_their_userinfo()
         ["pw-secret", "q-secret"]
 
 
+@pytest.mark.slow  # the smoke end to end against a real server
 def test_url_secrets_never_reach_transcript_report_or_stderr_and_are_registered_under_actions(
         postgres_url: str, redis_url: str, tmp_path: Path) -> None:
     # A password in the target URL's userinfo and a ?password= parameter of DATABASE_URL.

@@ -23,6 +23,8 @@ import yaml
 from tests.servers import ServerProcess, run_uvicorn_app
 from tests.smoke._harness import REPO, base_env, cli, new_email, run, sandbox, smoke_section
 
+pytestmark = pytest.mark.slow  # the smoke end to end against another backend
+
 SECRET = "acme-invite-secret-for-tests"
 ORIGIN = "https://app.acme.test"
 # What must never appear when the smoke runs against another team's backend.

@@ -7,7 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.smoke._harness import base_env, cli, new_marker, processes_with, run
+
+pytestmark = pytest.mark.slow  # the smoke end to end against a spawned sandbox
 
 
 def test_sandbox_target_passes_and_masks_secrets_under_actions(tmp_path: Path) -> None:

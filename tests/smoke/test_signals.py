@@ -20,6 +20,8 @@ import pytest
 from tests.smoke._harness import LineReader, base_env, cli, new_marker, processes_with
 from tests.smoke._hostile import wait_until
 
+pytestmark = pytest.mark.slow  # signals to running smokes and sandboxes
+
 Wait = Callable[[subprocess.Popen[str], LineReader, str], None]
 
 

@@ -34,6 +34,8 @@ from tests.workflows.expressions import Evaluator, Strict
 from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
 from tests.workflows.runner import Cancel, JobResult, JobRun, Machine
 
+pytestmark = pytest.mark.slow  # the whole workflows run by the runner emulator
+
 AUTH = "backend_v2/api/routes/auth.py"
 PR = 7
 SCRUB_PREFIXES = ("GITHUB_", "RUNNER_", "RAXX_", "HEROKU_", "RELEASE_GATE_", "PYTEST_")
