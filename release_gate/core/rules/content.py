@@ -10,7 +10,7 @@ from release_gate.core.changes import FileChange, Line
 from release_gate.core.context import ChangeContext
 from release_gate.core.rules.base import Locate, Rule
 from release_gate.core.rules.globs import PathMatcher
-from release_gate.core.rules.path import GLOBS
+from release_gate.core.rules.path import GLOBS, shadows_of
 from release_gate.core.rules.patterns import (
     PATTERN_BUDGET_SECONDS,
     LinePattern,
@@ -39,6 +39,7 @@ class ContentCheck:
     patterns: tuple[LinePattern, ...]
     paths: PathMatcher
     exclude: PathMatcher
+    shadows: PathMatcher  # what imports under the name of a `.py` module in `paths`
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], locate: Locate) -> ContentCheck:
@@ -48,16 +49,15 @@ class ContentCheck:
                 compiled.append(LinePattern.compile(text))
             except ValueError as error:
                 raise locate(f"patterns/{index}", str(error)) from None
-        return cls(
-            tuple(compiled),
-            PathMatcher.from_config(raw, "paths", locate),
-            PathMatcher.from_config(raw, "exclude", locate),
-        )
+        paths = PathMatcher.from_config(raw, "paths", locate)
+        return cls(tuple(compiled), paths, PathMatcher.from_config(raw, "exclude", locate),
+                   shadows_of(paths))
 
     def covers(self, path: str) -> bool:
         if self.exclude and self.exclude.matches(path):
             return False
-        return not self.paths or self.paths.matches(path)
+        return (not self.paths or self.paths.matches(path)
+                or (bool(self.shadows) and self.shadows.matches(path)))
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         clock = PatternClock()  # each pattern's time budget, for this whole check

@@ -34,6 +34,46 @@ GLOB_BUDGET_SECONDS = 1.0
 MAX_FAST_WILDCARDS = 2  # `*`, `?` and `[` in one glob (`**` counts two)
 MAX_FAST_PATH = 1024
 _NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
+# The tail pathspec gives a glob that may name a file or a directory (`*.gz`, `rules.yaml`):
+# "end here, or go on under it as a directory".
+_FILE_OR_DIRECTORY_TAIL = f"(?:(?P<{_DIR_MARK}>/)|$)"
+
+
+_MODULE_STEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def import_shadows(glob: str) -> tuple[str, ...]:
+    """What Python would import under the same dotted name as the module a `.py` glob names.
+
+    A package directory wins over a module of the same name (and an extension module over its
+    source), so `routes/auth/__init__.py` replaces `routes/auth.py` on import without touching
+    it. For `dir/auth.py`: anything under `dir/auth/`, the stub `auth.pyi`, extension modules
+    `auth.so`, `auth.*.so`, `auth.pyd`, `auth.*.pyd`, and bytecode `auth.pyc`,
+    `__pycache__/auth.*.pyc`. Only a glob whose last part is a literal module name (`auth.py`,
+    not `*.py` or `gunicorn.conf.py`) names a module.
+    """
+    if glob.startswith("!") or not glob.endswith(".py"):
+        return ()
+    folder, slash, name = glob[:-3].rpartition("/")
+    if not _MODULE_STEM.fullmatch(name):
+        return ()
+    if not slash:  # `auth.py` matches at any depth, so do its shadows
+        folder, slash = "**", "/"
+    stem = f"{folder}{slash}{name}"
+    return (f"{stem}/**", f"{stem}.pyi", f"{stem}.so", f"{stem}.*.so", f"{stem}.pyd",
+            f"{stem}.*.pyd", f"{stem}.pyc", f"{folder}{slash}__pycache__/{name}.*.pyc")
+
+
+def written_as_directory(glob: str) -> bool:
+    """`dir/` and `dir/**` name a directory's content; every other glob names files."""
+    return glob.endswith("/") or glob.rstrip("/").endswith("/**") or glob.strip("/") == "**"
+
+
+def _files_only(regex_text: str) -> str:
+    """The regex of a file glob, matching the path itself only, never a directory above it."""
+    if regex_text.endswith(_FILE_OR_DIRECTORY_TAIL):
+        return regex_text[: -len(_FILE_OR_DIRECTORY_TAIL)] + "$"
+    return regex_text
 
 
 @dataclass(frozen=True)
@@ -51,13 +91,26 @@ class PathMatcher:
     ordered: tuple[tuple[Any, bool], ...]  # (regex.Pattern[str], include) in file order
     fast: re.Pattern[str] | None  # `combined` on `re`, when every glob is simple enough
     on_timeout: bool = True  # the fail-closed answer once the time budget is spent
+    files_only: bool = False  # a file glob excuses files, never directories (`exclude`)
     _spent: list[float] = field(default_factory=lambda: [0.0], compare=False, repr=False)
 
     @classmethod
-    def compile(cls, patterns: Sequence[str], *, on_timeout: bool = True) -> PathMatcher:
-        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-        used = [(compiled.pattern, bool(p.include)) for p in spec.patterns
-                if (compiled := getattr(p, "regex", None)) is not None and p.include is not None]
+    def compile(cls, patterns: Sequence[str], *, on_timeout: bool = True,
+                files_only: bool = False) -> PathMatcher:
+        """`files_only`: a glob not written as a directory (`dir/`, `dir/**`) matches the path
+        itself only. gitignore lets `*.gz` match a directory `config.gz/` and so everything
+        under it; an `exclude` of `*.gz` must not excuse `config.gz/production.env`
+        (docs/rules.md, "Globs")."""
+        used = []
+        for glob in patterns:
+            for p in pathspec.GitIgnoreSpec.from_lines([glob]).patterns:
+                compiled = getattr(p, "regex", None)
+                if compiled is None or p.include is None:
+                    continue
+                text = compiled.pattern
+                if files_only and not written_as_directory(glob.lstrip("!")):
+                    text = _files_only(text)
+                used.append((text, bool(p.include)))
         combined = fast = None
         if used and all(include for _, include in used):
             folded = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', text)})" for text, _ in used)
@@ -65,7 +118,7 @@ class PathMatcher:
             if all(sum(glob.count(c) for c in "*?[") <= MAX_FAST_WILDCARDS for glob in patterns):
                 fast = re.compile(folded)
         ordered = tuple((regex.compile(text), include) for text, include in used)
-        return cls(tuple(patterns), combined, ordered, fast, on_timeout)
+        return cls(tuple(patterns), combined, ordered, fast, on_timeout, files_only)
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], key: str, locate: Locate,
@@ -77,7 +130,8 @@ class PathMatcher:
                 cls.compile([pattern])
             except Exception as error:  # pathspec raises re.error, ValueError...
                 raise locate(f"{key}/{index}", f"invalid glob {pattern!r}: {error}") from None
-        return cls.compile(patterns, on_timeout=key != "exclude")
+        excluding = key == "exclude"
+        return cls.compile(patterns, on_timeout=not excluding, files_only=excluding)
 
     def matches(self, path: str) -> bool:
         if self.fast is not None and len(path) <= MAX_FAST_PATH:
