@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -200,6 +201,16 @@ class Comparison:
 
 
 COMPARE_FILES_CAP = 300
+
+
+class TreeKind(StrEnum):
+    FILE = "blob"
+    SUBMODULE = "commit"  # a gitlink (mode 160000): another repository's commit
+
+
+class TreeItem(NamedTuple):
+    sha: str
+    kind: TreeKind
 
 
 class _GateRetry(GithubRetry):
@@ -536,14 +547,17 @@ class GitHub:
                 return base64.b64decode(blob.content)
             return str(blob.content).encode("utf-8")
 
-    def tree(self, sha: str) -> dict[str, str]:
-        """path -> blob sha of every file in the commit's tree (fails on a truncated tree)."""
+    def tree(self, sha: str) -> dict[str, TreeItem]:
+        """path -> (sha, kind) of every file and submodule in the commit's tree (fails on a
+        truncated tree). A submodule is `type: commit`, mode 160000: never a blob to read."""
         with _api(f"reading the tree of {sha[:12]}"):
             tree = self._repo().get_git_tree(sha, recursive=True)
             if tree.raw_data.get("truncated"):
                 raise GitHubError(f"the tree of {sha[:12]} is too large for the API (truncated);"
                                   " run with a local clone (--clone) to judge it")
-            return {e.path: e.sha for e in tree.tree if e.type == "blob"}
+            return {e.path: TreeItem(e.sha, TreeKind.SUBMODULE if e.type == "commit"
+                                     else TreeKind.FILE)
+                    for e in tree.tree if e.type in ("blob", "commit")}
 
     def statuses(self, sha: str, *, max_pages: int = 3) -> list[StatusRecord]:
         """The commit's statuses, newest first (the newest 300 are plenty to decide)."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from release_gate.core.changes import Line
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# How GitHub (and git) show a submodule (mode 160000) in a patch: the commit it pins.
+_SUBPROJECT = re.compile(r"^Subproject commit [0-9a-fA-F]{7,64}(?:-dirty)?\s*$")
 
 
 class PatchError(ValueError):
@@ -100,3 +102,10 @@ def decode_text(data: bytes) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def pins_a_submodule(lines: ChangedLines) -> bool:
+    """The patch changes a `Subproject commit <sha>` line: a submodule (gitlink), whose content
+    is another repository's. The git adapter calls such a change unknown content; so must the
+    API path (a text file holding such a line is judged unknown too: fail closed)."""
+    return any(_SUBPROJECT.match(line.text) for line in (*lines.added, *lines.removed))

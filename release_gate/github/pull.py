@@ -22,8 +22,15 @@ from release_gate.github.client import (
     GitHub,
     GitHubEnv,
     PullInfo,
+    TreeKind,
 )
-from release_gate.github.patch import PatchError, decode_text, diff_texts, parse_hunks
+from release_gate.github.patch import (
+    PatchError,
+    decode_text,
+    diff_texts,
+    parse_hunks,
+    pins_a_submodule,
+)
 
 _STATUS = {
     "added": FileStatus.ADDED, "removed": FileStatus.DELETED, "modified": FileStatus.MODIFIED,
@@ -32,6 +39,8 @@ _STATUS = {
 }
 # Files without a patch are diffed from their contents: two reads each, so bound the cost.
 MAX_CONTENT_FILES = 100
+# The git adapter's word for a gitlink (git/diff.py): the same change reads the same both ways.
+SUBMODULE = "submodule"
 
 
 class HeadMoved(GitHubError):
@@ -177,6 +186,8 @@ def _from_patch(entry: ApiFile) -> FileChange | None:
     except PatchError as error:
         return FileChange(entry.filename, status, old_path, content_known=False,
                           unknown_reason=f"unreadable patch from the API ({error})")
+    if pins_a_submodule(lines):
+        return _unknown(entry.filename, status, old_path, SUBMODULE)
     return FileChange(entry.filename, status, old_path, lines.added, lines.removed)
 
 
@@ -279,6 +290,14 @@ def _fill_missing(api: GitHub, pull: PullInfo, missing: list[ApiFile],
             continue
         old = None if status is FileStatus.ADDED else api.read(entry.filename, merge_base())
         new = None if status is FileStatus.DELETED else api.read(entry.filename, pull.head_sha)
+        if (old is None and status is not FileStatus.ADDED) or (
+                new is None and status is not FileStatus.DELETED):
+            # The API lists it as changed but it is no file at one side: a submodule (the
+            # contents API's `type: submodule`), a directory, a type change. Fail closed.
+            filled[entry.filename] = _unknown(
+                entry.filename, status, old_path,
+                f"{SUBMODULE} or other non-file entry: no patch and no file content from the API")
+            continue
         filled[entry.filename] = _from_contents(entry.filename, status, old_path, old, new,
                                                 what="no patch from the API")
     return filled
@@ -297,7 +316,8 @@ def _from_trees(api: GitHub, pull: PullInfo, entries: list[ApiFile],
             continue
         entry = by_name.get(path)
         # Use the API's patch only when it is for exactly this blob (same head tree).
-        if entry is not None and entry.sha in (head_tree.get(path), base_tree.get(path)):
+        if entry is not None and entry.sha in {item.sha for item in (
+                head_tree.get(path), base_tree.get(path)) if item is not None}:
             change = _from_patch(entry)
             if change is not None:
                 changes.append(change)
@@ -305,13 +325,17 @@ def _from_trees(api: GitHub, pull: PullInfo, entries: list[ApiFile],
                 continue
         status = (FileStatus.ADDED if path not in base_tree
                   else FileStatus.DELETED if path not in head_tree else FileStatus.MODIFIED)
+        if any(item.kind == TreeKind.SUBMODULE
+               for item in (base_tree.get(path), head_tree.get(path)) if item is not None):
+            changes.append(_unknown(path, status, None, SUBMODULE))
+            continue
         if reads >= MAX_CONTENT_FILES:
             changes.append(_unknown(path, status, None,
                                     "beyond the files API's cap and too many files to read"))
             continue
         reads += 1
-        old = api.blob(base_tree[path]) if path in base_tree else None
-        new = api.blob(head_tree[path]) if path in head_tree else None
+        old = api.blob(base_tree[path].sha) if path in base_tree else None
+        new = api.blob(head_tree[path].sha) if path in head_tree else None
         changes.append(_from_contents(path, status, None, old, new,
                                       what="beyond the files API's cap"))
     # A renamed file's old path was covered by its API entry; drop a duplicate deletion.

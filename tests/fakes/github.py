@@ -64,6 +64,23 @@ def blob_sha(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class Gitlink:
+    """A submodule entry of a tree (mode 160000, type commit): the commit it pins."""
+
+    sha: str
+
+
+# How a gitlink sits in the fake's trees (values are bytes): no real file starts with a NUL.
+_GITLINK = b"\0gitlink:"
+
+
+def _gitlink(data: bytes | None) -> str | None:
+    if data is not None and data.startswith(_GITLINK):
+        return data[len(_GITLINK):].decode()
+    return None
+
+
+@dataclass(frozen=True)
 class User:
     login: str
     type: str = "User"
@@ -253,8 +270,8 @@ class FakeGitHub:
             self._ids += 1
             return self._ids
 
-    def commit(self, files: Mapping[str, str | bytes | None], *, parent: str | None = None,
-               sha: str | None = None) -> str:
+    def commit(self, files: Mapping[str, str | bytes | Gitlink | None], *,
+               parent: str | None = None, sha: str | None = None) -> str:
         """A new commit: the parent's tree with `files` written (None deletes). Returns its sha.
 
         `sha` mirrors a commit of a real local repository (a test's "clone" of this repo).
@@ -264,6 +281,8 @@ class FakeGitHub:
             for path, content in files.items():
                 if content is None:
                     tree.pop(path, None)
+                elif isinstance(content, Gitlink):
+                    tree[path] = _GITLINK + content.sha.encode()
                 else:
                     data = content.encode("utf-8") if isinstance(content, str) else content
                     tree[path] = data
@@ -502,7 +521,7 @@ class FakeGitHub:
         data = after if after is not None else before
         assert data is not None
         entry: dict[str, Any] = {
-            "sha": blob_sha(data), "filename": path, "status": status,
+            "sha": _gitlink(data) or blob_sha(data), "filename": path, "status": status,
             "additions": 0, "deletions": 0, "changes": 0,
             "blob_url": f"{self.server_url}/{full}/blob/{head}/{quote(path)}",
             "raw_url": f"{self.server_url}/{full}/raw/{head}/{quote(path)}",
@@ -510,6 +529,21 @@ class FakeGitHub:
         }
         if previous is not None:
             entry["previous_filename"] = previous
+        if _gitlink(before) or _gitlink(after):
+            # A submodule's patch is its pinned commit, as GitHub shows it.
+            old_lines = [f"Subproject commit {_gitlink(before)}"] if before else []
+            new_lines = [f"Subproject commit {_gitlink(after)}"] if after else []
+            if _gitlink(before) is None and before is not None:
+                old_lines = before.decode("utf-8", "replace").splitlines()
+            if _gitlink(after) is None and after is not None:
+                new_lines = after.decode("utf-8", "replace").splitlines()
+            diff = list(difflib.unified_diff(old_lines, new_lines, lineterm="", n=3))[2:]
+            entry["additions"] = sum(1 for d in diff if d.startswith("+"))
+            entry["deletions"] = sum(1 for d in diff if d.startswith("-"))
+            entry["changes"] = entry["additions"] + entry["deletions"]
+            if path not in self.no_patch:
+                entry["patch"] = "\n".join(diff)
+            return entry
         binary = b"\0" in (before or b"") or b"\0" in (after or b"")
         if before == after:
             return entry  # a pure rename: no patch, no changes
@@ -670,6 +704,13 @@ class FakeGitHub:
             data = tree.get(params["path"])
         if data is None:
             raise _HttpError(404, "Not Found")
+        pinned = _gitlink(data)
+        if pinned is not None:  # docs.github.com/rest/repos/contents: "type": "submodule"
+            return 200, {}, {"type": "submodule", "name": params["path"].rsplit("/", 1)[-1],
+                             "path": params["path"], "sha": pinned, "size": 0,
+                             "submodule_git_url": "https://github.example/acme/lib.git",
+                             "url": "", "git_url": None, "html_url": None,
+                             "download_url": None}
         return 200, {}, self._content_json(params["path"], ref, data)
 
     def _GET_repos_owner_repo_git_blobs_sha(self, params: Mapping[str, str], **kw: Any
@@ -689,6 +730,8 @@ class FakeGitHub:
         entries = [{"path": p, "mode": "100644", "type": "blob", "sha": blob_sha(d),
                     "size": len(d),
                     "url": f"{self.api_url}/repos/{self.full_name}/git/blobs/{blob_sha(d)}"}
+                   if _gitlink(d) is None else
+                   {"path": p, "mode": "160000", "type": "commit", "sha": _gitlink(d)}
                    for p, d in sorted(tree.items())]
         return 200, {}, {"sha": params["sha"], "url": "", "tree": entries, "truncated": False}
 
@@ -955,6 +998,8 @@ class FakeGitHub:
             commit = self.commits.get(rev)
             tree = commit.tree if commit else {}
         data = tree.get(path)
+        if _gitlink(data) is not None:
+            return {}  # a submodule resolves to a Commit, which does not match `... on Blob`
         if data is None:
             is_dir = any(p.startswith(path.rstrip("/") + "/") for p in tree)
             return {} if is_dir else None  # a Tree does not match `... on Blob`
