@@ -143,7 +143,8 @@ def _deployed_before(run: _Run) -> DeploymentRecord | None:
     from release_gate.smoke.result import DeploymentRecord
 
     before = run.deploy.before()
-    run.out.line(f"[deploy] before: {before.where} {before.label} ({before.source}): "
+    web = f", {before.web_label}" if before.web_label else ""
+    run.out.line(f"[deploy] before: {before.where} {before.label}{web} ({before.source}): "
                  "the PR head")
     return DeploymentRecord(app=run.deploy.app, before=before)
 
@@ -159,7 +160,9 @@ def _deployed_after(run: _Run, record: DeploymentRecord) -> None:
         record.after = after
         record.changed = change_problem(record.before, after)
     if record.changed is None:
-        run.out.line(f"[deploy] after: {record.before.where} {record.before.label}, unchanged")
+        web = f", {record.after.web_label}" if record.after and record.after.web_label else ""
+        run.out.line(f"[deploy] after: {record.before.where} {record.before.label}, "
+                     f"unchanged{web}")
     else:
         run.out.line(f"[deploy] after: {record.changed}: this run vouches for no release")
 

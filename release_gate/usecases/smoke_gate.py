@@ -239,7 +239,8 @@ def run_cli(number: int, run: RunSmoke, *, target: Target, settings: SmokeSettin
     api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
     read = None
     if target.not_production is None:
-        read = reader(target.production, env, timeout_s=settings.timeouts.http)
+        read = reader(target.production, env, timeout_s=settings.timeouts.http,
+                      wait=settings.heroku.wait)
     try:
         return smoke_for_pr(number=number, api=api, target=target, run=run, read=read)
     finally:

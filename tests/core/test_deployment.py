@@ -156,3 +156,39 @@ def test_sensitive_config_is_the_runbook_four_plus_the_configured_ones() -> None
         sensitive_config=("SESSION_SECRET", "REDIS_URL")))
     assert production.sensitive_config == ("BOOTSTRAP_TOKEN_SIGNING_KEY", "WEBAUTHN_RP_ID",
                                            "WEBAUTHN_ORIGIN", "REDIS_URL", "SESSION_SECRET")
+
+
+def test_the_web_dynos_ride_in_the_pass_and_parse_back() -> None:
+    deployed = Deployment("raxx-api-prod", 47, HEAD, "Heroku release", web=(2, 2))
+    text = pass_description(deployed, HEAD)
+    assert text == f"PASS on raxx-api-prod v47 @ {HEAD[:7]}, 2/2 web dynos on v47"
+    facts = parse_pass(text)
+    assert facts == PassFacts("raxx-api-prod", 47, HEAD[:7], None, (2, 2))
+    production = PROD
+    assert facts_problem(facts, production=production, head=HEAD, description=text) is None
+    # dynos counted on another release, or not all of them up: vouches for nothing
+    assert parse_pass(f"PASS on raxx-api-prod v47 @ {HEAD[:7]}, 2/2 web dynos on v46") is None
+    half = parse_pass(f"PASS on raxx-api-prod v47 @ {HEAD[:7]}, 1/2 web dynos on v47")
+    assert facts_problem(half, production=production, head=HEAD, description="") is not None
+
+
+def test_a_pending_release_or_a_web_dyno_off_the_release_refuses_and_is_a_change() -> None:
+    settled = Deployment("raxx-api-prod", 47, HEAD, "Heroku release", web=(2, 2))
+    pending = Deployment("raxx-api-prod", 47, HEAD, "Heroku release", web=(2, 2),
+                         pending="v48 (Set WEBAUTHN_ORIGIN config vars)")
+    rolling = Deployment("raxx-api-prod", 47, HEAD, "Heroku release", web=(1, 2),
+                         web_detail="web.2 up on v46")
+    for deployed, says in ((pending, "v48 (Set WEBAUTHN_ORIGIN config vars)"),
+                           (rolling, "1/2 web dynos on v47: web.2 up on v46")):
+        problem = head_problem(deployed, HEAD, mode=EQUAL, contains=lambda h, d: False)
+        assert problem is not None and says in problem
+        change = change_problem(settled, deployed)
+        assert change is not None and says.split(":")[0] in change
+    assert head_problem(settled, HEAD, mode=EQUAL, contains=lambda h, d: False) is None
+
+
+def test_a_slugless_release_refusal_says_to_read_the_commit_from_the_app() -> None:
+    container = Deployment("raxx-api-prod", 47, None, "Heroku release v47", slugless=True)
+    problem = head_problem(container, HEAD, mode=EQUAL, contains=lambda h, d: False)
+    assert problem is not None and "smoke.production.commit_from: version-url" in problem
+    assert "deploy the PR head" not in problem

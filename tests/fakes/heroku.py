@@ -23,6 +23,40 @@ when the process ends). What bites is reproduced:
   log), following it until the client disconnects; `drop_levels` hides lines of a log level (the
   RCA's swallowed INFO lines).
 
+Shapes that bite on a real production app, each after the source named:
+
+- `Accept`: the CLI sends `application/vnd.heroku+json; version=3` (heroku/cli
+  `src/lib/run/dyno.ts`) or one of the variants it uses (`3.sdk`, `3.run-inside`, ...); anything
+  else is `406` with Heroku's error body (`id`, `message`: Platform API reference, Errors);
+- errors carry `{"id": ..., "message": ...}`; `fail(..., 422, message=...)` programs one;
+- rate limits (Platform API reference, Rate Limits): every answer has `RateLimit-Remaining`;
+  `rate_limit(times, retry_after)` answers `429` `{"id": "rate_limit"}` with
+  `RateLimit-Remaining: 0` (and `Retry-After` when given) to any route;
+- the formation (`GET /apps/{app}/dynos`, Platform API reference, Dyno List; read as
+  `ps:wait` reads it, heroku/cli `src/commands/ps/wait.ts`): web dynos each with a `state` and a
+  `release.version`. A succeeded release restarts them onto it at once, unless the test scripts
+  a rollout (`rollout(app, [[("web.1", "up", 47), ...], ...])`: one formation per poll, the last
+  one staying), the way preboot serves two releases side by side;
+- releases `pending` (release phase running) and `failed` (never current), and releases with
+  `slug: null`, with or without `oci_image` (CNB: `{"id", "commit"}`; heroku/cli
+  `src/lib/types/fir.d.ts`, Release and OciImage; `GET /apps/{app}/oci-images/{id}` answers a
+  list, as `pipelines:diff` reads it);
+- `maintenance` on `GET /apps/{app}` (heroku/cli `src/commands/maintenance/index.ts`);
+- the dyno-create answer names the dyno's `release` (the current one, or `dyno_release`);
+  `time_to_live` is recorded; output is LF with `force_no_tty` (no pty) and CRLF without; a
+  command whose last write has no newline puts the exit marker mid-line, as on Heroku (the
+  CLI's regex is unanchored, `src/lib/run/dyno.ts` `_readData`); dyno behaviours
+  `close-before-ack` (the rendezvous closes before the acknowledgement: a dyno that failed to
+  boot) and `https-attach` (a Private Spaces dyno: an `https://` attach_url, which the CLI
+  attaches to over SSH);
+- logplex as the CLI reads it since October 2024 (heroku/cli `src/lib/run/log-displayer.ts`,
+  an EventSource; its fixtures in `test/unit/lib/run/log-displayer.unit.test.ts`): with
+  `Accept: text/event-stream`, `text/event-stream` of `id: N` / `data: <line>` events; the old
+  plain text otherwise. `log_lines(app, ...)` injects router lines (`heroku[router]: at=error
+  code=H12 ...`) and logplex's own notices (`heroku[logplex]: Error L10 (output buffer
+  overflow): ...`); `logplex_drop_after` cuts the stream after N events (the client reconnects
+  with `Last-Event-Id`).
+
 Every request is counted (`calls`, `rendezvous_connections`, `logplex_requests`), and every dyno
 creation is recorded (`dynos`), so tests can assert budgets and that a fence sent nothing.
 
@@ -62,6 +96,7 @@ from tests.fakes.tls import TestCA, serve_https
 DYNO_APP = Path(__file__).resolve().parent / "dyno_app"  # the team's app, as far as dynos need
 API_KEY = "hrku-fake-0123456789abcdef"  # what the fake accepts; tests never print it either
 DEFAULT_PAGE, MAX_PAGE = 200, 1000
+LOG_EVENT_BASE = 1000  # the first SSE event id of a log session (the CLI's fixture: 1002, 1003)
 HANG_LIMIT_S = 60.0  # a hung dyno still lets go of its socket eventually (bounded test servers)
 DYNO_LIMIT_S = 120.0
 _APP_PATH = re.compile(r"(?<![\w./-])/app(?=$|[/'\"\s;)])")
@@ -82,6 +117,7 @@ class FakeRelease:
     current: bool
     created_at: datetime
     slug_id: str | None
+    oci_image: dict[str, Any] | None = None
 
     def json(self, app: FakeApp) -> dict[str, Any]:
         return {
@@ -90,6 +126,7 @@ class FakeRelease:
             "created_at": _iso(self.created_at), "updated_at": _iso(self.created_at),
             "description": self.description, "status": self.status, "id": self.id,
             "slug": {"id": self.slug_id} if self.slug_id else None,
+            "oci_image": self.oci_image,
             "user": {"email": "operator@example.com", "id": "5f3e0b3c-0000-4000-8000-000000000001"},
             "version": self.version, "current": self.current, "output_stream_url": None,
             "eligible_for_rollback": True,
@@ -110,6 +147,9 @@ class FakeDyno:
     state: str = "starting"
     exit_code: int | None = None
     output: str = ""
+    time_to_live: Any = None
+    tty: bool = True
+    stopped: bool = False
 
 
 @dataclass
@@ -119,8 +159,22 @@ class FakeApp:
     config: dict[str, str]
     releases: list[FakeRelease] = field(default_factory=list)
     slugs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)  # OCI images (CNB)
     log_path: Path | None = None  # the file the app's web dyno writes (sandbox log)
     drop_levels: set[str] = field(default_factory=set)  # e.g. {"INFO"}: the RCA's swallowed lines
+    maintenance: bool = False
+    stack: str = "heroku-24"  # "cnb" for a Fir app (CNB: the `launcher` runs commands)
+    generation: str = "cedar"  # "fir"
+    web: list[tuple[str, str, int | None]] = field(default_factory=list)  # (name, state, version)
+    rollout: list[list[tuple[str, str, int | None]]] = field(default_factory=list)
+    extra_lines: list[str] = field(default_factory=list)  # injected log lines (router, logplex)
+
+
+@dataclass
+class LogSessionState:
+    app: str
+    offset: int  # how far into the app's log file the session has read
+    lines: list[str] = field(default_factory=list)  # event N is lines[N - LOG_EVENT_BASE]
 
 
 @dataclass
@@ -130,12 +184,14 @@ class Fault:
     status: int
     times: int
     headers: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
 
 
 ROUTES = [
     ("GET", "/account"), ("GET", "/account/rate-limits"), ("GET", "/apps/{app}"),
     ("GET", "/apps/{app}/config-vars"), ("GET", "/apps/{app}/releases"),
-    ("GET", "/apps/{app}/slugs/{slug}"), ("POST", "/apps/{app}/dynos"),
+    ("GET", "/apps/{app}/slugs/{slug}"), ("GET", "/apps/{app}/oci-images/{image}"),
+    ("GET", "/apps/{app}/dynos"), ("POST", "/apps/{app}/dynos"),
     ("POST", "/apps/{app}/dynos/{dyno}/actions/stop"), ("DELETE", "/apps/{app}/dynos/{dyno}"),
     ("POST", "/apps/{app}/log-sessions"), ("GET", "/logplex/{session}"),
 ]
@@ -158,7 +214,13 @@ class FakeHeroku:
         self.rendezvous_connections = 0
         self.logplex_requests = 0
         self.logplex_down = False  # logplex answers 503 (an incident)
-        self.log_sessions: dict[str, str] = {}  # session token -> app
+        self.logplex_drop_after: int | None = None  # close each stream after N events
+        self.logplex_last_event_ids: list[str | None] = []  # Last-Event-Id of each stream GET
+        self.rate_limited = 0  # 429s still to answer (any route)
+        self.rate_limit_retry_after: str | None = None
+        self.accepts: list[str] = []  # the Accept header of every API request
+        self.dyno_release: int | None = None  # one-off dynos run this release (None: current)
+        self.log_sessions: dict[str, LogSessionState] = {}  # session token -> its state
         self._processes: set[subprocess.Popen[bytes]] = set()
         self._ca: TestCA | None = None
         self._api: ThreadingHTTPServer | None = None
@@ -244,11 +306,29 @@ class FakeHeroku:
     # -- state API for tests -----------------------------------------------------------
 
     def add_app(self, name: str, *, config: dict[str, str] | None = None,
-                log_path: Path | None = None) -> FakeApp:
+                log_path: Path | None = None, web_dynos: int = 2) -> FakeApp:
         with self.lock:
-            app = FakeApp(name, str(uuid.uuid4()), dict(config or {}), log_path=log_path)
+            app = FakeApp(name, str(uuid.uuid4()), dict(config or {}), log_path=log_path,
+                          web=[(f"web.{n}", "up", None) for n in range(1, web_dynos + 1)])
             self.apps[name] = app
             return app
+
+    def rollout(self, app: str, formations: list[list[tuple[str, str, int | None]]]) -> None:
+        """The web formation as successive `GET /apps/{app}/dynos` see it (the last one stays):
+        e.g. preboot, `[[("web.1", "up", 47), ("web.2", "up", 46)], [... both 47]]`."""
+        with self.lock:
+            self.apps[app].rollout = [list(f) for f in formations]
+
+    def rate_limit(self, times: int, *, retry_after: str | None = None) -> None:
+        """The next `times` API requests answer 429 (any route), as an exhausted token bucket."""
+        with self.lock:
+            self.rate_limited, self.rate_limit_retry_after = times, retry_after
+
+    def log_lines(self, app: str, *lines: str) -> None:
+        """Lines logplex adds to the app's stream (router lines, logplex notices), verbatim
+        after the timestamp: e.g. `heroku[router]: at=error code=H12 ...`."""
+        with self.lock:
+            self.apps[app].extra_lines.extend(lines)
 
     def set_config(self, app: str, **values: str) -> None:
         with self.lock:
@@ -256,8 +336,12 @@ class FakeHeroku:
 
     def add_release(self, app: str, *, description: str, commit: str | None = None,
                     status: str = "succeeded", created_at: datetime | None = None,
-                    with_slug: bool = True) -> FakeRelease:
-        """Append release v(N+1); a succeeded one becomes `current`, as a deploy does."""
+                    with_slug: bool = True, artifact: str = "slug") -> FakeRelease:
+        """Append release v(N+1); a succeeded one becomes `current` and the web dynos restart
+        onto it, as a deploy does. `with_slug=False`: a config change (the previous slug kept).
+        `artifact`: "slug"; "oci" (CNB: `slug: null`, `oci_image` with its `commit`);
+        "oci-id" (`oci_image: {"id"}` only: the commit is at `/oci-images/{id}`); "container"
+        (Container Registry: `slug: null`, no `oci_image`)."""
         with self.lock:
             target = self.apps[app]
             previous = target.releases[-1] if target.releases else None
@@ -265,7 +349,19 @@ class FakeHeroku:
             moment = created_at or (previous.created_at + timedelta(minutes=1) if previous
                                     else datetime(2026, 5, 25, 0, 0, tzinfo=UTC))
             slug_id = None
-            if with_slug:
+            oci_image: dict[str, Any] | None = None
+            if with_slug and artifact in ("oci", "oci-id"):
+                image_id = str(uuid.uuid4())
+                oci_image = {"id": image_id, **({"commit": commit} if artifact == "oci" else {})}
+                target.images[image_id] = {
+                    "id": image_id, "commit": commit, "commit_description": description,
+                    "base_image_name": "heroku/heroku:24-cnb", "digest": "sha256:" + "0" * 64,
+                    "stack": {"id": str(uuid.uuid4()), "name": "cnb"}, "process_types": {},
+                    "buildpacks": [], "architecture": "amd64", "image_repo": f"{target.id}/b",
+                    "created_at": _iso(moment), "updated_at": _iso(moment)}
+            elif with_slug and artifact == "container":
+                pass
+            elif with_slug:
                 slug_id = str(uuid.uuid4())
                 target.slugs[slug_id] = {
                     "id": slug_id, "commit": commit, "commit_description": description,
@@ -276,25 +372,32 @@ class FakeHeroku:
                     "blob": {"method": "GET", "url": "https://slugs.example/blob"},
                 }
             elif previous is not None:
-                slug_id = previous.slug_id  # a config change keeps the slug
+                slug_id = previous.slug_id  # a config change keeps the slug (or image)
+                oci_image = previous.oci_image
             release = FakeRelease(version, str(uuid.uuid4()), description, status, False,
-                                  moment, slug_id)
+                                  moment, slug_id, oci_image)
             if status == "succeeded":
                 for old in target.releases:
                     old.current = False
                 release.current = True
+                target.web = [(name, "up", version) for name, _, _ in target.web]
             target.releases.append(release)
             return release
 
     def fail(self, method: str, route: str, status: int, *, times: int = 1,
-             headers: dict[str, str] | None = None) -> None:
+             headers: dict[str, str] | None = None, message: str | None = None) -> None:
         with self.lock:
-            self.faults.append(Fault(method, route, status, times, dict(headers or {})))
+            self.faults.append(Fault(method, route, status, times, dict(headers or {}),
+                                     message))
 
     def total_requests(self) -> int:
         """Everything that reached any part of the fake: API, rendezvous and logplex."""
         with self.lock:
             return sum(self.calls.values()) + self.rendezvous_connections + self.logplex_requests
+
+    def current_version(self, app: FakeApp) -> int | None:
+        with self.lock:
+            return next((r.version for r in app.releases if r.current), None)
 
     def dyno_creations(self) -> int:
         with self.lock:
@@ -316,11 +419,15 @@ class FakeHeroku:
             dyno = FakeDyno(app.name, f"run.{1000 + len(self.dynos) + 1}", str(uuid.uuid4()),
                             str(body.get("command", "")), dict(body.get("env") or {}),
                             secrets.token_hex(16), behaviour, datetime.now(UTC),
-                            str(body.get("size") or "Basic"))
+                            str(body.get("size") or "Basic"),
+                            time_to_live=body.get("time_to_live"),
+                            tty=not body.get("force_no_tty"))
             self.dynos.append(dyno)
             return dyno
 
     def attach_url(self, dyno: FakeDyno) -> str:
+        if dyno.behaviour == "https-attach":  # Private Spaces: attached over SSH via https
+            return f"https://127.0.0.1:{self.rendezvous_port}/{dyno.secret}"
         return f"rendezvous://127.0.0.1:{self.rendezvous_port}/{dyno.secret}"
 
     def _accept_rendezvous(self, listener: socket.socket, context: ssl.SSLContext) -> None:
@@ -356,6 +463,10 @@ class FakeHeroku:
 
     def _run_dyno(self, conn: ssl.SSLSocket, dyno: FakeDyno) -> None:
         behaviour, _, arg = dyno.behaviour.partition(":")
+        if behaviour == "close-before-ack":  # the dyno failed to boot: closed, nothing sent
+            dyno.state = "crashed"
+            conn.unwrap()
+            return
         if behaviour == "hang":  # never boots: no acknowledgement, socket held open
             dyno.state = "starting"
             conn.settimeout(0.2)
@@ -399,7 +510,7 @@ class FakeHeroku:
         if behaviour == "coalesce":  # everything in the acknowledgement's TLS record
             out, _ = process.communicate(timeout=DYNO_LIMIT_S)
             dyno.output, dyno.exit_code = out.decode("utf-8", "replace"), process.returncode
-            conn.sendall(ack + out.replace(b"\n", b"\r\n"))
+            conn.sendall(ack + (out.replace(b"\n", b"\r\n") if dyno.tty else out))
             conn.unwrap()
             return
         conn.sendall(ack)
@@ -413,26 +524,31 @@ class FakeHeroku:
                 conn.sendall(chunk[: max(1, len(chunk) // 2)])
                 conn.shutdown(socket.SHUT_RDWR)
                 return
-            conn.sendall(chunk.replace(b"\n", b"\r\n"))  # a dyno's pty sends CRLF
+            # A dyno's pty sends CRLF; with force_no_tty there is no pty: LF as written.
+            conn.sendall(chunk.replace(b"\n", b"\r\n") if dyno.tty else chunk)
         process.wait(timeout=5)
         dyno.exit_code = process.returncode
         conn.unwrap()  # a clean end: TLS close_notify, then the socket closes
 
-    def logplex_lines(self, app: FakeApp, offset: int) -> tuple[list[str], int]:
-        """New lines of the app's log file since `offset`, as Heroku log lines."""
-        if app.log_path is None or not app.log_path.exists():
-            return [], offset
-        with app.log_path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.read()
-        complete = data.rfind(b"\n") + 1
-        lines = []
-        for raw in data[:complete].decode("utf-8", "replace").splitlines():
-            if any(re.search(rf"\b{level}\b", raw) for level in app.drop_levels):
-                continue
+    def pump_log(self, session: LogSessionState, app: FakeApp) -> list[str]:
+        """The session's lines so far: the app's log file since the session began, as Heroku
+        log lines, with injected router / logplex lines in between."""
+        with self.lock:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-            lines.append(f"{stamp} app[web.1]: {raw}")
-        return lines, offset + complete
+            session.lines.extend(f"{stamp} {line}" for line in app.extra_lines)
+            app.extra_lines.clear()
+            if app.log_path is None or not app.log_path.exists():
+                return list(session.lines)
+            with app.log_path.open("rb") as handle:
+                handle.seek(session.offset)
+                data = handle.read()
+            complete = data.rfind(b"\n") + 1
+            for raw in data[:complete].decode("utf-8", "replace").splitlines():
+                if any(re.search(rf"\b{level}\b", raw) for level in app.drop_levels):
+                    continue
+                session.lines.append(f"{stamp} app[web.1]: {raw}")
+            session.offset += complete
+            return list(session.lines)
 
 
 def _read_line(conn: ssl.SSLSocket, limit: int = 4096) -> str:
@@ -451,6 +567,12 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, 9)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
+
+
+# `version=3` and the variants the Heroku CLI sends (grep `vnd.heroku+json` in heroku/cli src/).
+ACCEPTED = re.compile(r"^application/vnd\.heroku\+json; version=3(?:\.(?:sdk|run-inside|fir|"
+                      r"docker-releases|dogwood|pipelines|review-apps|webhooks|account-quotas|"
+                      r"team-invitations|repositories-api))?$")
 
 
 def _parse_range(header: str | None) -> tuple[int | None, bool, int | None, bool, str, int]:
@@ -507,7 +629,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Request-Id", str(uuid.uuid4()))
-        self.send_header("RateLimit-Remaining", "4500")
+        if "RateLimit-Remaining" not in (headers or {}):
+            self.send_header("RateLimit-Remaining", "4500")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -560,13 +683,34 @@ class _Handler(BaseHTTPRequestHandler):
         with self.owner.lock:
             self.owner.calls[(method, template)] += 1
         body = self._body() if method in ("POST", "PATCH") else {}
+        accept = self.headers.get("Accept", "")
+        with self.owner.lock:
+            self.owner.accepts.append(accept)
         if not self._authorized():
             self._error(401, "unauthorized", "Invalid credentials provided.")
             return
+        if not ACCEPTED.match(accept):
+            self._error(406, "not_acceptable", "The requested API version is not supported; "
+                        "send Accept: application/vnd.heroku+json; version=3.")
+            return
+        with self.owner.lock:
+            limited = self.owner.rate_limited > 0
+            if limited:
+                self.owner.rate_limited -= 1
+            retry_after = self.owner.rate_limit_retry_after
+        if limited:  # Platform API reference, Rate Limits: 429, no tokens left
+            self._error(429, "rate_limit", "Your account reached the API rate limit. Please "
+                        "wait a few minutes before making new requests",
+                        {"RateLimit-Remaining": "0",
+                         **({"Retry-After": retry_after} if retry_after else {})})
+            return
         fault = self.owner.take_fault(method, template)
         if fault is not None:
-            ident = {409: "conflict", 429: "rate_limit"}.get(fault.status, "error")
-            self._error(fault.status, ident, f"fake fault {fault.status}", fault.headers)
+            ident = {409: "conflict", 422: "invalid_params",
+                     429: "rate_limit"}.get(fault.status, "error")
+            extra = {"RateLimit-Remaining": "0"} if fault.status == 429 else {}
+            self._error(fault.status, ident, fault.message or f"fake fault {fault.status}",
+                        {**extra, **fault.headers})
             return
         params = match.groupdict()
         app = self.owner.apps.get(params.get("app", "")) if "app" in params else None
@@ -588,9 +732,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"remaining": 4500})
 
     def _get_apps_app(self, app: FakeApp, params: dict[str, str], body: dict[str, Any]) -> None:
-        self._send(200, {"id": app.id, "name": app.name, "stack": {"name": "heroku-24"},
+        self._send(200, {"id": app.id, "name": app.name, "stack": {"name": app.stack},
+                         "build_stack": {"name": app.stack},
+                         "generation": {"name": app.generation},
                          "web_url": f"https://{app.name}.herokuapp.com/",
-                         "region": {"name": "us"}, "maintenance": False})
+                         "region": {"name": "us"}, "maintenance": app.maintenance})
 
     def _get_apps_app_config_vars(self, app: FakeApp, params: dict[str, str],
                                   body: dict[str, Any]) -> None:
@@ -628,6 +774,35 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, slug)
 
+    def _get_apps_app_oci_images_image(self, app: FakeApp, params: dict[str, str],
+                                       body: dict[str, Any]) -> None:
+        image = app.images.get(params["image"])
+        if image is None:
+            self._error(404, "not_found", "Couldn't find that OCI image.")
+            return
+        self._send(200, [image])  # a list, as heroku/cli pipelines:diff reads it
+
+    def _get_apps_app_dynos(self, app: FakeApp, params: dict[str, str],
+                            body: dict[str, Any]) -> None:
+        with self.owner.lock:
+            web = app.rollout.pop(0) if len(app.rollout) > 1 else (
+                app.rollout[0] if app.rollout else app.web)
+            by_version = {r.version: r for r in app.releases}
+            running = [d for d in self.owner.dynos if d.app == app.name and d.state == "up"]
+        now = _iso(datetime.now(UTC))
+
+        def entry(name: str, kind: str, state: str, version: int | None) -> dict[str, Any]:
+            release = by_version.get(version) if version is not None else None
+            return {"attach_url": None, "command": "gunicorn app:app" if kind == "web" else "",
+                    "created_at": now, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+                    "name": name, "app": {"id": app.id, "name": app.name},
+                    "release": {"id": release.id if release else None, "version": version},
+                    "size": "Standard-1X", "state": state, "type": kind, "updated_at": now}
+
+        self._send(200, [entry(name, "web", state, version) for name, state, version in web]
+                   + [entry(d.name, "run", d.state, self.owner.current_version(app))
+                      for d in running])
+
     def _post_apps_app_dynos(self, app: FakeApp, params: dict[str, str],
                              body: dict[str, Any]) -> None:
         if not isinstance(body.get("command"), str) or not body["command"]:
@@ -635,18 +810,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         dyno = self.owner.create_dyno(app, body)
         attach = bool(body.get("attach"))
+        version = self.owner.dyno_release or self.owner.current_version(app)
+        release = next((r for r in app.releases if r.version == version), None)
         self._send(201, {
             "attach_url": self.owner.attach_url(dyno) if attach else None,
             "command": dyno.command, "created_at": _iso(dyno.created_at), "id": dyno.id,
-            "name": dyno.name, "release": {"id": app.releases[-1].id if app.releases else None,
-                                           "version": app.releases[-1].version
-                                           if app.releases else None},
+            "name": dyno.name, "release": {"id": release.id if release else None,
+                                           "version": version},
             "app": {"id": app.id, "name": app.name}, "size": dyno.size, "state": "starting",
             "type": "run", "updated_at": _iso(dyno.created_at),
         })
 
     def _post_apps_app_dynos_dyno_actions_stop(self, app: FakeApp, params: dict[str, str],
                                                body: dict[str, Any]) -> None:
+        with self.owner.lock:
+            for dyno in self.owner.dynos:
+                if dyno.name == params["dyno"] and dyno.app == app.name:
+                    dyno.stopped = True
         self._send(202, {})
 
     def _delete_apps_app_dynos_dyno(self, app: FakeApp, params: dict[str, str],
@@ -656,8 +836,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _post_apps_app_log_sessions(self, app: FakeApp, params: dict[str, str],
                                     body: dict[str, Any]) -> None:
         token = secrets.token_urlsafe(16)
+        offset = app.log_path.stat().st_size if app.log_path and app.log_path.exists() else 0
         with self.owner.lock:
-            self.owner.log_sessions[token] = app.name
+            self.owner.log_sessions[token] = LogSessionState(app.name, offset)
         now = _iso(datetime.now(UTC))
         self._send(201, {"id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
                          "logplex_url": f"{self.owner.api_url}/logplex/{token}?srv=1",
@@ -667,27 +848,40 @@ class _Handler(BaseHTTPRequestHandler):
     def _logplex(self, token: str) -> None:
         with self.owner.lock:
             self.owner.logplex_requests += 1
-            name = self.owner.log_sessions.get(token)
-        app = self.owner.apps.get(name or "")
-        if app is None or self.owner.logplex_down:
+            session = self.owner.log_sessions.get(token)
+            self.owner.logplex_last_event_ids.append(self.headers.get("Last-Event-Id"))
+        app = self.owner.apps.get(session.app if session else "")
+        if session is None or app is None or self.owner.logplex_down:
             self._error(404 if app is None else 503, "not_found", "session not available")
             return
-        offset = app.log_path.stat().st_size if app.log_path and app.log_path.exists() else 0
+        sse = "text/event-stream" in self.headers.get("Accept", "")
+        last = self.headers.get("Last-Event-Id")
+        index = int(last) - LOG_EVENT_BASE + 1 if last and last.isdigit() else 0
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8" if sse
+                         else "text/plain; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")  # as logplex streams a tail
         self.end_headers()
         self.close_connection = True
         deadline = time.monotonic() + HANG_LIMIT_S
+        sent = 0
         try:
             while time.monotonic() < deadline and not self.owner._stopping.is_set():
-                lines, offset = self.owner.logplex_lines(app, offset)
-                for line in lines:
-                    data = line.encode() + b"\n"
+                for line in self.owner.pump_log(session, app)[index:]:
+                    if sse:  # the CLI's fixture: `id: 1002` / `data: <line>`, blank line
+                        data = (f"id: {LOG_EVENT_BASE + index}\ndata: {line}\n\n").encode()
+                    else:
+                        data = line.encode() + b"\n"
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    index += 1
+                    sent += 1
+                    if self.owner.logplex_drop_after is not None \
+                            and sent >= self.owner.logplex_drop_after:
+                        self.wfile.write(b"0\r\n\r\n")  # the server ends the stream
+                        return
                 self.wfile.flush()
                 time.sleep(0.02)
             self.wfile.write(b"0\r\n\r\n")
         except (OSError, ssl.SSLError):
             return
-

@@ -202,18 +202,21 @@ def test_prod_running_the_head_posts_the_pass_with_its_facts_and_opens_the_gate(
     done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
                 "--email", new_email(), "--report", str(report))
     assert done.code == 0, done.out + done.err
-    assert f"[deploy] before: {APP} v1 @ {head[:7]} (Heroku release v1 of {APP})" in done.out
-    assert f"[deploy] after: {APP} v1 @ {head[:7]}, unchanged" in done.out
+    assert (f"[deploy] before: {APP} v1 @ {head[:7]}, 2/2 web dynos on v1 (Heroku release v1 "
+            f"of {APP})") in done.out
+    assert f"[deploy] after: {APP} v1 @ {head[:7]}, unchanged, 2/2 web dynos on v1" in done.out
     smoke = gate.fake.latest_status(head, "release-gate/smoke")
     assert smoke is not None
-    assert (smoke["state"], smoke["description"]) == ("success", f"PASS on {APP} v1 @ {head[:7]}")
+    assert (smoke["state"], smoke["description"]) == (
+        "success", f"PASS on {APP} v1 @ {head[:7]}, 2/2 web dynos on v1")
     status = gate.gate_status(head)
     assert status is not None and status["state"] == "success"
     body = gate.fake.sticky_comments(1)[0]["body"]
     assert f"smoke ran against {head[:7]}, release v1, " in body
     deployment = json.loads(report.read_text("utf-8"))["deployment"]
     assert deployment["before"] == {"where": APP, "release": 1, "commit": head,
-                                    "source": f"Heroku release v1 of {APP}"}
+                                    "source": f"Heroku release v1 of {APP}",
+                                    "web": "2/2 web dynos on v1", "pending": None}
     assert deployment["after"] == deployment["before"]
     assert (deployment["checked_before"], deployment["checked_after"]) == (True, True)
     assert deployment["changed"] is None
@@ -247,6 +250,141 @@ def test_a_release_during_the_smoke_means_no_pass_is_posted(
     assert smoke is not None
     assert (smoke["state"], smoke["description"]) == ("error", f"PASS not counted: {changed}")
     assert gate.gate_status(head)["state"] == "pending"  # type: ignore[index]
+
+
+FAST_WAIT = {"dynos": 1.0, "release": 1.0, "interval": 0.05}  # smoke.heroku.wait, for tests
+
+
+def _heroku_rules(tmp_path: Path, target: Sandbox, **wait: float) -> Path:
+    path = tmp_path / "rules.yaml"
+    section = smoke_section(target.server, prod_url=target.server.base_url)
+    section["heroku"] = {**section.get("heroku", {}), "wait": {**FAST_WAIT, **wait}}
+    _rules(path, section)
+    return path
+
+
+def test_preboot_is_waited_out_and_the_pass_counts_the_web_dynos(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod, dynos=30.0)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description="Deploy 1a2b3c4", commit="1a2b3c4" + "0" * 33)
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head)
+    # Preboot: the new dynos come up beside the old ones, which stop a few polls later.
+    heroku.rollout(APP, [[("web.1", "up", 1), ("web.2", "up", 1)],
+                         [("web.1", "up", 2), ("web.2", "up", 1)],
+                         [("web.1", "up", 2), ("web.2", "starting", 2)],
+                         [("web.1", "up", 2), ("web.2", "up", 2)]])
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 0, done.out + done.err
+    assert heroku.calls[("GET", "/apps/{app}/dynos")] >= 5  # 4 polls before, 1 after
+    smoke = gate.fake.latest_status(head, "release-gate/smoke")
+    assert smoke is not None
+    assert smoke["description"] == f"PASS on {APP} v2 @ {head[:7]}, 2/2 web dynos on v2"
+
+
+def test_web_dynos_still_on_an_old_release_refuse_before_any_dyno_naming_them(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description="Deploy 1a2b3c4", commit="1a2b3c4" + "0" * 33)
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head)
+    heroku.rollout(APP, [[("web.1", "up", 2), ("web.2", "up", 1)]])  # a restart that hangs
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 2, done.out + done.err
+    assert "not every web dyno of raxx-api-prod is up on v2 (1/2 web dynos on v2: web.2 up " \
+           "on v1)" in done.out + done.err
+    assert heroku.dyno_creations() == 0
+
+
+def test_web_dynos_restarting_after_the_steps_mean_no_pass_is_posted(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head)
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    gate.monkeypatch.setenv("RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP", "2:1")
+
+    def restart_between_steps() -> None:
+        prod.server.wait_for_log(BEGIN_LOGGED, timeout=60)
+        heroku.rollout(APP, [[("web.1", "up", 1), ("web.2", "crashed", 1)]])
+
+    restarter = threading.Thread(target=restart_between_steps, daemon=True)
+    restarter.start()
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    restarter.join(10)
+    assert done.code == 1, done.out + done.err
+    assert ("after the smoke, not every web dyno was up on v1 (1/2 web dynos on v1: web.2 "
+            "crashed on v1)") in done.out
+    smoke = gate.fake.latest_status(head, "release-gate/smoke")
+    assert smoke is not None and smoke["state"] == "error"
+
+
+def test_a_pending_release_is_waited_for_then_refused_by_name(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head)
+    heroku.add_release(APP, description="Set WEBAUTHN_ORIGIN config vars", with_slug=False,
+                       status="pending")
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 2, done.out + done.err
+    assert ("release v2 (Set WEBAUTHN_ORIGIN config vars) of raxx-api-prod is still pending"
+            in done.out + done.err)
+    assert heroku.calls[("GET", "/apps/{app}/releases")] > 2  # polled while it waited
+    assert heroku.dyno_creations() == 0
+
+
+def test_a_failed_newer_release_does_not_matter(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head)
+    heroku.add_release(APP, description="Deploy 9999999", commit="9" * 40, status="failed")
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 0, done.out + done.err
+
+
+@pytest.mark.parametrize("artifact", ["oci", "oci-id"])
+def test_a_cnb_release_is_read_from_its_oci_image(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path, artifact: str) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description=f"Deploy {head[:7]}", commit=head, artifact=artifact)
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 0, done.out + done.err
+
+
+def test_a_release_without_slug_or_image_commit_refuses_with_what_to_do(
+        gate: Gate, heroku: FakeHeroku, prod: Sandbox, tmp_path: Path) -> None:
+    rules = _heroku_rules(tmp_path, prod)
+    head = gate.open(1, FLAGGED_FILE, base=gate.base(rules=rules.read_text("utf-8")))
+    heroku.add_release(APP, description="Deployed web (c0ffee)", artifact="container")
+    _dispatch(gate, 1, "prod")
+    _prod_env(gate, prod)
+    done = _cli("smoke", "--target", "prod", "--pr", "1", "--rules", str(rules),
+                "--email", new_email())
+    assert done.code == 2, done.out + done.err
+    text = done.out + done.err
+    assert "smoke.production.commit_from: version-url" in text
+    assert "deploy the PR head" not in text
+    assert head  # the head is not what is missing: the release names no commit
 
 
 def test_a_version_endpoint_names_the_deployed_commit_of_a_non_heroku_production(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from release_gate.errors import HerokuError
-from release_gate.heroku.api import HerokuApi
+from release_gate.heroku.api import HerokuApi, RateLimited
 from tests.fakes.heroku import FakeHeroku
 from tests.heroku.conftest import APP
 
@@ -82,30 +82,117 @@ def test_current_release_resolves_the_slug_commit(heroku: FakeHeroku) -> None:
     assert current.created_at == datetime(2026, 5, 25, 0, 2, tzinfo=UTC)
 
 
-def test_dyno_create_retries_409_then_succeeds(heroku: FakeHeroku) -> None:
+def test_dyno_create_retries_409_at_once_as_the_cli_does(heroku: FakeHeroku) -> None:
     heroku.fail("POST", "/apps/{app}/dynos", 409)
     waits: list[float] = []
     api = HerokuApi.from_env(heroku.environ(), sleep=waits.append)
     dyno = api.create_dyno(APP, "echo hi")
     assert dyno.attach_url and dyno.attach_url.startswith("rendezvous://127.0.0.1:")
     assert heroku.calls[("POST", "/apps/{app}/dynos")] == 2
-    assert heroku.dyno_creations() == 1 and len(waits) == 1
+    assert heroku.dyno_creations() == 1 and waits == []  # heroku/cli _doStart: no pause
 
 
-def test_dyno_create_honours_retry_after_on_429_and_gives_up(heroku: FakeHeroku) -> None:
-    heroku.fail("POST", "/apps/{app}/dynos", 429, times=10, headers={"Retry-After": "2"})
+def test_dyno_create_sends_time_to_live_and_reads_the_dynos_release(heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deploy abc1234", commit="abc1234" + "0" * 33)
+    dyno = HerokuApi.from_env(heroku.environ()).create_dyno(APP, "echo hi")
+    assert dyno.release == 1
+    assert isinstance(heroku.dynos[0].time_to_live, int) and heroku.dynos[0].time_to_live > 0
+
+
+def test_every_request_sends_the_clis_accept_header(heroku: FakeHeroku) -> None:
+    api = HerokuApi.from_env(heroku.environ())
+    api.app(APP)
+    api.config_vars(APP)
+    assert set(heroku.accepts) == {"application/vnd.heroku+json; version=3"}
+
+
+def test_an_error_line_carries_herokus_id_and_message(heroku: FakeHeroku) -> None:
+    heroku.fail("POST", "/apps/{app}/dynos", 422,
+                message="Cannot run more than 5 Free size dynos.")
+    api = HerokuApi.from_env(heroku.environ())
+    with pytest.raises(HerokuError) as caught:
+        api.create_dyno(APP, "echo hi")
+    assert "422" in str(caught.value)
+    assert "invalid_params: Cannot run more than 5 Free size dynos." in str(caught.value)
+
+
+def test_a_429_is_waited_out_as_retry_after_says_within_the_budget(heroku: FakeHeroku) -> None:
     waits: list[float] = []
     api = HerokuApi.from_env(heroku.environ(), sleep=waits.append)
-    with pytest.raises(HerokuError, match="429 4 times; giving up"):
+    heroku.rate_limit(3, retry_after="2")
+    with api.budget(180):
+        assert api.config_vars(APP)["REDIS_URL"]
+    assert waits == [2.0, 2.0, 2.0] and api.rate_limited_s == 6.0
+    assert heroku.calls[("GET", "/apps/{app}/config-vars")] == 4
+
+
+def test_a_429_without_retry_after_waits_about_a_second_then_longer(heroku: FakeHeroku) -> None:
+    waits: list[float] = []
+    api = HerokuApi.from_env(heroku.environ(), sleep=waits.append)
+    heroku.rate_limit(4)
+    api.config_vars(APP)
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_429_past_the_budget_names_the_rate_limit_and_its_headers(heroku: FakeHeroku) -> None:
+    clock = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    api = HerokuApi.from_env(heroku.environ(), sleep=sleep)
+    api._clock = lambda: clock[0]
+    heroku.rate_limit(1000, retry_after="5")
+    with pytest.raises(RateLimited) as caught, api.budget(12):
         api.create_dyno(APP, "echo hi")
-    assert heroku.dyno_creations() == 0
-    assert heroku.calls[("POST", "/apps/{app}/dynos")] == 4
+    message = str(caught.value)
+    assert "Heroku rate limit" in message and "rate_limit: Your account reached" in message
+    assert "RateLimit-Remaining: 0" in message and "Retry-After: 5" in message
+    assert waits == [5.0, 5.0] and heroku.dyno_creations() == 0
+
+
+def test_the_formation_names_each_dynos_state_and_release(heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deploy 1111111", commit="1" * 40)
+    heroku.add_release(APP, description="Deploy 2222222", commit="2" * 40)
+    heroku.rollout(APP, [[("web.1", "up", 2), ("web.2", "starting", 1)]])
+    dynos = HerokuApi.from_env(heroku.environ()).formation(APP)
+    assert [(d.name, d.type, d.state, d.release) for d in dynos] == [
+        ("web.1", "web", "up", 2), ("web.2", "web", "starting", 1)]
+
+
+def test_a_newer_pending_release_is_reported_a_failed_one_is_not(heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deploy abc1234", commit="abc1234" + "0" * 33)
+    heroku.add_release(APP, description="Deploy 9999999", commit="9" * 40, status="failed")
+    heroku.add_release(APP, description="Set WEBAUTHN_ORIGIN config vars", with_slug=False,
+                       status="pending")
+    current = HerokuApi.from_env(heroku.environ()).current(APP)
+    assert current.release.version == 1
+    assert current.pending is not None and current.pending.version == 3
+    assert current.pending.description == "Set WEBAUTHN_ORIGIN config vars"
+
+
+@pytest.mark.parametrize("artifact", ["oci", "oci-id"])
+def test_a_cnb_release_has_no_slug_and_its_commit_comes_from_the_oci_image(
+        heroku: FakeHeroku, artifact: str) -> None:
+    heroku.add_release(APP, description="Deploy def5678", commit="def5678" + "0" * 33,
+                       artifact=artifact)
+    release = HerokuApi.from_env(heroku.environ()).current_release(APP)
+    assert release.slugless and release.commit == "def5678" + "0" * 33
+
+
+def test_a_container_release_names_no_commit(heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deployed web (abc)", artifact="container")
+    release = HerokuApi.from_env(heroku.environ()).current_release(APP)
+    assert release.slugless and release.commit is None
+    assert heroku.calls[("GET", "/apps/{app}/slugs/{slug}")] == 0
 
 
 def test_a_server_error_is_an_error_not_a_retry(heroku: FakeHeroku) -> None:
     heroku.fail("GET", "/apps/{app}/config-vars", 503)
     api = HerokuApi.from_env(heroku.environ())
-    with pytest.raises(HerokuError, match="HTTP 503"):
+    with pytest.raises(HerokuError, match="HTTP 503 \\(error: fake fault 503\\)"):
         api.config_vars(APP)
 
 

@@ -233,7 +233,8 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
     assert world.prod.fake.dyno_creations() == 2
     release = world.prod.fake.apps[APP].releases[-1].version
     assert world.status("release-gate/smoke") == ("success",
-                                                  f"PASS on {APP} v{release} @ {head[:7]}")
+                                                  f"PASS on {APP} v{release} @ {head[:7]}, "
+                                                  f"2/2 web dynos on v{release}")
     assert f"[deploy] before: {APP} v{release} @ {head[:7]}" in transcript
     assert world.fake.latest_status(head, "release-gate/smoke")["target_url"] == (  # type: ignore[index]
         world.fake.run_url(run_id))

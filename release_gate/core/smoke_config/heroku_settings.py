@@ -61,6 +61,18 @@ SCHEMA: Mapping[str, Any] = _object({
         "wait": {"type": "number", "minimum": 0,
                  "description": "Seconds to wait after step 4 for the lines (log delivery lags)."},
     }, "Log evidence of the challenge store (RCA 2026-05-25, validation)."),
+    "wait": _object({
+        "dynos": {"type": "number", "minimum": 0,
+                  "description": "Seconds to wait, before step 1 and after the last step, for "
+                                 "every web dyno to be up on the current release (as heroku "
+                                 "ps:wait does; preboot and restarts overlap releases)."},
+        "release": {"type": "number", "minimum": 0,
+                    "description": "Seconds to wait for a newer pending release (release phase "
+                                   "running) to succeed or fail before refusing."},
+        "interval": {"type": "number", "exclusiveMinimum": 0,
+                     "description": "Seconds between polls (heroku ps:wait: 10; each poll is a "
+                                    "Platform API request)."},
+    }, "What the smoke waits for on Heroku before and after its steps (docs/heroku.md)."),
 }, "How the smoke uses the Heroku app (docs/heroku.md).")
 
 
@@ -80,6 +92,15 @@ class LogEvidenceSettings:
 
 
 @dataclass(frozen=True)
+class WaitSettings:
+    """Bounded waits on Heroku's own state (docs/heroku.md, "What a PASS proves")."""
+
+    dynos: float = 120.0
+    release: float = 120.0
+    interval: float = 10.0  # heroku ps:wait's --wait-interval default (and minimum)
+
+
+@dataclass(frozen=True)
 class HerokuSettings:
     mode: str = "dyno"
     boot_timeout: float = 60.0
@@ -89,13 +110,15 @@ class HerokuSettings:
     database_url_var: str = "DATABASE_URL"
     sslmode: str = "require"
     logs: LogEvidenceSettings = field(default_factory=LogEvidenceSettings)
+    wait: WaitSettings = field(default_factory=WaitSettings)
 
 
 def parse(raw: Mapping[str, Any] | None) -> HerokuSettings:
     """Settings from a schema-checked `smoke.heroku` mapping; absent keys keep their defaults."""
     raw = dict(raw or {})
     logs = dict(raw.pop("logs", {}))
+    wait = dict(raw.pop("wait", {}))
     for key in ("required", "store_split", "miss"):
         if key in logs:
             logs[key] = tuple(logs[key])
-    return HerokuSettings(**raw, logs=LogEvidenceSettings(**logs))
+    return HerokuSettings(**raw, logs=LogEvidenceSettings(**logs), wait=WaitSettings(**wait))
