@@ -106,6 +106,8 @@ class ProcessLocalStateCheck(PythonRule):
             # None means "not in the head tree" (context.py); only a change whose content the
             # adapter could not get is a failure to read (fail closed, docs/design.md).
             return [] if change.content_known else [self.unreadable(rule, path)]
+        if self.too_big(data):
+            return [self.oversized(rule, path, len(data))]
         lines = source_lines(data) or []
         try:
             head = scan_state(parse_python(path, data), lines or None)
@@ -117,7 +119,8 @@ class ProcessLocalStateCheck(PythonRule):
         base: StateReport | None = None
         if change.status is not FileStatus.ADDED:
             # A base that cannot be read or parsed counts as empty: all head state is new.
-            base = _load(change.old_path or path, base_data)
+            too_big = base_data is not None and self.too_big(base_data)
+            base = None if too_big else _load(change.old_path or path, base_data)
         base_counts = Counter(m.signature for m in base.mutations) if base else Counter()
         base_containers = base.containers if base else {}
         findings = []

@@ -20,8 +20,8 @@ as a PR touches its file.
 Cost: the files the PR touches are parsed in full at the head (and at the base when their base
 bytes mention routes at all, `_HINTS`); the rest of the head tree in scope is read once and
 parsed only when its bytes mention routes, and those unchanged files stand in for the base
-side. A file the PR touches that does not parse at the head is a finding (fail closed); an
-untouched one that does not parse is named in orphan messages.
+side. A file in scope that does not parse at the head (touched or not), or is larger than
+`max_python_bytes`, is a finding (fail closed): it may declare the begin route or its twin.
 """
 
 from __future__ import annotations
@@ -175,17 +175,19 @@ class RoutePairingCheck(PythonRule):
                 continue
             if path not in touched and not _mentions_routes(data):
                 continue
+            if self.too_big(data):
+                findings.append(self.oversized(rule, path, len(data)))
+                continue
             try:
                 side.modules[path] = load_module(path, data)
             except PythonSourceError as error:
-                if path in touched:
-                    findings.append(self.unparsable(rule, path, error))
-                else:
-                    unparsable.append(path)
+                # Touched or not: a file in scope that does not parse may declare the begin
+                # route or its twin, so the pairing is unknown (fail closed).
+                findings.append(self.unparsable(rule, path, error))
+                unparsable.append(path)
         return side, unparsable
 
-    @staticmethod
-    def _base_side(head: _Side, touched_head: Mapping[str, FileChange],
+    def _base_side(self, head: _Side, touched_head: Mapping[str, FileChange],
                    base_data: Mapping[str, bytes | None]) -> _Side:
         # Files the PR did not touch are the same at the base: their head parse stands in.
         side = _Side({p: m for p, m in head.modules.items() if p not in touched_head})
@@ -195,6 +197,9 @@ class RoutePairingCheck(PythonRule):
                 continue
             if not _mentions_routes(data):
                 continue  # it declared no route at the base, parseable or not
+            if self.too_big(data):
+                side.complete = False
+                continue
             try:
                 side.modules[path] = load_module(path, data)
             except PythonSourceError:
