@@ -13,15 +13,16 @@ import os
 import sys
 
 from release_gate.github.client import GitHub, GitHubEnv, Transport
-from release_gate.usecases import pr_gate
+from release_gate.usecases import merge_queue, pr_gate
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--pr", type=int, metavar="N", help="pull request number")
     target.add_argument("--merge-group", action="store_true",
-                        help="under a merge_group event: judge the queued PR (from the event's "
-                             "head_ref) and post its verdict on the merge group commit")
+                        help="under a merge_group event: judge the merge group commit against "
+                             "its base as one change, and the queued PR (from the event's "
+                             "head_ref) alone; post the result on the merge group commit")
     parser.add_argument("--repo", metavar="OWNER/NAME",
                         help="repository (default: $GITHUB_REPOSITORY)")
     parser.add_argument("--rules", metavar="FILE",
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     api = GitHub(env, Transport.from_environ(os.environ))
     try:
         if args.merge_group:
-            return pr_gate.merge_group(api, rules=args.rules, dry_run=args.dry_run, out=sys.stdout)
+            return merge_queue.merge_group(api, rules=args.rules, dry_run=args.dry_run,
+                                           out=sys.stdout)
         result = pr_gate.refresh_gate(api, number=args.pr, rules=args.rules, clone=args.clone,
                                       dry_run=args.dry_run, out=sys.stdout)
     finally:

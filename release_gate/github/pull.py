@@ -89,6 +89,20 @@ def comparison_context(api: GitHub, comparison: Comparison, *, base: str, head: 
                        merge_base=lambda: comparison.merge_base)
 
 
+def commits_context(api: GitHub, *, base: str, head: str) -> PullContext:
+    """base...head of any two commits (a merge queue's group), through one compare call.
+
+    The compare API lists at most 300 files: a change that may be cut is refused (an `error`
+    status, never a judgment of part of it).
+    """
+    comparison = api.compare(base, head)
+    ctx = comparison_context(api, comparison, base=base, head=head)
+    if ctx is None:
+        raise GitHubError(f"{base[:7]}...{head[:7]} changes {COMPARE_FILES_CAP} files or more, "
+                          "more than the compare API lists: it cannot be judged as a whole")
+    return ctx
+
+
 class PullContext:
     """A ChangeContext for base...head of a PR, over the API (and a local clone when given)."""
 

@@ -9,8 +9,6 @@ and raises (docs/design.md §2, §6); `dry_run` prints what it would post and wr
 from __future__ import annotations
 
 import io
-import json
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -67,7 +65,7 @@ def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
     except Exception as error:
         # Fail closed (docs/design.md §2): never leave a stale success behind a failed run.
         if judged.head and not dry_run:
-            _post_error(api, judged.head, error)
+            post_error(api, judged.head, error)
         raise
 
 
@@ -78,13 +76,13 @@ class _Judged:
     head: str | None
 
 
-def _post_error(api: GitHub, sha: str, error: BaseException) -> None:
+def post_error(api: GitHub, sha: str, error: BaseException) -> None:
     text = str(error) if isinstance(error, GateError) else f"{type(error).__name__}: {error}"
     try:
         api.post_status(sha, state=StatusState.ERROR, description=f"release-gate failed: {text}",
                         context=GATE_CONTEXT, target_url=api.env.run_url)
-    except GateError as post_error:
-        print(f"release-gate: could not post the error status either: {post_error}",
+    except GateError as failure:
+        print(f"release-gate: could not post the error status either: {failure}",
               file=sys.stderr)
 
 
@@ -270,45 +268,6 @@ def _upsert_comment(api: GitHub, pull: PullInfo, evaluation: Evaluation, found: 
     if keeper.id != created.id and keeper.body != body:
         api.edit_comment(pull.number, keeper.id, body)
     return "created"
-
-
-_QUEUE_REF = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
-
-
-def merge_group(api: GitHub, *, rules: str | None, dry_run: bool, out: TextIO) -> int:
-    """The gate on a merge queue commit (the required check must report there too: docs/design.md
-    §6).
-
-    The queue builds `gh-readonly-queue/<base>/pr-<N>-<sha>`; the PR's verdict, with its smoke
-    evidence, is re-derived now and posted on the merge group's head commit. The PR's own
-    status and comment are left as they are.
-    """
-    try:
-        with open(api.env.event_path or "", encoding="utf-8") as handle:
-            group = json.load(handle)["merge_group"]
-        head_sha, head_ref = str(group["head_sha"]), str(group["head_ref"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise GateError(f"--merge-group needs a merge_group event payload: {error}") from None
-    match = _QUEUE_REF.search(head_ref)
-    try:
-        if match is None:
-            raise GateError(f"cannot tell which PR the merge group {head_ref!r} is for")
-        result = refresh_gate(api, number=int(match.group(1)), rules=rules, dry_run=True,
-                              out=io.StringIO())
-    except Exception as error:
-        if not dry_run:
-            _post_error(api, head_sha, error)
-        raise
-    status = result.status
-    if dry_run:
-        print(f"would post {GATE_CONTEXT} = {status.state.value}: {status.description} on the "
-              f"merge group commit {head_sha[:12]}", file=out)
-    else:
-        api.post_status(head_sha, state=status.state, description=status.description,
-                        context=GATE_CONTEXT, target_url=api.env.run_url)
-    print(f"release-gate: merge group {head_sha[:12]} (PR #{result.pull.number}): "
-          f"{status.state.value} ({status.description})", file=out)
-    return 0
 
 
 def write_actions_files(result: GateResult, environ: Mapping[str, str]) -> None:
