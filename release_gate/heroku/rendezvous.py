@@ -3,8 +3,12 @@
 The protocol (heroku/cli, `lib/run/dyno.ts`): open TLS to the attach URL's host and port, write
 the URL's path without its leading "/" (the secret, plus any query) and "\\r\\n"; the first line
 back is the acknowledgement ("rendezvous"); everything after it is the process's output until
-the connection closes. `heroku run --exit-code` appends `; echo "\\uFFFF heroku-command-exit-status:
-$?"` to the command and reads the exit status from that line.
+the connection closes. `heroku run --exit-code` appends
+` ; echo "\\uFFFF heroku-command-exit-status: $?"` to the command (the space before `;`
+keeps the first token a bare process type the runtime can resolve) and reads the exit status
+with an unanchored regex: a command whose last write has no newline puts the marker mid-line.
+A connection closed before the acknowledgement is a dyno that did not boot (its command never
+ran), like one that does not acknowledge in time.
 
 Why not heroku3's `Rendezvous`: it pins a CA file from 2020 instead of normal verification, has
 a fixed 29 s timeout, reports no exit status, drops output that arrives in the same TLS record
@@ -26,7 +30,7 @@ from urllib.parse import urlsplit
 from release_gate.errors import HerokuError
 
 EXIT_MARKER = "\uffff heroku-command-exit-status:"
-_EXIT_LINE = re.compile(r"^\uffff heroku-command-exit-status: (\d+)[ \t]*(?:\r?\n|$)", re.M)
+_EXIT_LINE = re.compile(r"\uffff heroku-command-exit-status: (\d+)[ \t]*(?:\r?\n|$)")
 _EXIT_LINE_DONE = re.compile(rb"\xef\xbf\xbf heroku-command-exit-status: \d+[ \t]*\r?\n")
 ACK = b"rendezvous"
 MAX_OUTPUT = 1024 * 1024  # bytes kept of a dyno's output (its tail: the exit status is last)
@@ -51,6 +55,18 @@ class DynoBootTimeout(RendezvousError):
     timed_out = True
 
 
+class DynoBootFailed(RendezvousError):
+    """The rendezvous closed before the acknowledgement: the dyno never ran the command."""
+
+    kind = "boot-failed"
+
+
+class UnsupportedAttach(RendezvousError):
+    """An attach URL this client does not speak (Private Spaces: `https://`, over SSH)."""
+
+    kind = "unsupported"
+
+
 class DynoTimeout(RendezvousError):
     kind = "timeout"
     timed_out = True
@@ -66,7 +82,7 @@ class NoExitStatus(RendezvousError):
 
 def with_exit_status(command: str) -> str:
     """The command as `heroku run --exit-code` sends it (the marker line reports `$?`)."""
-    return f'{command}; echo "{EXIT_MARKER} $?"'
+    return f'{command} ; echo "{EXIT_MARKER} $?"'
 
 
 def parse_output(text: str) -> DynoResult | None:
@@ -88,6 +104,11 @@ def attach(attach_url: str, *, verify: str | bool = True, boot_timeout_s: float 
     (`with_exit_status`), or this raises NoExitStatus.
     """
     parts = urlsplit(attach_url)
+    if parts.scheme in ("http", "https"):
+        raise UnsupportedAttach(
+            f"{dyno}: the attach_url is {parts.scheme}:// (a Private Spaces dyno, which the "
+            "Heroku CLI attaches to over SSH); dyno mode supports rendezvous:// only: use "
+            "smoke.heroku.mode: direct with smoke.mint.backend: command (docs/heroku.md)")
     if parts.scheme != "rendezvous" or not parts.hostname:
         raise RendezvousError(f"{dyno}: attach_url is not a rendezvous:// URL")
     secret = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
@@ -167,6 +188,10 @@ def _session(conn: ssl.SSLSocket, secret: str, dyno: str, boot_deadline: float,
         result = parse_output(buffer.decode("utf-8", "replace"))
         if acked and result is not None:
             return result
+        if not acked:
+            raise DynoBootFailed(f"{dyno}: the rendezvous connection dropped before the "
+                                 f"acknowledgement (the dyno did not boot; {_short(error)})") \
+                from None
         raise ConnectionDropped(f"{dyno}: the rendezvous connection dropped "
                                 f"{'before the dyno came up' if not acked else 'mid-output'} "
                                 f"({_short(error)})") from None
@@ -175,7 +200,8 @@ def _session(conn: ssl.SSLSocket, secret: str, dyno: str, boot_deadline: float,
             from None
     result = parse_output(buffer.decode("utf-8", "replace"))
     if not acked:
-        raise ConnectionDropped(f"{dyno}: the rendezvous closed before the dyno came up")
+        raise DynoBootFailed(f"{dyno}: the rendezvous closed before the acknowledgement (the "
+                             "dyno did not boot)")
     if result is None:
         raise NoExitStatus(f"{dyno}: the output ended without an exit status line (the "
                            "command's shell never reached the exit-status echo)")

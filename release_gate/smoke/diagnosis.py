@@ -27,6 +27,33 @@ OURS = "release-gate"
 MISS_LOG = "webauthn.challenge_miss"
 VERIFY_FAILED_LOG = "webauthn.registration_verify_failed"
 DYNO_FAILED = "heroku run failed:"  # prefix of a one-off dyno's transport failure (heroku_side)
+RATE_LIMITED = "Heroku rate limit (429):"  # prefix: the Platform API's 429 outlasted the budget
+WRONG_RELEASE = "heroku run on another release:"  # prefix: the dyno ran another release
+
+# Heroku's router (Heroku Error Codes, devcenter): the codes a smoke meets, from the
+# `heroku[router]: at=error code=H12 desc="Request timeout" ...` log line or Heroku's own error
+# page (the body links `herokucdn.com/error-pages/<page>.html`).
+ROUTER_CODES: dict[str, tuple[str, str, str]] = {
+    "H10": ("App crashed", "The web dyno crashed or exited at boot (missing config, a bad "
+            "release, a crash loop)", "heroku ps --app {app}; heroku logs --app {app} --ps web "
+            "for the crash; heroku releases to see what changed"),
+    "H12": ("Request timeout", "The app took longer than Heroku's 30 s router limit to answer "
+            "(a slow query, Redis or database unreachable, a blocked worker)",
+            "heroku logs --app {app} around the request; check the database and Redis latency"),
+    "H13": ("Connection closed without response", "The dyno accepted the request and closed "
+            "the connection without answering (a worker killed mid-request: timeout or memory)",
+            "heroku logs --app {app} for worker timeouts / R14; check gunicorn's --timeout"),
+    "H14": ("No web dynos running", "The app has no web dyno up (scaled to zero or all "
+            "crashed)", "heroku ps --app {app}; heroku ps:scale web=1 --app {app}"),
+    "H80": ("Maintenance mode", "The app is in maintenance mode: the router answers every "
+            "request with the maintenance page", "heroku maintenance --app {app}; re-run the "
+            "smoke after heroku maintenance:off"),
+}
+# The router serves `application-error` for H10, H12, H13, H14 alike: only its log line
+# names the code; `maintenance` is H80's own page.
+_ERROR_PAGES = {"maintenance": "H80"}
+_ROUTER_LINE = re.compile(r"heroku\[router\]:[^\n]*?\bcode=(H\d\d)\b")
+_ERROR_PAGE = re.compile(r"herokucdn\.com/error-pages/([a-z-]+)\.html")
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,35 @@ def _rp_id_mismatch(s: Symptom) -> Diagnosis:
         f"Check smoke.rp_id against {names.rp_id_var} on the target", OURS)
 
 
+def router_error(s: Symptom) -> tuple[str, str] | None:
+    """(H code, where it was seen) for an answer Heroku's router gave instead of the app."""
+    if s.kind not in ("http", "transport") or (s.http_status is not None
+                                               and s.http_status < 500):
+        return None
+    page = _ERROR_PAGE.search(s.body)
+    if page is not None and page.group(1) in _ERROR_PAGES:
+        return _ERROR_PAGES[page.group(1)], f"Heroku's {page.group(1)} page"
+    codes = [m.group(1) for m in _ROUTER_LINE.finditer(s.log or "") if m.group(1) in ROUTER_CODES]
+    if codes:
+        return codes[-1], "a heroku[router] log line"
+    if page is not None:  # the code is only in the router's log line, which is not at hand
+        return "", f"Heroku's {page.group(1)} page"
+    return None
+
+
+def _router(s: Symptom) -> Diagnosis:
+    code, where = router_error(s) or ("", "")
+    desc, cause, step = ROUTER_CODES.get(code, (
+        "Heroku router error", "Heroku's router answered instead of the app (H10 crashed, "
+        "H12 timeout, H13 connection closed or H14 no web dynos: its log line says which)",
+        "heroku logs --app {app} --source heroku --dyno router for the code"))
+    answer = f"answers {s.http_status}" if s.http_status else "got no answer"
+    return Diagnosis(
+        f"heroku-{code.lower()}" if code else "heroku-router",
+        f"Step {s.step} {answer}: {code + ' ' if code else ''}{desc} (from {where})",
+        cause, step.format(app=s.app), OURS)
+
+
 def _check(code: str) -> Callable[[Symptom], bool]:
     return lambda s: s.kind == "check" and s.code == code
 
@@ -241,6 +297,19 @@ ROWS: tuple[Row, ...] = (
         "Check the URL and smoke.endpoints; raise smoke.limits.body_bytes only if the real "
         "answer is that large", OURS)),
     *log_evidence.ROWS,
+    (lambda s: s.kind == "backend" and s.detail.startswith(RATE_LIMITED), lambda s: Diagnosis(
+        "heroku-rate-limit", f"Step {s.step}: {s.detail}",
+        "The Heroku account's Platform API token bucket is empty (other automation on the "
+        "same account, or a loop): Heroku refused the request with 429 for longer than the "
+        "step's budget; nothing is wrong with the app, its database or its SQL",
+        "heroku auth:whoami to see the account; find what else spends its API tokens; re-run "
+        "once `GET /account/rate-limits` shows tokens remaining", OURS)),
+    (lambda s: s.kind == "backend" and s.detail.startswith(WRONG_RELEASE), lambda s: Diagnosis(
+        "release-changed", f"Step {s.step}: {s.detail}",
+        "A release happened during the smoke: the one-off dyno ran another release than the "
+        "one tested",
+        f"heroku releases --app {s.app}; re-run the smoke once the release has settled", OURS)),
+    (lambda s: router_error(s) is not None, _router),
     (lambda s: s.kind == "backend" and s.detail.startswith(DYNO_FAILED), lambda s: Diagnosis(
         "dyno-failed", f"Step {s.step}: {s.detail}",
         "The one-off dyno's connection dropped, or its command ended without reporting an "

@@ -26,13 +26,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.errors import HerokuError, SmokeRefused
-from release_gate.heroku.api import KEY_ENV, HerokuApi
-from release_gate.heroku.dynos import OneOffDynos
+from release_gate.heroku.api import KEY_ENV, HerokuApi, RateLimited
+from release_gate.heroku.dynos import OneOffDynos, WrongRelease
 from release_gate.heroku.logs import LogTail
 from release_gate.heroku.rendezvous import RendezvousError
 from release_gate.smoke import backends, dyno_script
 from release_gate.smoke.backend_types import BackendError, Database, DbState, Minter
-from release_gate.smoke.diagnosis import DYNO_FAILED
+from release_gate.smoke.diagnosis import DYNO_FAILED, RATE_LIMITED, WRONG_RELEASE
 from release_gate.smoke.log_evidence import LogEvidence
 from release_gate.smoke.plan import ServerLog, StepHook
 from release_gate.smoke.transcript import Transcript
@@ -45,8 +45,9 @@ def needed(settings: SmokeSettings) -> bool:
 class SmokeDynos:
     """`backends.DynoRunner` over our one-off dynos; remembers which dyno served what."""
 
-    def __init__(self, dynos: OneOffDynos) -> None:
+    def __init__(self, dynos: OneOffDynos, api: HerokuApi) -> None:
         self._dynos = dynos
+        self._api = api
         self.used: list[tuple[str, str]] = []  # (purpose, dyno name), retries included
 
     @property
@@ -54,10 +55,17 @@ class SmokeDynos:
         return len(self._dynos.created)
 
     def run(self, app: str, argv: Sequence[str], *, timeout_s: float,
-            purpose: str = "step 1") -> backends.CommandOutput:
+            purpose: str = "step 1", budget_s: float | None = None) -> backends.CommandOutput:
+        """`budget_s`: how long a rate limit may be waited out (the step's, or the teardown's
+        own budget); by default `timeout_s`."""
         before = len(self._dynos.created)
         try:
-            result = self._dynos.run(app, argv, timeout_s=timeout_s)
+            with self._api.budget(timeout_s if budget_s is None else budget_s):
+                result = self._dynos.run(app, argv, timeout_s=timeout_s)
+        except RateLimited as error:
+            raise BackendError(f"{RATE_LIMITED} {error}") from None
+        except WrongRelease as error:
+            raise BackendError(f"{WRONG_RELEASE} {error}") from None
         except RendezvousError as error:
             message = str(error) if error.timed_out else f"{DYNO_FAILED} {error}"
             raise BackendError(message, timed_out=error.timed_out) from None
@@ -100,10 +108,14 @@ class DynoDatabase:
 
     def _run(self, mode: str, email: str, nonce: str | None, purpose: str) -> Mapping[str, object]:
         argv = dyno_script.db_argv(self._settings, mode=mode, email=email, nonce=nonce)
+        timeouts = self._settings.timeouts
+        # The teardown waits out a rate limit for as long as its own budget lasts: giving up
+        # earlier orphans the smoke's rows in production.
+        budget = timeouts.teardown if mode == "teardown" else timeouts.command
         start = time.perf_counter()
         try:
-            out = self._runner.run(self._app, argv, timeout_s=self._settings.timeouts.command,
-                                   purpose=purpose)
+            out = self._runner.run(self._app, argv, timeout_s=timeouts.command,
+                                   purpose=purpose, budget_s=budget)
         finally:
             self.waiting_ms += (time.perf_counter() - start) * 1000
         if out.exit_code != 0:
@@ -145,6 +157,15 @@ class HerokuSide:
         return f"{self.app} (dyno mode: one-off dynos for the mint and the database check)"
 
     def summary(self) -> str:
+        return self._dyno_summary() + "\n" + self.api_summary()
+
+    def api_summary(self) -> str:
+        """`[heroku] Platform API: 9 requests` (+ the rate-limit waits, when there were any)."""
+        waited = (f"; waited {self.api.rate_limited_s:.0f} s on its rate limit (429)"
+                  if self.api.rate_limited_s else "")
+        return f"[heroku] Platform API: {self.api.requests} requests{waited}"
+
+    def _dyno_summary(self) -> str:
         if not self.dynos.used:
             return f"[heroku] {self.mode} mode: no one-off dyno used"
         by_purpose: dict[str, list[str]] = {}
@@ -163,18 +184,28 @@ class HerokuSide:
 
 
 def open_side(settings: SmokeSettings, env: Mapping[str, str], *, app: str, out: Transcript,
-              logs: bool = True) -> HerokuSide:
-    """Authenticate, then build the backends `settings` asks for. Call only after the fences."""
+              logs: bool = True, release: int | None = None) -> HerokuSide:
+    """Authenticate, then build the backends `settings` asks for. Call only after the fences.
+
+    `release`: the release the smoke tests (read before it, `smoke --pr`): every one-off dyno
+    must run it. Refuses (before any dyno) an app in maintenance mode, and dyno mode on an app
+    whose dynos this client cannot run commands on (CNB / Fir).
+    """
     if not env.get(KEY_ENV):
         raise SmokeRefused(f"{KEY_ENV} is not set: the Heroku backends (smoke.mint.backend / "
                            "smoke.database.backend: heroku, the runbook's way) need an API key; "
                            "docs/heroku.md says which scope")
     heroku = settings.heroku
     api = HerokuApi.from_env(env)
-    api.app(app)  # an unknown app is one line now, not a step failure later
+    try:
+        _check_app(api.app(app), app, uses_dynos=_uses_dynos(settings))
+    except BaseException:
+        api.close()
+        raise
     dynos = SmokeDynos(OneOffDynos(api, boot_timeout_s=heroku.boot_timeout,
                                    size=heroku.dyno_size,
-                                   on_retry=lambda why: out.line(f"[heroku] {why}")))
+                                   on_retry=lambda why: out.line(f"[heroku] {why}"),
+                                   release=release), api)
     minter: Minter
     if settings.mint.backend == "heroku":
         minter = backends.HerokuMinter(dynos, app=app, argv=settings.mint.dyno_command,
@@ -197,6 +228,32 @@ def open_side(settings: SmokeSettings, env: Mapping[str, str], *, app: str, out:
         side.hooks = (evidence,)
         side.server_log = _StreamLog(evidence)
     return side
+
+
+def _uses_dynos(settings: SmokeSettings) -> bool:
+    return settings.mint.backend == "heroku" or (settings.database.backend == "heroku"
+                                                 and settings.heroku.mode == "dyno")
+
+
+def _name(value: object) -> str:
+    return str(value.get("name") or "") if isinstance(value, Mapping) else ""
+
+
+def _check_app(data: Mapping[str, object], app: str, *, uses_dynos: bool) -> None:
+    """Refusals from `GET /apps/{app}`, before any dyno or request to the app."""
+    if data.get("maintenance") is True:
+        raise SmokeRefused(f"{app} is in maintenance mode (GET /apps/{app}: maintenance: true): "
+                           "its router answers every request with the maintenance page (H80), "
+                           "so nothing was minted or sent; re-run after `heroku maintenance:off "
+                           f"--app {app}`")
+    stack, generation = _name(data.get("stack")), _name(data.get("generation"))
+    if uses_dynos and (stack == "cnb" or generation == "fir"):
+        raise SmokeRefused(
+            f"{app} runs Cloud Native Buildpacks (stack {stack or '?'}, generation "
+            f"{generation or '?'}): its one-off dynos start commands through the CNB "
+            "`launcher` and are not attached over rendezvous, which dyno mode needs; use "
+            "smoke.heroku.mode: direct with smoke.mint.backend: command (docs/heroku.md, "
+            "Generations)")
 
 
 class _StreamLog(ServerLog):

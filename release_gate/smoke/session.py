@@ -181,7 +181,8 @@ def _heroku(run: _Run, api_url: str, record: DeploymentRecord | None) -> SmokeRe
     """The runbook's way: a Heroku app's dynos (or its database, direct) and its log."""
     from release_gate.smoke import heroku_side
 
-    side = heroku_side.open_side(run.settings, run.env, app=run.heroku_app, out=run.out)
+    side = heroku_side.open_side(run.settings, run.env, app=run.heroku_app, out=run.out,
+                                 release=record.before.release if record is not None else None)
     try:
         live = _Live(api_url, side.minter, side.database, server_log=side.server_log,
                      hooks=side.hooks, heroku_line=side.header())

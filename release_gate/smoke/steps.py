@@ -112,6 +112,15 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     times = []
     for _ in range(2):
         exchange = plan.client.get(path)
+        if exchange.status is None or exchange.status >= 500:
+            # No answer, or the router / app failing (Heroku's maintenance or error page): a
+            # token minted now would be written for a target that cannot be tested.
+            answer = (f"answered {exchange.status}" if exchange.status is not None
+                      else f"got no answer ({exchange.error})")
+            raise StepFailed("health", f"GET {path}", f"GET {path} {answer}: not minting a "
+                             "token for a target that does not answer",
+                             kind="http" if exchange.status is not None else "transport",
+                             exchange=exchange, detail=f"GET {path} {answer}")
         if not exchange.ok:
             # One line, then carry on without a baseline: the steps say what is wrong.
             answer = (f"answered {exchange.status}" if exchange.status is not None

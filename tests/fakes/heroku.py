@@ -96,6 +96,9 @@ from tests.fakes.tls import TestCA, serve_https
 DYNO_APP = Path(__file__).resolve().parent / "dyno_app"  # the team's app, as far as dynos need
 API_KEY = "hrku-fake-0123456789abcdef"  # what the fake accepts; tests never print it either
 DEFAULT_PAGE, MAX_PAGE = 200, 1000
+# Platform API reference, Rate Limits: the 429 body.
+RATE_LIMIT_MESSAGE = ("Your account reached the API rate limit. Please wait a few minutes before "
+                      "making new requests")
 LOG_EVENT_BASE = 1000  # the first SSE event id of a log session (the CLI's fixture: 1002, 1003)
 HANG_LIMIT_S = 60.0  # a hung dyno still lets go of its socket eventually (bounded test servers)
 DYNO_LIMIT_S = 120.0
@@ -699,8 +702,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.owner.rate_limited -= 1
             retry_after = self.owner.rate_limit_retry_after
         if limited:  # Platform API reference, Rate Limits: 429, no tokens left
-            self._error(429, "rate_limit", "Your account reached the API rate limit. Please "
-                        "wait a few minutes before making new requests",
+            self._error(429, "rate_limit", RATE_LIMIT_MESSAGE,
                         {"RateLimit-Remaining": "0",
                          **({"Retry-After": retry_after} if retry_after else {})})
             return
@@ -709,7 +711,8 @@ class _Handler(BaseHTTPRequestHandler):
             ident = {409: "conflict", 422: "invalid_params",
                      429: "rate_limit"}.get(fault.status, "error")
             extra = {"RateLimit-Remaining": "0"} if fault.status == 429 else {}
-            self._error(fault.status, ident, fault.message or f"fake fault {fault.status}",
+            default = RATE_LIMIT_MESSAGE if fault.status == 429 else f"fake fault {fault.status}"
+            self._error(fault.status, ident, fault.message or default,
                         {**extra, **fault.headers})
             return
         params = match.groupdict()

@@ -8,11 +8,13 @@ import pytest
 
 from release_gate.errors import HerokuError
 from release_gate.heroku.api import HerokuApi
-from release_gate.heroku.dynos import OneOffDynos
+from release_gate.heroku.dynos import OneOffDynos, WrongRelease
 from release_gate.heroku.rendezvous import (
     ConnectionDropped,
+    DynoBootFailed,
     DynoBootTimeout,
     NoExitStatus,
+    UnsupportedAttach,
     parse_output,
     with_exit_status,
 )
@@ -20,7 +22,7 @@ from tests.fakes.heroku import FakeHeroku
 from tests.heroku.conftest import APP
 
 
-def _dynos(heroku: FakeHeroku, **kwargs: float) -> OneOffDynos:
+def _dynos(heroku: FakeHeroku, **kwargs: float | None) -> OneOffDynos:
     return OneOffDynos(HerokuApi.from_env(heroku.environ(), sleep=lambda s: None), **kwargs)
 
 
@@ -30,7 +32,8 @@ def test_exit_status_comes_from_the_marker_and_is_removed_from_the_output(
                                 timeout_s=30)
     assert result.exit_code == 3
     assert result.output.splitlines() == ["out", "err"]
-    assert heroku.dynos[0].command.endswith('; echo "\uffff heroku-command-exit-status: $?"')
+    # The CLI's form, a space before `;` (heroku/cli src/lib/run/dyno.ts, `_doStart`).
+    assert heroku.dynos[0].command.endswith(' ; echo "\uffff heroku-command-exit-status: $?"')
 
 
 def test_the_dyno_gets_the_app_config_and_argv_quoted_for_its_shell(heroku: FakeHeroku) -> None:
@@ -70,6 +73,49 @@ def test_a_dropped_connection_is_its_own_error(heroku: FakeHeroku) -> None:
     with pytest.raises(ConnectionDropped, match="dropped mid-output"):
         _dynos(heroku).run(APP, ["echo", "a long enough line of output"], timeout_s=30)
     assert heroku.dyno_creations() == 1  # the command may have run: never re-run it blindly
+    assert heroku.dynos[0].stopped  # and it is stopped, not left running
+
+
+def test_a_marker_mid_line_after_a_write_without_newline_is_the_exit_status(
+        heroku: FakeHeroku) -> None:
+    result = _dynos(heroku).run(APP, ["printf", "eyJ0b2tlbiI6MX0.sig"], timeout_s=30)
+    assert (result.exit_code, result.output) == (0, "eyJ0b2tlbiI6MX0.sig")
+
+
+def test_output_without_a_tty_is_lf_and_kept_as_written(heroku: FakeHeroku) -> None:
+    result = _dynos(heroku).run(APP, ["printf", "a\\nb\\r\\n"], timeout_s=30)
+    assert heroku.dynos[0].tty is False  # created with force_no_tty
+    assert result.output == "a\nb\n"
+
+
+def test_a_rendezvous_closed_before_the_acknowledgement_is_a_boot_failure_retried(
+        heroku: FakeHeroku) -> None:
+    heroku.behaviours = ["close-before-ack"]
+    retries: list[str] = []
+    dynos = OneOffDynos(HerokuApi.from_env(heroku.environ()), on_retry=retries.append)
+    result = dynos.run(APP, ["echo", "ok"], timeout_s=30)
+    assert result.output == "ok\n" and heroku.dyno_creations() == 2
+    assert heroku.dynos[0].stopped and "did not boot" in retries[0]
+    heroku.behaviours = ["close-before-ack", "close-before-ack"]
+    with pytest.raises(DynoBootFailed, match="tried 2 dynos"):
+        dynos.run(APP, ["echo", "ok"], timeout_s=30)
+
+
+def test_a_private_spaces_https_attach_url_is_refused_in_one_line_and_stopped(
+        heroku: FakeHeroku) -> None:
+    heroku.behaviours = ["https-attach"]
+    with pytest.raises(UnsupportedAttach, match=r"Private Spaces.*smoke\.heroku\.mode: direct"):
+        _dynos(heroku).run(APP, ["echo", "ok"], timeout_s=30)
+    assert heroku.dynos[0].stopped and heroku.rendezvous_connections == 0
+
+
+def test_a_dyno_on_another_release_is_stopped_before_it_is_attached(heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deploy 1111111", commit="1" * 40)
+    heroku.add_release(APP, description="Deploy 2222222", commit="2" * 40)
+    heroku.dyno_release = 1  # a rollback or release raced the smoke
+    with pytest.raises(WrongRelease, match="runs v1, not v2"):
+        _dynos(heroku, release=2).run(APP, ["echo", "ok"], timeout_s=30)
+    assert heroku.dynos[0].stopped and heroku.rendezvous_connections == 0
 
 
 def test_no_exit_status_is_an_error_not_a_success(heroku: FakeHeroku) -> None:
@@ -89,5 +135,5 @@ def test_parse_output_takes_the_last_marker_line() -> None:
     text = "x\r\n\uffff heroku-command-exit-status: 0\r\ny\n\uffff heroku-command-exit-status: 7\n"
     result = parse_output(text)
     assert result is not None and result.exit_code == 7
-    assert with_exit_status("true").startswith("true; echo")
+    assert with_exit_status("true").startswith("true ; echo")
     assert parse_output("no marker\n") is None

@@ -47,7 +47,7 @@ def test_dyno_mode_passes_on_two_dynos_with_the_shipped_rules(
     commands = [dyno.command for dyno in prod.fake.dynos]
     assert all("sys.path.insert(0, " in c and "/app" in c for c in commands)
     assert "from backend_v2.db.engine import get_engine" in commands[1]
-    assert all(c.endswith('; echo "\uffff heroku-command-exit-status: $?"') for c in commands)
+    assert all(c.endswith(' ; echo "\uffff heroku-command-exit-status: $?"') for c in commands)
     assert SIGNING_KEY not in out
 
 

@@ -51,6 +51,21 @@ CASES = [
     (Symptom("2", "check", code="log-unavailable"), "log-unavailable", "release-gate"),
     (Symptom("5", "backend", detail="heroku run failed: run.1002 dropped mid-output"),
      "dyno-failed", "release-gate"),
+    (Symptom("5", "backend", detail="Heroku rate limit (429): one-off dyno on raxx-api-prod: "
+             "Heroku rate limit: 429 for 120 s"), "heroku-rate-limit", "release-gate"),
+    (Symptom("1", "backend", detail="heroku run on another release: run.1 runs v46, not v47"),
+     "release-changed", "release-gate"),
+    # Heroku's router, from its error page or its `heroku[router]` log line.
+    (Symptom("health", "http", 503, '<iframe src="//www.herokucdn.com/error-pages/'
+             'maintenance.html">'), "heroku-h80", "release-gate"),
+    (Symptom("2", "http", 503, '<iframe src="//www.herokucdn.com/error-pages/'
+             'application-error.html">', log='2026-05-25T01:00:00+00:00 heroku[router]: '
+             'at=error code=H12 desc="Request timeout" method=POST'), "heroku-h12",
+     "release-gate"),
+    (Symptom("2", "http", 503, '<iframe src="//www.herokucdn.com/error-pages/'
+             'application-error.html">'), "heroku-router", "release-gate"),
+    (Symptom("health", "transport", log="heroku[router]: at=error code=H14 desc=\"No web "
+             "dynos running\""), "heroku-h14", "release-gate"),
     (Symptom("login", "http", 400), "login-failed", "release-gate"),
     (Symptom("3", "authenticator", detail="no ES256"), "options-unusable", "release-gate"),
     (Symptom("2", "http", 502, "bad gateway"), "server-error", "release-gate"),
@@ -118,7 +133,8 @@ def test_docs_table_lists_every_diagnosis() -> None:
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "smoke.md").read_text("utf-8")
     for diagnosis_id in {diagnose(c[0]).id for c in CASES} | {"teardown-failed"}:
-        assert f"| `{diagnosis_id}` |" in text, diagnosis_id
+        assert f"| `{diagnosis_id}` |" in text or f"`{diagnosis_id}`" in text.split(
+            "| `heroku-h10`", 1)[-1].split("\n", 1)[0], diagnosis_id
 
 
 def test_origin_mismatch_names_both_origins_and_is_no_challenge_miss() -> None:
