@@ -56,11 +56,31 @@ DIFF_FLAGS: tuple[str, ...] = (
 )
 
 
+# The one setting the caller may hand git through the environment: an HTTP header for the
+# server a partial clone (`filter: blob:none`) fetches missing blobs from, so a private
+# repository's blobs arrive (action.yml sets these from the job token). It changes what git can
+# fetch, never how it prints; it travels to git as GIT_CONFIG_* (not `-c`, which any process
+# on the machine could read from git's command line) and is never printed.
+AUTH_HEADER_VARIABLE = "RELEASE_GATE_GIT_EXTRAHEADER"  # e.g. "AUTHORIZATION: basic <base64>"
+AUTH_URL_VARIABLE = "RELEASE_GATE_GIT_EXTRAHEADER_URL"  # e.g. "https://github.com/" (scope)
+
+
+def _auth_config(source: Mapping[str, str]) -> dict[str, str]:
+    header = source.get(AUTH_HEADER_VARIABLE, "")
+    if not header or "\n" in header or "\r" in header:
+        return {}
+    url = source.get(AUTH_URL_VARIABLE, "")
+    key = f"http.{url}.extraheader" if url and "\n" not in url else "http.extraheader"
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": key, "GIT_CONFIG_VALUE_0": header}
+
+
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment without git overrides, with system and global config off."""
+    """The caller's environment without git overrides, with system and global config off (and
+    only the lazy-fetch auth header of AUTH_HEADER_VARIABLE handed back to git)."""
     source = os.environ if environ is None else environ
     env = {key: value for key, value in source.items()
            if not key.startswith("GIT_") or key in _KEPT_GIT_VARIABLES}
+    env.update(_auth_config(source))
     env.update({
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,

@@ -177,14 +177,17 @@ class PullContext:
             self._local = None
 
 
-def _open_local(clone: str | None, base: str, head: str) -> ClosableContext | None:
-    """The git adapter's context over a local clone holding both commits, or None."""
+def _open_local(clone: str | None, base: str, head: str
+                ) -> tuple[ClosableContext | None, tuple[str, ...]]:
+    """The git adapter's context over a local clone holding both commits, or None and a note
+    that says why (the job log and the comment show it: a fallback is never silent)."""
     if not clone:
-        return None
+        return None, ()
     try:
-        return GitContext.from_repo(clone, base, head)
-    except GitError:
-        return None
+        return GitContext.from_repo(clone, base, head), ()
+    except GitError as error:
+        return None, (f"the local clone ({clone}) could not be read ({error}): judged through "
+                      "the GitHub API instead",)
 
 
 def _from_patch(entry: ApiFile) -> FileChange | None:
@@ -249,7 +252,7 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
         if entry.ref and entry.ref != pull.head_sha:
             raise HeadMoved(pull.head_sha, entry.ref)
     merge_base = _MergeBase(api, pull.base_sha, pull.head_sha)
-    local = _open_local(clone, pull.base_sha, pull.head_sha)
+    local, fallback = _open_local(clone, pull.base_sha, pull.head_sha)
     complete = len(entries) == pull.changed_files and len(entries) <= FILES_CAP
     if not complete:
         note = (f"the files API listed {len(entries)} of {pull.changed_files} changed files "
@@ -261,7 +264,8 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
         files = _from_trees(api, pull, entries, merge_base)
         return PullContext(api, base=pull.base_sha, head=pull.head_sha, files=files,
                            merge_base=merge_base,
-                           notes=(f"{note}: judged from the full trees of both commits",))
+                           notes=(*fallback,
+                                  f"{note}: judged from the full trees of both commits"))
     changes: list[FileChange] = []
     missing: list[ApiFile] = []
     for entry in entries:
@@ -269,12 +273,12 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
         if change is None:
             missing.append(entry)
         changes.append(change or _unknown(entry.filename, FileStatus.MODIFIED, None, "pending"))
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = fallback
     if missing:
         filled = _fill_missing(api, pull, missing, merge_base, local)
         changes = [filled.get(c.path, c) for c in changes]
-        notes = (f"{len(missing)} file(s) renamed, copied or without a patch in the API: "
-                 f"read {'from the local clone' if local is not None else 'from their contents'}",)
+        notes = (*notes, f"{len(missing)} file(s) renamed, copied or without a patch in the API: "
+                 f"read {'from the local clone' if local is not None else 'from their contents'}")
     return PullContext(api, base=pull.base_sha, head=pull.head_sha, files=tuple(changes),
                        merge_base=merge_base, local=local, notes=notes)
 

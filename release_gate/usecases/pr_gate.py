@@ -111,6 +111,8 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
         evaluation = reach.judge(chosen, ctx, notes=(chosen.note, *ctx.notes))
     finally:
         ctx.close()
+    for note in ctx.notes:  # how the PR was read (a clone that could not be, a fallback...)
+        print(f"release-gate: PR #{pull.number}: {note}", file=out)
     links = Links(server_url=api.env.server_url, repository=api.repository,
                   pr_number=pull.number, workflow_file=chosen.config.settings.smoke_workflow)
     statuses = api.statuses(pull.head_sha)
