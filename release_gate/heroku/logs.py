@@ -1,18 +1,33 @@
 """Follow an app's log through a log session (`POST /apps/{app}/log-sessions` -> `logplex_url`).
 
-Streaming the `logplex_url` is a plain HTTPS GET of lines. heroku3's `LogSession.stream` turns
-certificate verification off (`verify=False`); here it stays on, with the same trust as the API.
-The stream is read on a background thread into memory (bounded), so the smoke can open it
-before step 2 and look at what arrived after step 4.
+The `logplex_url` streams Server-Sent Events, as the Heroku CLI reads it since October 2024
+(heroku/cli `src/lib/run/log-displayer.ts`, an EventSource; its fixtures: `id: 1002` then
+`data: 2024-10-17T22:23:22.209776+00:00 app[web.1]: log line 1`, events split by a blank line,
+each event's data split into lines). The request asks for `text/event-stream`; an answer of
+another content type is read as the plain text of one line each (the older stream). When the
+stream ends or breaks, it is opened again with `Last-Event-Id` (SSE), as an EventSource does,
+while the reconnect budget lasts: a plain-text stream cannot resume, so a reconnect there marks
+the evidence incomplete.
+
+Logplex drops lines when a drain or a tail falls behind and says so in the stream itself:
+`heroku[logplex]: Error L10 (output buffer overflow): N messages dropped since ...` and `Error
+L11 (Tail buffer overflow)`. Such a notice makes the evidence incomplete: a line not seen may
+have been dropped (`incomplete`, read by smoke/log_evidence.py).
+
+heroku3's `LogSession.stream` turns certificate verification off (`verify=False`); here it stays
+on, with the same trust as the API. The stream is read on a background thread into memory
+(bounded), so the smoke can open it before step 2 and look at what arrived after step 4.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 
 import requests
 
@@ -21,6 +36,10 @@ from release_gate.heroku.api import HerokuApi
 
 MAX_LINES = 5_000  # lines kept (the newest); an app's log during one smoke is far fewer
 MAX_LINE = 2048  # characters kept of one line: at most ~10 MB in all
+RECONNECT_BUDGET_S = 30.0  # time spent reconnecting, in all, before the stream counts as failed
+RECONNECT_WAIT_S = 0.2  # an EventSource's retry delay is of this order (its default is ~1-3 s)
+SSE = "text/event-stream"
+_LOST = re.compile(r"heroku\[logplex\]:.*?\b(?:Error )?(L1[01])\b[^\n]*")
 
 
 class LogTail:
@@ -36,6 +55,9 @@ class LogTail:
         self._connected = threading.Event()
         self._response: requests.Response | None = None
         self.error: str | None = None
+        self.incomplete: str | None = None  # why lines may be missing (an L10/L11, a gap)
+        self.last_event_id: str | None = None
+        self.reconnects = 0
         self._thread = threading.Thread(target=self._follow, name="heroku-log-tail",
                                         daemon=True)
 
@@ -85,23 +107,86 @@ class LogTail:
         self._thread.join(timeout=5)
 
     def _follow(self) -> None:
+        reconnecting_s = 0.0
         try:
-            with requests.get(self._url, stream=True, verify=self._verify,
+            while not self._stop.is_set():
+                ended = self._stream_once()
+                if self._stop.is_set() or self.error is not None:
+                    return
+                # The stream ended or broke: reopen it, as an EventSource does.
+                if reconnecting_s + RECONNECT_WAIT_S > RECONNECT_BUDGET_S:
+                    self.error = (f"log stream {ended}; still not back after "
+                                  f"{RECONNECT_BUDGET_S:g} s of reconnecting")
+                    return
+                if self.last_event_id is None:
+                    self._mark_incomplete(f"the log stream {ended} and cannot resume where it "
+                                          "stopped (no event id): lines may be missing")
+                self._stop.wait(RECONNECT_WAIT_S)
+                reconnecting_s += RECONNECT_WAIT_S
+                self.reconnects += 1
+        finally:
+            self._connected.set()
+
+    def _stream_once(self) -> str:
+        """Read one connection of the stream; returns how it ended (for a message)."""
+        headers = {"Accept": SSE, "Cache-Control": "no-cache"}
+        if self.last_event_id is not None:
+            headers["Last-Event-Id"] = self.last_event_id
+        try:
+            with requests.get(self._url, stream=True, verify=self._verify, headers=headers,
                               timeout=(10.0, self._read_timeout_s)) as response:
                 self._response = response
                 self._connected.set()
                 if response.status_code != 200:
-                    self.error = f"log stream answered HTTP {response.status_code}"
-                    return
-                for raw in response.iter_lines(chunk_size=1024, decode_unicode=False):
+                    if self.reconnects == 0:
+                        self.error = f"log stream answered HTTP {response.status_code}"
+                        return "failed"
+                    return f"answered HTTP {response.status_code}"
+                kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                raw = response.iter_lines(chunk_size=1024, decode_unicode=False)
+                lines = (line.decode("utf-8", "replace") for line in raw)
+                for line in (self._events(lines) if kind == SSE else lines):
                     if self._stop.is_set():
-                        return
-                    line = raw.decode("utf-8", "replace")[:MAX_LINE]
-                    with self._lock:
-                        self._lines.append(line)
+                        return "stopped"
+                    self._keep(line)
+            return "ended"
         except (requests.RequestException, OSError, AttributeError) as error:
             # AttributeError: requests raises it when the response is closed under iter_lines
-            if not self._stop.is_set():
+            if self._stop.is_set():
+                return "stopped"
+            if self.reconnects == 0 and self._response is None:  # it never opened
                 self.error = f"log stream failed: {' '.join(str(error).split())[:200]}"
-        finally:
-            self._connected.set()
+            return f"broke ({' '.join(str(error).split())[:120]})"
+
+    def _events(self, lines: Iterator[str]) -> Iterator[str]:
+        """The log lines of a Server-Sent Events stream (`id:`, `data:`; a blank line ends an
+        event; `:` starts a comment), keeping the last event id for a reconnect."""
+        data: list[str] = []
+        for line in lines:
+            if not line:
+                if data:
+                    yield from (part for part in "\n".join(data).strip().split("\n") if part)
+                data = []
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name == "id" and "\0" not in value:
+                self.last_event_id = value
+        if data:  # a stream cut mid-event: what arrived is still evidence
+            yield from (part for part in "\n".join(data).strip().split("\n") if part)
+
+    def _keep(self, line: str) -> None:
+        line = line[:MAX_LINE]
+        lost = _LOST.search(line)
+        if lost is not None:
+            self._mark_incomplete(f"logplex dropped lines ({' '.join(lost.group(0).split())})")
+        with self._lock:
+            self._lines.append(line)
+
+    def _mark_incomplete(self, why: str) -> None:
+        if self.incomplete is None:
+            self.incomplete = why[:300]

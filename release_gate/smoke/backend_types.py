@@ -16,6 +16,9 @@ class BackendUnavailable(SmokeRefused):
     """The configured backend cannot run here (yet); nothing was sent."""
 
 
+MINT_NOT_UNDERSTOOD = "mint output not understood"  # prefix: no token where the contract says
+
+
 class BackendError(GateError):
     """A backend ran and failed; the runner turns it into a diagnosed step failure."""
 

@@ -12,6 +12,7 @@ Chosen in the `smoke:` section (`mint.backend`, `database.backend`):
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 import time
@@ -20,7 +21,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from release_gate.core.smoke_config.settings import SmokeSettings
-from release_gate.smoke.backend_types import BackendError, BackendUnavailable, Database, Minter
+from release_gate.smoke.backend_types import (
+    MINT_NOT_UNDERSTOOD,
+    BackendError,
+    BackendUnavailable,
+    Database,
+    Minter,
+)
 from release_gate.smoke.dyno_script import marked_result
 from release_gate.smoke.sqldb import SqlDatabase
 
@@ -124,14 +131,35 @@ class HerokuMinter:
         return _token_from_output(out.stdout, out.stderr)
 
 
+# A token is one printable word (base64url, JWT-like): never a sentence such as an APM banner.
+_TOKEN = re.compile(r"^[!-~]{1,4096}$")
+# What may be a secret in output shown back (a token printed where the contract does not
+# read it): long unbroken runs of token characters keep their first 6 only.
+_SECRETISH = re.compile(r"[A-Za-z0-9._~+/=-]{20,}")
+MARKED_TOKEN = 'RELEASE_GATE_RESULT {"token": ...}'
+
+
 def _token_from_output(stdout: str, stderr: str) -> str:
+    """The token, only from where the mint contract puts it (docs/smoke.md, Backends): the
+    `RELEASE_GATE_RESULT {"token": ...}` line, else the last line of standard output when it is
+    one token-shaped word. Anything else is "mint output not understood", the output shown
+    masked, never a guess (a banner taken for a token reads later as a wrong signing key)."""
     marked = marked_result(stdout)  # the default dyno command prints RELEASE_GATE_RESULT {token}
     if marked is not None and isinstance(marked.get("token"), str) and marked["token"].strip():
         return str(marked["token"]).strip()
     lines = [line.strip() for line in stdout.splitlines() if line.strip()]
-    if not lines:
-        raise BackendError("mint printed no token", exit_code=0, output=stderr[-2000:])
-    return lines[-1]
+    if lines and _TOKEN.match(lines[-1]):
+        return lines[-1]
+    # A dyno sends both streams down one: then stdout and stderr are the same text.
+    parts = (stdout.strip(),) if stderr == stdout else (stdout.strip(), stderr.strip())
+    shown = "\n".join(part for part in parts if part)
+    why = ("mint printed no token" if not lines else
+           "the last line of standard output is not one word (a banner or a message?)")
+    raise BackendError(f"{MINT_NOT_UNDERSTOOD}: {why}, and no {MARKED_TOKEN} line carries "
+                       "one", exit_code=0,
+                       output=_SECRETISH.sub(lambda m: m.group(0)[:6] + "…[masked]",
+                                             shown)[-2000:])
+
 
 
 _HEROKU_HERE = ("smoke.{key}.backend is heroku: the one-off dyno backends are built by "

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from release_gate.core.smoke_config.settings import SmokeSettings, table_of
 from release_gate.smoke import log_evidence
+from release_gate.smoke.backend_types import MINT_NOT_UNDERSTOOD
 from release_gate.smoke.result import Diagnosis
 
 RUNBOOK = "runbook"
@@ -316,6 +317,15 @@ ROWS: tuple[Row, ...] = (
         "exit status (dyno killed, platform incident)",
         f"Re-run the smoke; check `heroku ps --app {s.app}` and the Heroku status page; if "
         "step 5 did not finish, `release-gate smoke cleanup --email <email>`", OURS)),
+    (lambda s: s.step == "1" and s.kind == "backend" and s.detail.startswith(
+        MINT_NOT_UNDERSTOOD), lambda s: Diagnosis(
+        "mint-output-not-understood", f"Step 1: {s.detail}",
+        "The mint command printed something other than the token where the contract reads it "
+        "(a banner or warning as the last line, the token on standard error): no token was "
+        "taken, so nothing was sent with a wrong one",
+        "Make the mint print the token alone as the last line of standard output, or a "
+        "`RELEASE_GATE_RESULT {\"token\": ...}` line (docs/smoke.md, Backends); its output is "
+        "above, masked", OURS)),
     (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
         f"{s.settings.names.signing_key} not set on the target (or the mint command is broken)",

@@ -10,7 +10,9 @@ the app's log from before step 2 to after step 4 and judges this smoke's user's 
 - both required lines: evidence, printed;
 - no INFO line of the app at all: the RCA's swallowed logs (action item 5) — a warning by
   default, a FAIL with `smoke.heroku.logs.require_info`;
-- INFO lines but not the required ones: FAIL (the store emitted nothing we can trust).
+- INFO lines but not the required ones: FAIL (the store emitted nothing we can trust);
+- lines missing while the stream says it lost some (logplex's L10/L11 notices, a gap it could
+  not resume): FAIL "evidence incomplete", never "line absent" (heroku/logs.py).
 
 `judge` is pure; `LogEvidence` is the runner hook around a log source (heroku/logs.py).
 """
@@ -87,6 +89,7 @@ def _has_token(line: str, token: str) -> bool:
 
 class LogSource(Protocol):
     error: str | None
+    incomplete: str | None  # why lines may be missing (None: the stream lost none it knows of)
 
     def lines(self) -> list[str]: ...
 
@@ -136,6 +139,12 @@ class LogEvidence:
             judgement = Judgement("fail", "log-unavailable",
                                   f"the app's log stream failed before the evidence arrived "
                                   f"({source.error})")
+        incomplete = getattr(source, "incomplete", None)
+        if incomplete and judgement.code in ("log-no-info", "log-evidence-missing"):
+            # Logplex said it dropped lines: an absent line may be one of them.
+            judgement = Judgement("fail", "log-incomplete",
+                                  f"the evidence is incomplete: {incomplete}; "
+                                  f"{judgement.message}")
         self.judgement = judgement
         ms = (time.perf_counter() - start) * 1000
         if judgement.outcome == "fail":
@@ -217,6 +226,15 @@ def _unavailable(s: Any) -> Diagnosis:
         "smoke.heroku.logs.enabled: false skips the log evidence", OURS)
 
 
+def _incomplete(s: Any) -> Diagnosis:
+    return Diagnosis(
+        "log-incomplete", f"Step 4: {s.detail}",
+        "Heroku's log delivery dropped lines (logplex L10/L11: a drain or tail fell behind), so "
+        "a line the smoke did not see may have been logged: nothing is proven either way",
+        f"Re-run the smoke; if it recurs, check `heroku drains --app {s.app}` and the app's log "
+        "volume", OURS)
+
+
 def _code(code: str) -> Callable[[Any], bool]:
     return lambda s: s.kind == "check" and s.code == code
 
@@ -228,4 +246,5 @@ ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Diagnosis]], ...] = (
     (_code("log-no-info"), _no_info),
     (_code("log-evidence-missing"), _missing),
     (_code("log-unavailable"), _unavailable),
+    (_code("log-incomplete"), _incomplete),
 )

@@ -219,6 +219,7 @@ class FakeHeroku:
         self.logplex_down = False  # logplex answers 503 (an incident)
         self.logplex_drop_after: int | None = None  # close each stream after N events
         self.logplex_last_event_ids: list[str | None] = []  # Last-Event-Id of each stream GET
+        self.logplex_content_types: list[str] = []  # what each stream GET was answered with
         self.rate_limited = 0  # 429s still to answer (any route)
         self.rate_limit_retry_after: str | None = None
         self.accepts: list[str] = []  # the Accept header of every API request
@@ -860,9 +861,12 @@ class _Handler(BaseHTTPRequestHandler):
         sse = "text/event-stream" in self.headers.get("Accept", "")
         last = self.headers.get("Last-Event-Id")
         index = int(last) - LOG_EVENT_BASE + 1 if last and last.isdigit() else 0
+        content_type = ("text/event-stream; charset=utf-8" if sse
+                        else "text/plain; charset=utf-8")
+        with self.owner.lock:
+            self.owner.logplex_content_types.append(content_type)
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8" if sse
-                         else "text/plain; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")  # as logplex streams a tail
         self.end_headers()

@@ -161,3 +161,27 @@ def test_dyno_mode_on_a_cnb_app_is_refused_in_one_line(postgres_url: str, redis_
         assert prod.fake.dyno_creations() == 0
     assert "Cloud Native Buildpacks" in done.stderr and "launcher" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# ---- mint output the contract does not define
+
+
+def test_an_apm_banner_is_never_taken_for_the_token(postgres_url: str, redis_url: str,
+                                                    tmp_path: Path) -> None:
+    # A custom mint: an APM agent's banner on stdout (block-buffered, so it reaches the dyno's
+    # stream last), the bare token on stderr.
+    mint = ("import sys; print('New Relic agent 9.1.0 (Python 3.12.3) started'); "
+            "print('eyJ2IjoxLCJlbWFpbCI6ImFAYi5pbyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ', "
+            "file=sys.stderr)")
+    with heroku_prod(postgres_url, redis_url) as prod:
+        done, report = prod.smoke(tmp_path, email=new_email(),
+                                  rules={"mint": {"dyno_command": ["python", "-c", mint,
+                                                                   "{email}"]}})
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert prod.api_requests() == 0  # no request with a wrong token
+    assert "token=New Relic" not in done.stdout
+    failure = report["failure"]
+    assert failure["step"] == "1"
+    assert failure["diagnosis"]["id"] == "mint-output-not-understood"
+    assert "output: New Relic agent 9.1.0" in done.stdout
+    assert "c2lnbmF0dXJlLXNpZ25hdHVyZQ" not in done.stdout  # masked

@@ -59,6 +59,20 @@ def test_command_minter_failures(code: str, message: str, timed_out: bool) -> No
     assert caught.value.timed_out is timed_out
 
 
+@pytest.mark.parametrize("code", [
+    # An APM banner on stdout (flushed last), the bare token on stderr: the RCA-style trap.
+    "import sys; print('New Relic agent 9.1.0 (Python 3.12.3) started'); "
+    "print('eyJ2IjoxLCJlbWFpbCI6ImFAYi5pbyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ', file=sys.stderr)",
+    "print('Token minted for a@b.io: eyJ2IjoxLCJlbWFpbCI6ImFAYi5pbyJ9.c2lnbmF0dXJlLXNp')",
+    "print('RELEASE_GATE_RESULT {\"note\": \"no token here\"}')",
+])
+def test_mint_output_outside_the_contract_is_not_understood_and_shown_masked(code: str) -> None:
+    with pytest.raises(BackendError, match=r"^mint output not understood: ") as caught:
+        CommandMinter([sys.executable, "-c", code], timeout_s=10).mint("a@b.io")
+    assert "c2lnbmF0dXJlLXNp" not in caught.value.output  # the would-be token, masked
+    assert caught.value.output.strip()  # but the output is shown
+
+
 def test_python_minter() -> None:
     assert PythonMinter("tests.smoke.test_backends:fake_mint").mint("a@b.io") == \
         "token-for-a@b.io"

@@ -15,6 +15,8 @@ ORIGIN_LOG = ('WARNING webauthn.registration_verify_failed user_id=1 reason=Unex
 CASES = [
     # (symptom, diagnosis id, source)
     (Symptom("1", "backend", detail="heroku run exited 1"), "mint-failed", "runbook"),
+    (Symptom("1", "backend", detail="mint output not understood: the last line of standard "
+             "output is not one word"), "mint-output-not-understood", "release-gate"),
     (Symptom("2", "http", 400, '{"detail":"Invalid or expired signup link"}'),
      "wrong-signing-key", "runbook"),
     (Symptom("2", "http", 404, '{"detail":"Not Found"}'), "registration-disabled", "runbook"),
@@ -49,6 +51,7 @@ CASES = [
     (Symptom("4", "check", code="log-evidence-missing"), "log-evidence-missing",
      "RCA 2026-05-25"),
     (Symptom("2", "check", code="log-unavailable"), "log-unavailable", "release-gate"),
+    (Symptom("4", "check", code="log-incomplete"), "log-incomplete", "release-gate"),
     (Symptom("5", "backend", detail="heroku run failed: run.1002 dropped mid-output"),
      "dyno-failed", "release-gate"),
     (Symptom("5", "backend", detail="Heroku rate limit (429): one-off dyno on raxx-api-prod: "

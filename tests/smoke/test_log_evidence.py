@@ -59,6 +59,7 @@ def test_patterns_are_configuration() -> None:
 
 class _BrokenStream:
     error: str | None = "log stream failed: connection reset"
+    incomplete: str | None = None
 
     def lines(self) -> list[str]:
         return []
@@ -79,3 +80,56 @@ def test_a_broken_stream_fails_closed_instead_of_warning() -> None:
     with pytest.raises(StepFailed) as failed:
         evidence.after("4", plan, SimpleNamespace(user_id=42), None)
     assert failed.value.code == "log-unavailable"
+
+
+class _LossyStream:
+    """A stream that said logplex dropped lines (an L10 notice), with `shown` lines."""
+
+    error: str | None = None
+    incomplete: str | None = "logplex dropped lines (heroku[logplex]: Error L10 (output buffer " \
+                             "overflow): 7 messages dropped)"
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    def lines(self) -> list[str]:
+        return list(self.shown)
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("shown", [
+    [],  # no INFO line at all: would be the RCA's swallowed-logs warning
+    ["x app[web.1]: INFO webauthn.challenge_stored store=redis user_id=42"],  # one of two
+])
+def test_lines_missing_from_a_lossy_stream_are_incomplete_evidence_not_absent_lines(
+        shown: list[str]) -> None:
+    from types import SimpleNamespace
+
+    from release_gate.smoke.log_evidence import LogEvidence
+    from release_gate.smoke.steps import StepFailed
+
+    source = _LossyStream()
+    source.shown = shown
+    evidence = LogEvidence(lambda: source, LogEvidenceSettings(wait=0.1), where="test")
+    plan = SimpleNamespace(out=SimpleNamespace(step=lambda step, text: None))
+    evidence.before("2", plan, None, None)
+    with pytest.raises(StepFailed) as failed:
+        evidence.after("4", plan, SimpleNamespace(user_id=42), None)
+    assert failed.value.code == "log-incomplete"
+    assert "evidence is incomplete" in failed.value.message and "L10" in failed.value.message
+
+
+def test_a_lossy_stream_still_shows_what_it_did_deliver() -> None:
+    from types import SimpleNamespace
+
+    from release_gate.smoke.log_evidence import LogEvidence
+
+    source = _LossyStream()
+    source.shown = ["x app[web.1]: INFO webauthn.challenge_stored store=redis user_id=42",
+                    "x app[web.1]: INFO webauthn.challenge_popped store=redis user_id=42"]
+    evidence = LogEvidence(lambda: source, LogEvidenceSettings(wait=0.1), where="test")
+    plan = SimpleNamespace(out=SimpleNamespace(step=lambda step, text: None))
+    evidence.before("2", plan, None, None)
+    evidence.after("4", plan, SimpleNamespace(user_id=42), None)
+    assert evidence.judgement is not None and evidence.judgement.outcome == "ok"
