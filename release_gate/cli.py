@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("release_gate.commands.validate", "validate rules files"),
     "pr": ("release_gate.commands.pr", "evaluate a pull request and post the release-gate status"),
     "smoke": ("release_gate.commands.smoke", "run the signup E2E smoke (or `smoke cleanup`)"),
+    "deploy": ("release_gate.commands.deploy",
+               "build a PR head on production, smoke it, roll back on a FAIL"),
     "passkey": ("release_gate.commands.passkey", "print a synthetic registration credential"),
     "sandbox": ("release_gate.commands.sandbox", "run the bundled reference backend"),
     "watch-config": ("release_gate.commands.watch_config",
@@ -39,7 +41,7 @@ EXIT_USAGE = 2
 # The gate (`check`, `validate`, `pr`) needs only the core dependencies; the rest are extras
 # (pyproject.toml), so a PR's status check installs in seconds (docs/performance.md).
 EXTRAS: dict[str, str] = {"smoke": "smoke", "passkey": "smoke", "sandbox": "sandbox",
-                          "watch-config": "smoke"}
+                          "watch-config": "smoke", "deploy": "smoke"}
 
 
 class _Parser(argparse.ArgumentParser):

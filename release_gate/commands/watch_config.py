@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
                           "last counted smoke PASS to count from")
     api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env)) if use_github else None
     try:
-        releases = HerokuApi.from_env(env).releases(app)
+        heroku = HerokuApi.from_env(env)
+        releases = heroku.releases(app)
         found = None
         if args.since_release is not None:
             found = config_watch.FoundPass(LastPass(args.since_release, None),
@@ -53,8 +54,12 @@ def run(args: argparse.Namespace) -> int:
             found = config_watch.last_counted_pass(
                 api, production=settings.production_target,
                 workflow_file=loaded.settings.smoke_workflow)
+        facts = config_watch.heroku_rollback_facts(
+            account_email=heroku.account_email, releases=releases,
+            config_of=lambda version: heroku.release_config_vars(app, version))
         return config_watch.watch(app=app, releases=releases,
-                                  production=settings.production_target, last=found, api=api)
+                                  production=settings.production_target, last=found, api=api,
+                                  rollback_facts=facts)
     finally:
         if api is not None:
             api.close()

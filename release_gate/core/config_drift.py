@@ -13,12 +13,16 @@ Heroku describes each release in words:
 A description this module cannot read fails closed: a config change whose names it cannot list
 (truncated, new wording) counts as sensitive; a rollback restores another release's whole config
 and counts too; an add-on change counts when its config var (`REDIS` -> `REDIS_URL`) is sensitive.
+One exception, proven rather than assumed: a rollback `release-gate deploy` made itself (the
+release's user is the key's own account) whose config vars equal those of the release it
+replaced changed no config (it undid a build, which changes none). Any doubt (another user,
+different or unreadable config vars) and it counts, with the reason in the report.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -69,6 +73,7 @@ class ConfigChange:
     created_at: datetime
     kind: str  # set | remove | rollback | add-on | unreadable | mention
     names: tuple[str, ...]  # the sensitive names it touches ("*" when it cannot tell)
+    why: str = ""  # for a rollback: why it counts
 
     @property
     def summary(self) -> str:
@@ -114,6 +119,33 @@ def _mentions(text: str, wanted: set[str]) -> tuple[str, tuple[str, ...]] | None
     return ("mention", mentioned) if mentioned else None
 
 
+@dataclass(frozen=True)
+class RollbackFacts:
+    """What is known about one rollback release (read by the use case from Heroku)."""
+
+    by_tool: bool  # made with release-gate's own key (the release's user is its account)
+    replaced: int | None  # the release it replaced (the one current before it)
+    same_config: bool | None  # its config vars equal the replaced release's (None: unread)
+    unread: str = ""  # why they could not be read
+
+
+def rollback_counts(facts: RollbackFacts | None) -> tuple[bool, str]:
+    """(counts as a config change, why). Only a proven no-op is left out."""
+    if facts is None:
+        return True, "a rollback restores another release's config vars"
+    if not facts.by_tool:
+        return True, "a rollback not made by release-gate deploy: it restores another release's " \
+                     "config vars"
+    replaced = f"v{facts.replaced}" if facts.replaced is not None else "the release before"
+    if facts.same_config is None:
+        return True, f"release-gate's rollback, but its config vars could not be compared with " \
+                     f"{replaced}'s ({facts.unread or 'unreadable'})"
+    if not facts.same_config:
+        return True, f"release-gate's rollback, and its config vars differ from {replaced}'s"
+    return False, f"release-gate's own rollback; its config vars equal {replaced}'s: not a " \
+                  "config change"
+
+
 def _after(release: ReleaseLike, last: LastPass | None) -> bool:
     if last is None:
         return True
@@ -123,15 +155,30 @@ def _after(release: ReleaseLike, last: LastPass | None) -> bool:
 
 
 def sensitive_changes(releases: Iterable[ReleaseLike], *, sensitive: Sequence[str],
-                      last_pass: LastPass | None) -> list[ConfigChange]:
+                      last_pass: LastPass | None,
+                      rollbacks: Mapping[int, RollbackFacts] | None = None
+                      ) -> list[ConfigChange]:
     """The releases after `last_pass` (all of them without one) that touch sensitive config,
-    oldest first."""
+    oldest first. `rollbacks`: facts about rollback releases, by version (rollback_counts)."""
     found = []
     for release in sorted(releases, key=lambda r: r.version):
         if release.status in IGNORED_STATUSES or not _after(release, last_pass):
             continue
         touched = classify(release.description, sensitive)
-        if touched is not None:
-            found.append(ConfigChange(release.version, release.description, release.created_at,
-                                      *touched))
+        if touched is None:
+            continue
+        why = ""
+        if touched[0] == "rollback":
+            counts, why = rollback_counts((rollbacks or {}).get(release.version))
+            if not counts:
+                continue
+        found.append(ConfigChange(release.version, release.description, release.created_at,
+                                  *touched, why=why))
     return found
+
+
+def rollbacks_after(releases: Iterable[ReleaseLike], last_pass: LastPass | None
+                    ) -> list[ReleaseLike]:
+    """The rollback releases whose facts are worth reading (after the last PASS, not failed)."""
+    return [r for r in releases if r.status not in IGNORED_STATUSES and _after(r, last_pass)
+            and _ROLLBACK.match(r.description.strip()) is not None]

@@ -81,9 +81,16 @@ EXIT_CODES = {Verdict.CLEAR: 0, Verdict.NEEDS_SMOKE: 3, Verdict.BLOCKED: 4}
 MAX_DESCRIPTION = 140
 
 
-def clip_description(text: str) -> str:
-    """A commit status description as GitHub will keep it: at most 140 characters, marked `…`."""
-    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+def clip_description(text: str, *, keep_end: str = "") -> str:
+    """A commit status description as GitHub will keep it: at most 140 characters, marked `…`.
+
+    `keep_end` is appended whole (the text before it is clipped): what production runs after a
+    deploy (`; rolled back to v46`) must survive a long failure title.
+    """
+    if len(text) + len(keep_end) <= MAX_DESCRIPTION:
+        return text + keep_end
+    room = max(0, MAX_DESCRIPTION - len(keep_end) - 1)
+    return (text[:room] + "…" + keep_end)[:MAX_DESCRIPTION]
 
 
 def gate_status(evaluation: Evaluation, *, smoke_passed_on_head: bool) -> GateStatus:

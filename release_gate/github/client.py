@@ -133,6 +133,7 @@ class PullInfo:
     html_url: str
     state: str
     source: str = "api"  # "api" or "event" (the Actions event payload)
+    head_repo: str | None = None  # the head's repository "owner/name" (None: deleted fork)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, source: str) -> PullInfo:
@@ -148,7 +149,14 @@ class PullInfo:
             html_url=str(data.get("html_url", "")),
             state=str(data.get("state", "open")),
             source=source,
+            head_repo=_head_repo(data.get("head")),
         )
+
+
+def _head_repo(head: Any) -> str | None:
+    repo = head.get("repo") if isinstance(head, Mapping) else None
+    name = repo.get("full_name") if isinstance(repo, Mapping) else None
+    return str(name) if name else None
 
 
 @dataclass(frozen=True)
@@ -558,6 +566,13 @@ class GitHub:
             return {e.path: TreeItem(e.sha, TreeKind.SUBMODULE if e.type == "commit"
                                      else TreeKind.FILE)
                     for e in tree.tree if e.type in ("blob", "commit")}
+
+    def tarball_url(self, sha: str) -> str:
+        """`GET /repos/{owner}/{repo}/tarball/{sha}`: GitHub answers 302 to codeload; the
+        Location (for a private repository a link with a token, valid five minutes) is what
+        a build fetches, so the key never leaves this process."""
+        with _api(f"reading the tarball link of {sha[:12]}"):
+            return str(self._repo().get_archive_link("tarball", sha))
 
     def statuses(self, sha: str, *, max_pages: int = 3) -> list[StatusRecord]:
         """The commit's statuses, newest first (the newest 300 are plenty to decide)."""

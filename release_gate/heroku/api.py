@@ -28,7 +28,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +72,8 @@ class Release:
     commit: str | None  # the slug's `commit` (None when unknown / no slug, or not resolved)
     oci_image_id: str | None = None  # CNB (Fir) releases: `slug` is null, `oci_image` is set
     oci_commit: str | None = None  # `oci_image.commit`, when the release carries it
+    id: str | None = None  # the release's uuid (what a rollback names)
+    user_email: str | None = None  # who made it (a release this key made: our account's email)
 
     @property
     def slugless(self) -> bool:
@@ -85,6 +87,17 @@ class CurrentRelease:
 
     release: Release
     pending: Release | None
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build as `POST`/`GET /apps/{app}/builds[/{id}]` answer it (Platform API "Build")."""
+
+    id: str
+    status: str  # pending | succeeded | failed
+    output_stream_url: str | None
+    release_id: str | None  # set once the build made its release
+    version: str | None  # source_blob.version: the commit it built
 
 
 @dataclass(frozen=True)
@@ -275,10 +288,8 @@ class HerokuApi:
                                 what=f"OCI image {release.oci_image_id} of {app}", app=app)
             image = images[0] if isinstance(images, list) and images else images
             commit = image.get("commit") if isinstance(image, dict) else None
-        return Release(release.version, release.description, release.created_at,
-                       release.status, release.current, release.slug_id,
-                       str(commit) if isinstance(commit, str) and commit else None,
-                       release.oci_image_id, release.oci_commit)
+        return replace(release, commit=str(commit) if isinstance(commit, str) and commit
+                       else None)
 
     def formation(self, app: str) -> list[FormationDyno]:
         """`GET /apps/{app}/dynos`: every dyno with its type, state and release (`ps:wait`)."""
@@ -295,6 +306,45 @@ class HerokuApi:
                                        str(item.get("state") or ""),
                                        version if isinstance(version, int) else None))
         return dynos
+
+    def release(self, app: str, ident: str | int) -> Release:
+        """`GET /apps/{app}/releases/{id_or_version}`."""
+        check_app_name(app)
+        data = self._json("GET", ("apps", app, "releases", str(ident)),
+                          what=f"release {ident} of {app}", app=app)
+        return self._release(data)
+
+    def release_config_vars(self, app: str, ident: str | int) -> dict[str, str]:
+        """`GET /apps/{app}/releases/{id_or_version}/config-vars`: what that release ran with."""
+        check_app_name(app)
+        data = self._json("GET", ("apps", app, "releases", str(ident), "config-vars"),
+                          what=f"config vars of release {ident} of {app}", app=app)
+        if not isinstance(data, dict):
+            raise HerokuError(f"config vars of release {ident} of {app}: not an object")
+        return {str(k): str(v) for k, v in data.items() if v is not None}
+
+    # -- builds and rollbacks (release-gate deploy) ------------------------------------
+
+    def create_build(self, app: str, *, url: str, version: str) -> Build:
+        """`POST /apps/{app}/builds` from a source tarball URL, `version` = the commit."""
+        check_app_name(app)
+        data = self._json("POST", ("apps", app, "builds"), what=f"build on {app}", app=app,
+                          body={"source_blob": {"url": url, "version": version}})
+        return _build(data, f"build on {app}")
+
+    def build(self, app: str, build_id: str) -> Build:
+        check_app_name(app)
+        data = self._json("GET", ("apps", app, "builds", build_id),
+                          what=f"build {build_id} of {app}", app=app)
+        return _build(data, f"build {build_id} of {app}")
+
+    def rollback(self, app: str, release_id: str) -> Release:
+        """`POST /apps/{app}/releases` with `{"release": id}`: a new release "Rollback to vN"
+        with that release's slug and config vars (as `heroku releases:rollback` posts it)."""
+        check_app_name(app)
+        data = self._json("POST", ("apps", app, "releases"), what=f"rollback of {app}", app=app,
+                          body={"release": release_id})
+        return self._release(data)
 
     # -- one-off dynos and logs --------------------------------------------------------
 
@@ -370,7 +420,9 @@ class HerokuApi:
                        slug_id=str(slug_id) if slug_id else None, commit=None,
                        oci_image_id=str(image_id) if image_id else None,
                        oci_commit=str(image_commit) if isinstance(image_commit, str)
-                       and image_commit else None)
+                       and image_commit else None,
+                       id=str(item["id"]) if item.get("id") else None,
+                       user_email=_user_email(item))
 
     def _json(self, method: str, resource: Sequence[str], *, what: str, app: str | None = None,
               body: Mapping[str, Any] | None = None,
@@ -481,6 +533,24 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return min(60.0, max(0.0, float(raw))) if raw else None
     except ValueError:
         return None
+
+
+def _user_email(item: Mapping[str, Any]) -> str | None:
+    user = item.get("user")
+    email = user.get("email") if isinstance(user, dict) else None
+    return str(email) if email else None
+
+
+def _build(data: Any, what: str) -> Build:
+    if not isinstance(data, dict) or not data.get("id") or not data.get("status"):
+        raise HerokuError(f"{what}: the answer has no id or status")
+    release = data.get("release") if isinstance(data.get("release"), dict) else None
+    source = data.get("source_blob") if isinstance(data.get("source_blob"), dict) else {}
+    stream = data.get("output_stream_url")
+    return Build(str(data["id"]), str(data["status"]),
+                 str(stream) if isinstance(stream, str) and stream else None,
+                 str(release["id"]) if release and release.get("id") else None,
+                 str(source.get("version")) if source and source.get("version") else None)
 
 
 def _json_list(response: requests.Response, what: str) -> list[Any]:

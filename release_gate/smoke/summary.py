@@ -17,7 +17,32 @@ NO_REPORT = ("### Signup smoke: no report\n\nThe smoke wrote no report: it was r
              "started (see the step log for the fence that held) or the job was killed.\n")
 
 
+def render_deploy(deploy: Mapping[str, Any]) -> list[str]:
+    """`release-gate deploy`: what was built, what production runs now, the build log's end."""
+    lines = [f"### Deploy of {str(deploy.get('head', '?'))[:7]} on {deploy.get('app')}", "",
+             f"- before: {deploy.get('before')}; build {deploy.get('build') or '-'} "
+             f"{deploy.get('build_status') or ''}; release {deploy.get('release') or '-'}; "
+             f"{deploy.get('dynos') or 'dynos not checked'}"]
+    if deploy.get("rollback"):
+        lines.append(f"- **{deploy.get('rollback')}**")
+    if deploy.get("outcome"):
+        lines.append(f"- now: {deploy.get('outcome')}")
+    excerpt = [str(line).replace("`", "'") for line in deploy.get("log_excerpt") or []]
+    if excerpt:
+        lines += ["", "<details><summary>build log (last lines)</summary>", "", "```text",
+                  *excerpt, "```", "</details>"]
+    return [*lines, ""]
+
+
 def render(report: Mapping[str, Any]) -> str:
+    deploy = report.get("deploy")
+    head = render_deploy(deploy) if isinstance(deploy, Mapping) else []
+    if head and not report.get("steps"):  # the deploy failed before the smoke
+        return "\n".join(head) + "\nNo smoke ran.\n"
+    return "\n".join(head) + ("\n" if head else "") + _render_smoke(report)
+
+
+def _render_smoke(report: Mapping[str, Any]) -> str:
     verdict = str(report.get("verdict", "?")).upper()
     ids = report.get("ids") or {}
     lines = [f"### Signup smoke: {verdict} on {report.get('target')}", "",

@@ -16,15 +16,24 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from release_gate.core import drift_hold, evidence
-from release_gate.core.config_drift import ConfigChange, LastPass, ReleaseLike, sensitive_changes
+from release_gate.core.config_drift import (
+    ConfigChange,
+    LastPass,
+    ReleaseLike,
+    RollbackFacts,
+    rollback_counts,
+    rollbacks_after,
+    sensitive_changes,
+)
 from release_gate.core.evidence import GATE_CONTEXT, SMOKE_CONTEXT, Expectation, StatusRecord
 from release_gate.core.production import Production
 from release_gate.core.verdict import SMOKE_PASS_PREFIX, StatusState
+from release_gate.errors import GateError
 from release_gate.github.client import GitHub
 from release_gate.usecases.pr_gate import refresh_gate
 
@@ -81,7 +90,9 @@ def report_lines(app: str, changes: Sequence[ConfigChange], last: LastPass | Non
         since = f"last counted smoke PASS: {', '.join(facts)} ({where})"
     lines = [f"release-gate: watch-config {app}: {since}"]
     for change in changes:
-        lines.append(f"release-gate: {change.summary}: {change.kind} {', '.join(change.names)}")
+        why = f" ({change.why})" if change.why else ""
+        lines.append(f"release-gate: {change.summary}: {change.kind} {', '.join(change.names)}"
+                     f"{why}")
     if changes:
         lines.append(f"release-gate: smoke due: {len(changes)} sensitive config change(s) on "
                      f"{app} since the last PASS")
@@ -95,14 +106,24 @@ def pending_description(change: ConfigChange) -> str:
 
 
 def watch(*, app: str, releases: Sequence[ReleaseLike], production: Production,
-          last: FoundPass | None, api: GitHub | None, out: TextIO | None = None) -> int:
-    """Report, re-open the gate where GitHub is at hand, and return the exit code."""
+          last: FoundPass | None, api: GitHub | None, out: TextIO | None = None,
+          rollback_facts: Callable[[ReleaseLike], RollbackFacts] | None = None) -> int:
+    """Report, re-open the gate where GitHub is at hand, and return the exit code.
+
+    `rollback_facts`: reads who made a rollback and whether it changed config (Heroku)."""
     out = out or sys.stdout
+    since = last.last if last is not None else None
+    facts = {r.version: rollback_facts(r) for r in rollbacks_after(releases, since)} \
+        if rollback_facts is not None else {}
     changes = sensitive_changes(releases, sensitive=production.sensitive_config,
-                                last_pass=last.last if last is not None else None)
+                                last_pass=since, rollbacks=facts)
     for line in report_lines(app, changes, last.last if last else None,
                              last.where if last else ""):
         print(line, file=out)
+    for version, fact in sorted(facts.items()):
+        counts, why = rollback_counts(fact)
+        if not counts:
+            print(f"release-gate: v{version}: {why}", file=out)
     if api is not None:
         _mark_default_branch(api, changes, out=out)
         if changes:
@@ -157,3 +178,27 @@ def _reopen_pulls(api: GitHub, change: ConfigChange, *, out: TextIO) -> None:
         print(f"release-gate: PR #{number}: its PASS predates v{change.version}; "
               "held and re-evaluating", file=out)
         refresh_gate(api, number=number, config_change=change, out=out)
+
+
+def heroku_rollback_facts(*, account_email: str, releases: Sequence[ReleaseLike],
+                          config_of: Callable[[int], dict[str, str]]
+                          ) -> Callable[[ReleaseLike], RollbackFacts]:
+    """Facts about a rollback from Heroku: its user (the key's account: release-gate deploy),
+    and its config vars against the release it replaced (`GET .../releases/{v}/config-vars`)."""
+    by_version = sorted(releases, key=lambda r: r.version)
+
+    def facts(release: ReleaseLike) -> RollbackFacts:
+        user = getattr(release, "user_email", None)
+        by_tool = bool(account_email) and user is not None and user.lower() == \
+            account_email.lower()
+        replaced = next((r.version for r in reversed(by_version)
+                         if r.version < release.version and r.status == "succeeded"), None)
+        if not by_tool or replaced is None:
+            return RollbackFacts(by_tool, replaced, None, "no earlier release")
+        try:
+            same = config_of(release.version) == config_of(replaced)
+        except GateError as error:
+            return RollbackFacts(by_tool, replaced, None, str(error)[:120])
+        return RollbackFacts(by_tool, replaced, same)
+
+    return facts

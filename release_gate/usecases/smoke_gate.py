@@ -31,7 +31,7 @@ from release_gate.core.deployment import Deployment, head_problem, pass_descript
 from release_gate.core.evidence import REHEARSAL_CONTEXT, SMOKE_CONTEXT
 from release_gate.core.production import Production
 from release_gate.core.smoke_config.settings import SmokeSettings
-from release_gate.core.verdict import StatusState
+from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import SmokeRefused
 from release_gate.github.client import GitHub, GitHubEnv, Transport
 from release_gate.smoke import fences
@@ -139,8 +139,13 @@ def describe(result: SmokeOutcome, where: str) -> str:
 
 def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
                  read: Callable[[], Deployment] | None = None,
-                 out: TextIO | None = None) -> int:
-    """Run the smoke for PR #number and post its result on the head it tested. Exit code."""
+                 out: TextIO | None = None,
+                 on_result: Callable[[SmokeOutcome], str] | None = None) -> int:
+    """Run the smoke for PR #number and post its result on the head it tested. Exit code.
+
+    `on_result`: called with the result before it is posted (`release-gate deploy` rolls back
+    on a FAIL there); what it returns is added to a FAIL's description (`; rolled back to v46`).
+    """
     out = out or sys.stdout
     pull = api.pull(number)
     tested = pull.head_sha
@@ -167,6 +172,7 @@ def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
             api.post_status(tested, state=StatusState.ERROR, description=text,
                             context=SMOKE_CONTEXT, target_url=run_url)
         raise
+    suffix = on_result(result) if on_result is not None else ""
     now = api.pull(number)
     code = EXIT_PASS if result.passed else EXIT_FAIL
     deployed = result.deployment
@@ -190,7 +196,7 @@ def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
             assert deployed is not None
             description = pass_description(deployed.before, tested)
         else:
-            description = describe(result, where)
+            description = clip_description(describe(result, where), keep_end=suffix)
         api.post_status(tested, state=state, description=description,
                         context=SMOKE_CONTEXT, target_url=run_url)
         print(f"release-gate: posted {SMOKE_CONTEXT} = {state} on {tested[:12]}: {description}",

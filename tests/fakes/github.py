@@ -3,7 +3,10 @@
 docs/design.md §8: tests drive the real PyGithub code paths over real HTTP/TLS against this server.
 It reproduces the semantics that bite: Link pagination (per_page up to 100), the files API's
 3,000-file cap, files without `patch` (large or binary), statuses listed newest first, issue
-comments that race (list-then-create from concurrent runs), workflow runs, and programmable
+comments that race (list-then-create from concurrent runs), workflow runs, a commit's tarball
+(`GET /repos/{owner}/{repo}/tarball/{ref}`: a 302 to a codeload URL carrying a short-lived
+token, whose archive is laid out as `git archive` makes it: one `owner-repo-sha7/` folder and the
+commit id in the pax global header), PRs from forks, and programmable
 faults (5xx, 403 secondary rate limit with Retry-After, 429). Every request is counted per
 method + route template, so tests and bench/github_calls.py can assert call budgets.
 
@@ -22,10 +25,13 @@ from __future__ import annotations
 import base64
 import difflib
 import hashlib
+import io
 import json
 import random
 import re
+import secrets
 import socket
+import tarfile
 import threading
 import time
 from collections import Counter
@@ -115,6 +121,7 @@ class Pull:
     base_ref: str = "main"
     head_ref: str = "feature"
     state: str = "open"
+    head_repo: str | None = None  # "someone/fork": a PR from a fork (None: this repository)
 
 
 @dataclass
@@ -169,6 +176,8 @@ for _m, _t in [
     ("GET", "/repos/{owner}/{repo}/pulls"),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}"),
     ("GET", "/user"),
+    ("GET", "/repos/{owner}/{repo}/tarball/{ref}"),
+    ("GET", "/codeload/{owner}/{repo}/legacy.tar.gz/{ref}"),
 ]:
     _route(_m, _t)
 
@@ -208,6 +217,7 @@ class FakeGitHub:
         self.runs: dict[int, dict[str, Any]] = {}
         self.branches: dict[str, str] = {}  # branch name -> head sha (set_branch)
         self.tags: dict[str, str] = {}  # tag name -> commit sha (set_tag)
+        self.archive_tokens: dict[str, str] = {}  # codeload token -> the commit it may fetch
         self.faults: list[Fault] = []
         self.barriers: dict[tuple[str, str], threading.Barrier] = {}
         self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
@@ -570,8 +580,11 @@ class FakeGitHub:
             "html_url": f"{self.server_url}/{full}/pull/{pull.number}",
             "issue_url": f"{api}/repos/{full}/issues/{pull.number}",
             "statuses_url": f"{api}/repos/{full}/statuses/{pull.head}",
-            "head": {"label": f"{self.owner}:{pull.head_ref}", "ref": pull.head_ref,
-                     "sha": pull.head, "repo": repo, "user": User(self.owner).json(api)},
+            "head": {"label": f"{(pull.head_repo or full).split('/')[0]}:{pull.head_ref}",
+                     "ref": pull.head_ref, "sha": pull.head,
+                     "repo": self._repo_json(pull.head_repo) | (
+                         {"fork": True} if pull.head_repo else {}),
+                     "user": User((pull.head_repo or full).split("/")[0]).json(api)},
             "base": {"label": f"{self.owner}:{pull.base_ref}", "ref": pull.base_ref,
                      "sha": pull.base, "repo": repo, "user": User(self.owner).json(api)},
             "merged": False, "mergeable": None, "comments": len(self.comments[pull.number]),
@@ -631,8 +644,10 @@ class FakeGitHub:
             barrier.wait()
         if fault is not None:
             return fault.status, fault.headers, fault.body
-        user = self._auth(headers)
         params = match.groupdict()
+        if template.startswith("/codeload/"):  # codeload: the URL's token is the credential
+            return self._GET_codeload_owner_repo_legacy_tar_gz_ref(params=params, query=query)
+        user = self._auth(headers)
         if params.get("owner") and f"{params['owner']}/{params['repo']}" != self.full_name:
             raise _HttpError(404, "Not Found")
         handler = getattr(self, "_" + re.sub(r"\W+", "_", f"{method} {template}").strip("_"))
@@ -694,6 +709,31 @@ class FakeGitHub:
         if commit is None:
             raise _HttpError(404, "No commit found for the ref " + ref)
         return commit
+
+    def _GET_repos_owner_repo_tarball_ref(self, params: Mapping[str, str], **kw: Any
+                                          ) -> tuple[int, dict[str, str], Any]:
+        """"Download a repository archive (tar)": a 302 to codeload; for a private repository
+        the link carries a token and expires after five minutes (docs.github.com/rest/repos)."""
+        with self.lock:
+            sha = self._commit(params["ref"]).sha
+            token = secrets.token_urlsafe(24)
+            self.archive_tokens[token] = sha
+        location = (f"{self.api_url}/codeload/{self.full_name}/legacy.tar.gz/{sha}"
+                    f"?token={token}")
+        return 302, {"Location": location}, None
+
+    def _GET_codeload_owner_repo_legacy_tar_gz_ref(self, params: Mapping[str, str],
+                                                   query: Mapping[str, str], **kw: Any
+                                                   ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            allowed = self.archive_tokens.get(query.get("token", ""))
+            if allowed is None or allowed != params["ref"]:
+                raise _HttpError(404, "Not Found")
+            commit = self._commit(allowed)
+            data = tarball(commit, f"{self.owner}-{self.name}-{commit.sha[:7]}")
+        return 200, {"Content-Type": "application/x-gzip",
+                     "Content-Disposition": f"attachment; filename={self.owner}-{self.name}-"
+                                            f"{commit.sha[:7]}.tar.gz"}, data
 
     def _GET_repos_owner_repo_contents_path(self, params: Mapping[str, str],
                                             query: Mapping[str, str], **kw: Any
@@ -1010,6 +1050,20 @@ class FakeGitHub:
         return {key: value for key, value in blob.items() if key in fields}
 
 
+def tarball(commit: Commit, prefix: str) -> bytes:
+    """The commit's files as `git archive --format=tar.gz --prefix=PREFIX/` lays them out: one
+    top folder, and the commit id as the pax global header's `comment` (git-archive(1))."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT,
+                      pax_headers={"comment": commit.sha}) as archive:
+        for path in sorted(commit.tree):
+            data = commit.tree[path]
+            info = tarfile.TarInfo(f"{prefix}/{path}")
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeGitHub
     protocol_version = "HTTP/1.1"
@@ -1037,9 +1091,12 @@ class _Handler(BaseHTTPRequestHandler):
             route = next((t for m, p, t in _ROUTES if m == self.command
                           and p.match(unquote(urlsplit(self.path).path))), "?")
             fake.hits.append(Hit(time.monotonic(), self.command, route, self.path, status))
-        data = b"" if payload is None else json.dumps(payload).encode()
+        raw = isinstance(payload, bytes)
+        data = payload if isinstance(payload, bytes) else (
+            b"" if payload is None else json.dumps(payload).encode())
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if not raw:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-RateLimit-Limit", "5000")
         self.send_header("X-RateLimit-Remaining", "4999")

@@ -57,6 +57,23 @@ Shapes that bite on a real production app, each after the source named:
   overflow): ...`); `logplex_drop_after` cuts the stream after N events (the client reconnects
   with `Last-Event-Id`).
 
+Builds and rollbacks (`release-gate deploy`), after the Platform API reference ("Build", "Release")
+and devcenter "Building and Releasing Using the Platform API":
+
+- `POST /apps/{app}/builds` answers `pending` with an `output_stream_url`, then fetches
+  `source_blob.url` for real (the fake GitHub's codeload link, over TLS; `source_trust`), runs a
+  buildpack's detect (Python: `requirements.txt`, `pyproject.toml`, `Pipfile` or `setup.py` at
+  the root, else the build fails as Heroku says it), streams its log while it runs (the stream
+  ends with the build), and on success makes the slug (`commit` = `source_blob.version`; the
+  archive's own commit id is kept as `source_commit`), then the release `Deploy <sha8>`:
+  `pending` while a release phase runs (`release_phase_s`, `release_phase_fails`), then
+  `succeeded` and current (the web dynos restart on it), or `failed`; the slug's files (the
+  archive's `slug_root` folder) are what one-off dynos on that release see at /app;
+- `POST /apps/{app}/releases` with `{"release": id}` is a rollback, as `heroku
+  releases:rollback` posts it (heroku/cli `src/commands/releases/rollback.ts`): a new release
+  "Rollback to vN" with that release's slug and config vars, made by the key's account;
+  `GET /apps/{app}/releases/{id|version}` and its `/config-vars`.
+
 Every request is counted (`calls`, `rendezvous_connections`, `logplex_requests`), and every dyno
 creation is recorded (`dynos`), so tests can assert budgets and that a fence sent nothing.
 
@@ -70,6 +87,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import os
 import re
@@ -79,6 +97,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -90,6 +109,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from urllib.request import HTTPSHandler, build_opener
 
 from tests.fakes.tls import TestCA, serve_https
 
@@ -121,6 +141,8 @@ class FakeRelease:
     created_at: datetime
     slug_id: str | None
     oci_image: dict[str, Any] | None = None
+    config: dict[str, str] = field(default_factory=dict)  # the config vars this release runs
+    user_email: str = "operator@example.com"
 
     def json(self, app: FakeApp) -> dict[str, Any]:
         return {
@@ -130,7 +152,7 @@ class FakeRelease:
             "description": self.description, "status": self.status, "id": self.id,
             "slug": {"id": self.slug_id} if self.slug_id else None,
             "oci_image": self.oci_image,
-            "user": {"email": "operator@example.com", "id": "5f3e0b3c-0000-4000-8000-000000000001"},
+            "user": {"email": self.user_email, "id": "5f3e0b3c-0000-4000-8000-000000000001"},
             "version": self.version, "current": self.current, "output_stream_url": None,
             "eligible_for_rollback": True,
         }
@@ -156,6 +178,21 @@ class FakeDyno:
 
 
 @dataclass
+class FakeBuild:
+    id: str
+    app: str
+    version: str | None
+    url: str
+    status: str = "pending"
+    lines: list[str] = field(default_factory=list)
+    slug_id: str | None = None
+    release_id: str | None = None
+    source_commit: str | None = None  # the pax header's commit id in the fetched archive
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stream_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+
+
+@dataclass
 class FakeApp:
     name: str
     id: str
@@ -171,6 +208,12 @@ class FakeApp:
     web: list[tuple[str, str, int | None]] = field(default_factory=list)  # (name, state, version)
     rollout: list[list[tuple[str, str, int | None]]] = field(default_factory=list)
     extra_lines: list[str] = field(default_factory=list)  # injected log lines (router, logplex)
+    builds: list[FakeBuild] = field(default_factory=list)
+    slug_dirs: dict[str, Path] = field(default_factory=dict)  # slug id -> its files (/app)
+    slug_root: str = ""  # the archive's folder the buildpack compiles (default: its root)
+    build_s: float = 0.2  # how long a build compiles
+    release_phase_s: float = 0.0  # > 0: releases stay `pending` that long (a release phase)
+    release_phase_fails: bool = False
 
 
 @dataclass
@@ -197,6 +240,10 @@ ROUTES = [
     ("GET", "/apps/{app}/dynos"), ("POST", "/apps/{app}/dynos"),
     ("POST", "/apps/{app}/dynos/{dyno}/actions/stop"), ("DELETE", "/apps/{app}/dynos/{dyno}"),
     ("POST", "/apps/{app}/log-sessions"), ("GET", "/logplex/{session}"),
+    ("POST", "/apps/{app}/builds"), ("GET", "/apps/{app}/builds"),
+    ("GET", "/apps/{app}/builds/{build}"), ("GET", "/build-output/{stream}"),
+    ("POST", "/apps/{app}/releases"), ("GET", "/apps/{app}/releases/{release}"),
+    ("GET", "/apps/{app}/releases/{release}/config-vars"),
 ]
 _COMPILED = [(m, t, re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t))
                                + "$")) for m, t in ROUTES]
@@ -204,8 +251,10 @@ _COMPILED = [(m, t, re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", 
 
 class FakeHeroku:
     def __init__(self, *, api_key: str = API_KEY, email: str = "release-gate@example.com",
-                 app_files: Path | None = None) -> None:
-        """`app_files`: a directory copied to what dynos see as /app (the slug)."""
+                 app_files: Path | None = None, source_trust: str | None = None) -> None:
+        """`app_files`: a directory copied to what dynos see as /app (the slug).
+        `source_trust`: a CA bundle for fetching build sources (the fake GitHub's)."""
+        self.source_trust = source_trust
         self.api_key = api_key
         self.email = email
         self.lock = threading.RLock()
@@ -379,13 +428,151 @@ class FakeHeroku:
                 slug_id = previous.slug_id  # a config change keeps the slug (or image)
                 oci_image = previous.oci_image
             release = FakeRelease(version, str(uuid.uuid4()), description, status, False,
-                                  moment, slug_id, oci_image)
-            if status == "succeeded":
-                for old in target.releases:
-                    old.current = False
-                release.current = True
-                target.web = [(name, "up", version) for name, _, _ in target.web]
+                                  moment, slug_id, oci_image, dict(target.config))
             target.releases.append(release)
+            if status == "succeeded":
+                self._make_current(target, release)
+            return release
+
+    def _make_current(self, app: FakeApp, release: FakeRelease) -> None:
+        """The release now runs: the app's config is its config, the web dynos restart on it."""
+        with self.lock:
+            for old in app.releases:
+                old.current = False
+            release.current = True
+            app.config = dict(release.config)
+            app.web = [(name, "up", release.version) for name, _, _ in app.web]
+
+    def release(self, app: str, version: int) -> FakeRelease:
+        with self.lock:
+            return next(r for r in self.apps[app].releases if r.version == version)
+
+    def current(self, app: str) -> FakeRelease:
+        with self.lock:
+            return next(r for r in self.apps[app].releases if r.current)
+
+    def slug_commit(self, app: str, release: FakeRelease) -> str | None:
+        with self.lock:
+            slug = self.apps[app].slugs.get(release.slug_id or "")
+            return slug.get("commit") if slug else None
+
+    # -- builds (POST /apps/{app}/builds) ----------------------------------------------
+
+    def start_build(self, app: FakeApp, source: dict[str, Any]) -> FakeBuild:
+        build = FakeBuild(str(uuid.uuid4()), app.name, source.get("version"),
+                          str(source.get("url") or ""))
+        with self.lock:
+            app.builds.append(build)
+        threading.Thread(target=self._build, args=(app, build), name="fake-heroku-build",
+                         daemon=True).start()
+        return build
+
+    def _say(self, build: FakeBuild, text: str) -> None:
+        with self.lock:
+            build.lines.extend(text.splitlines())
+
+    def _build(self, app: FakeApp, build: FakeBuild) -> None:
+        self._say(build, "-----> Building on the Heroku-24 stack")
+        try:
+            archive = self._fetch_source(build.url)
+        except Exception as error:  # what Heroku says when the source URL cannot be fetched
+            self._say(build, f" !     Failed to download the source: {error}")
+            self._finish_build(build, "failed")
+            return
+        root = Path(self._tmp.name) / "slugs" / build.id
+        root.mkdir(parents=True)
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+                build.source_commit = tar.pax_headers.get("comment")
+                tar.extractall(root, filter="data")
+        except (tarfile.TarError, OSError) as error:
+            self._say(build, f" !     The source is not a gzipped tarball: {error}")
+            self._finish_build(build, "failed")
+            return
+        tops = [entry for entry in root.iterdir()]
+        source = tops[0] if len(tops) == 1 and tops[0].is_dir() else root
+        self._say(build, "-----> Determining which buildpack to use for this app")
+        markers = ("requirements.txt", "pyproject.toml", "Pipfile", "setup.py")
+        if not any((source / marker).is_file() for marker in markers):
+            self._say(build, " !     No default language could be detected for this app.\n"
+                             "\t\t\tHINT: This occurs when Heroku cannot detect the buildpack "
+                             "to use for this application automatically.\n"
+                             " !     Push failed")
+            self._finish_build(build, "failed")
+            return
+        self._say(build, "-----> Python app detected\n-----> Installing requirements with pip")
+        time.sleep(app.build_s)
+        self._say(build, "-----> Discovering process types\n"
+                         "       Procfile declares types -> web\n"
+                         "-----> Compressing...\n       Done: 42.1M\n"
+                         "-----> Launching...")
+        slug_dir = source / app.slug_root if app.slug_root else source
+        with self.lock:
+            slug_id = str(uuid.uuid4())
+            now = datetime.now(UTC)
+            app.slugs[slug_id] = {
+                "id": slug_id, "commit": build.version,
+                "commit_description": "", "buildpack_provided_description": "Python",
+                "checksum": None, "process_types": {"web": "gunicorn app:app"}, "size": 1024,
+                "stack": {"id": str(uuid.uuid4()), "name": "heroku-24"},
+                "created_at": _iso(now), "updated_at": _iso(now),
+                "blob": {"method": "GET", "url": "https://slugs.example/blob"},
+            }
+            app.slug_dirs[slug_id] = slug_dir if slug_dir.is_dir() else source
+            build.slug_id = slug_id
+            release = self._new_release(app, f"Deploy {(build.version or '')[:8]}", slug_id,
+                                        dict(app.config))
+            build.release_id = release.id
+        self._say(build, f"       Released v{release.version}\n"
+                         f"       https://{app.name}.herokuapp.com/ deployed to Heroku")
+        self._finish_build(build, "succeeded")
+        self._release_phase(app, release)
+
+    def _fetch_source(self, url: str) -> bytes:
+        if not url.startswith("https://"):
+            raise ValueError("source_blob.url must be https")
+        context = ssl.create_default_context(cafile=self.source_trust)
+        opener = build_opener(HTTPSHandler(context=context))
+        with opener.open(url, timeout=30) as answer:
+            return bytes(answer.read(64 * 1024 * 1024))
+
+    def _finish_build(self, build: FakeBuild, status: str) -> None:
+        with self.lock:
+            build.status = status
+
+    def _new_release(self, app: FakeApp, description: str, slug_id: str | None,
+                     config: dict[str, str]) -> FakeRelease:
+        with self.lock:
+            previous = app.releases[-1] if app.releases else None
+            release = FakeRelease((previous.version + 1) if previous else 1, str(uuid.uuid4()),
+                                  description, "pending", False, datetime.now(UTC), slug_id,
+                                  None, config, self.email)
+            app.releases.append(release)
+            return release
+
+    def _release_phase(self, app: FakeApp, release: FakeRelease) -> None:
+        """`pending` while the release command runs, then `succeeded` (current) or `failed`."""
+        def finish() -> None:
+            time.sleep(app.release_phase_s)
+            with self.lock:
+                if app.release_phase_fails:
+                    release.status = "failed"
+                else:
+                    release.status = "succeeded"
+                    self._make_current(app, release)
+
+        if app.release_phase_s > 0:
+            threading.Thread(target=finish, name="fake-heroku-release-phase",
+                             daemon=True).start()
+        else:
+            finish()
+
+    def rollback(self, app: FakeApp, target: FakeRelease) -> FakeRelease:
+        with self.lock:
+            release = self._new_release(app, f"Rollback to v{target.version}", target.slug_id,
+                                        dict(target.config))
+            release.status = "succeeded"
+            self._make_current(app, release)
             return release
 
     def fail(self, method: str, route: str, status: int, *, times: int = 1,
@@ -428,6 +615,14 @@ class FakeHeroku:
                             tty=not body.get("force_no_tty"))
             self.dynos.append(dyno)
             return dyno
+
+    def slug_root_of(self, name: str) -> Path:
+        """What a dyno of the app sees at /app: the current release's built slug, if any."""
+        with self.lock:
+            app = self.apps[name]
+            current = next((r for r in app.releases if r.current), None)
+            built = app.slug_dirs.get(current.slug_id or "") if current else None
+            return built or self.app_root
 
     def attach_url(self, dyno: FakeDyno) -> str:
         if dyno.behaviour == "https-attach":  # Private Spaces: attached over SSH via https
@@ -485,7 +680,7 @@ class FakeHeroku:
         if behaviour == "slow":
             time.sleep(float(arg or "1"))
         dyno.state = "up"
-        command = _APP_PATH.sub(str(self.app_root), dyno.command)
+        command = _APP_PATH.sub(str(self.slug_root_of(dyno.app)), dyno.command)
         if behaviour == "no-status":  # the appended echo never runs (e.g. the shell is killed)
             command = command.split('; echo "\uffff heroku-command-exit-status', 1)[0]
         app = self.apps[dyno.app]
@@ -494,7 +689,8 @@ class FakeHeroku:
                **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ
                   else {}),
                **app.config, **dyno.env}
-        process = subprocess.Popen(["bash", "-c", command], cwd=self.app_root, env=env,
+        process = subprocess.Popen(["bash", "-c", command], cwd=self.slug_root_of(dyno.app),
+                                   env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         with self.lock:
@@ -681,6 +877,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "not_found", "The requested API endpoint was not found.")
             return
         assert match is not None
+        if template == "/build-output/{stream}":  # like logplex: the URL is the credential
+            self._build_output(match["stream"])
+            return
         if template == "/logplex/{session}":
             self._logplex(match["session"])
             return
@@ -849,6 +1048,108 @@ class _Handler(BaseHTTPRequestHandler):
                          "tail": bool(body.get("tail")), "lines": body.get("lines"),
                          "dyno": body.get("dyno"), "source": body.get("source")})
 
+    # -- builds, releases, dynos --------------------------------------------------------
+
+    def _post_apps_app_builds(self, app: FakeApp, params: dict[str, str],
+                    body: dict[str, Any]) -> None:
+        source = body.get("source_blob")
+        if not isinstance(source, dict) or not isinstance(source.get("url"), str):
+            self._error(422, "invalid_params", "source_blob.url is required.")
+            return
+        build = self.owner.start_build(app, source)
+        with self.owner.lock:
+            self._send(201, _build_json(self.owner, app, build))
+
+    def _get_apps_app_builds(self, app: FakeApp, params: dict[str, str],
+                   body: dict[str, Any]) -> None:
+        with self.owner.lock:
+            self._send(200, [_build_json(self.owner, app, b) for b in app.builds])
+
+    def _get_apps_app_builds_build(self, app: FakeApp, params: dict[str, str],
+                  body: dict[str, Any]) -> None:
+        with self.owner.lock:
+            build = next((b for b in app.builds if b.id == params["build"]), None)
+            if build is None:
+                self._error(404, "not_found", "Couldn't find that build.")
+                return
+            self._send(200, _build_json(self.owner, app, build))
+
+    def _find_release(self, app: FakeApp, ident: str) -> FakeRelease | None:
+        with self.owner.lock:
+            return next((r for r in app.releases
+                         if r.id == ident or (ident.isdigit() and r.version == int(ident))),
+                        None)
+
+    def _post_apps_app_releases(self, app: FakeApp, params: dict[str, str],
+                      body: dict[str, Any]) -> None:
+        if "release" in body:  # Release Rollback
+            target = self._find_release(app, str(body["release"]))
+            if target is None:
+                self._error(404, "not_found", "Couldn't find that release.")
+                return
+            if target.status != "succeeded":
+                self._error(422, "invalid_params",
+                            f"Release v{target.version} is not eligible for rollback.")
+                return
+            release = self.owner.rollback(app, target)
+        elif isinstance(body.get("slug"), str) and body["slug"] in app.slugs:  # Release Create
+            release = self.owner._new_release(app, str(body.get("description") or "Deploy"),
+                                              body["slug"], dict(app.config))
+            self.owner._release_phase(app, release)
+        else:
+            self._error(422, "invalid_params", "Either release or slug is required.")
+            return
+        with self.owner.lock:
+            self._send(201, release.json(app))
+
+    def _get_apps_app_releases_release(self, app: FakeApp, params: dict[str, str],
+                    body: dict[str, Any]) -> None:
+        release = self._find_release(app, params["release"])
+        if release is None:
+            self._error(404, "not_found", "Couldn't find that release.")
+            return
+        with self.owner.lock:
+            self._send(200, release.json(app))
+
+    def _get_apps_app_releases_release_config_vars(self, app: FakeApp, params: dict[str, str],
+                           body: dict[str, Any]) -> None:
+        release = self._find_release(app, params["release"])
+        if release is None:
+            self._error(404, "not_found", "Couldn't find that release.")
+            return
+        with self.owner.lock:
+            self._send(200, dict(release.config))
+
+    def _build_output(self, token: str) -> None:
+        with self.owner.lock:
+            build = next((b for a in self.owner.apps.values() for b in a.builds
+                          if b.stream_token == token), None)
+        if build is None:
+            self._error(404, "not_found", "stream not available")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+        sent = 0
+        deadline = time.monotonic() + HANG_LIMIT_S
+        try:
+            while time.monotonic() < deadline and not self.owner._stopping.is_set():
+                with self.owner.lock:
+                    lines, done = list(build.lines[sent:]), build.status != "pending"
+                for line in lines:
+                    data = line.encode() + b"\n"
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                sent += len(lines)
+                self.wfile.flush()
+                if done and not lines:
+                    break
+                time.sleep(0.02)
+            self.wfile.write(b"0\r\n\r\n")
+        except (OSError, ssl.SSLError):
+            return
+
     def _logplex(self, token: str) -> None:
         with self.owner.lock:
             self.owner.logplex_requests += 1
@@ -892,3 +1193,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except (OSError, ssl.SSLError):
             return
+
+
+def _build_json(fake: FakeHeroku, app: FakeApp, build: FakeBuild) -> dict[str, Any]:
+    """The Platform API's Build: status pending | succeeded | failed."""
+    return {
+        "app": {"id": app.id}, "buildpacks": [{"url": "heroku/python", "name": "heroku/python"}],
+        "created_at": _iso(build.created_at), "updated_at": _iso(datetime.now(UTC)),
+        "id": build.id, "output_stream_url": f"{fake.api_url}/build-output/{build.stream_token}",
+        "source_blob": {"checksum": None, "url": build.url, "version": build.version,
+                        "version_description": None},
+        "release": {"id": build.release_id} if build.release_id else None,
+        "slug": {"id": build.slug_id} if build.slug_id else None,
+        "stack": "heroku-24", "status": build.status,
+        "user": {"email": fake.email, "id": "5f3e0b3c-0000-4000-8000-0000000000aa"},
+    }

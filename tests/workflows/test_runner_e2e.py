@@ -185,6 +185,10 @@ def world(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[World]:
                           + Path(prod.fake.ca_path).read_text("utf-8"), "utf-8")
         environ.update(REQUESTS_CA_BUNDLE=str(bundle), SSL_CERT_FILE=str(bundle),
                        HEROKU_API_URL=prod.fake.api_url)
+        # Heroku's builds fetch the head's tarball from GitHub's codeload; what its buildpack
+        # makes of this repository, as far as a one-off dyno sees it, is the stand-in app.
+        prod.fake.source_trust = fake.ca_path
+        prod.fake.apps[APP].slug_root = "tests/fakes/dyno_app"
         machine = Machine(root=tmp_path / "runner", origin=origin, environ=environ,
                           server_url=fake.server_url, api_url=fake.api_url,
                           repository=fake.full_name)
@@ -317,3 +321,74 @@ def test_config_watch_reopens_the_gate_after_a_sensitive_config_change(world: Wo
     assert "smoke due: 1 sensitive config change(s)" in output, output
     assert world.status("release-gate")[0] == "pending"
     assert world.status("release-gate", world.base)[0] == "pending"
+
+
+SERVICE = "tests/fakes/dyno_app/backend_v2/api/services/bootstrap_token_service.py"
+
+
+def _signs_with_another_key() -> str:
+    """A PR whose token service signs with another key: the smoke fails at step 2."""
+    good = (REPO / SERVICE).read_text("utf-8")
+    broken = good.replace("env=dict(os.environ))",
+                          "env={**os.environ, 'BOOTSTRAP_TOKEN_SIGNING_KEY': 'x' * 48})")
+    assert broken != good
+    return broken
+
+
+@pytest.mark.timeout(600)  # a dispatch in a fresh venv, on a shared machine
+def test_one_dispatch_deploys_the_head_smokes_it_and_opens_the_gate(world: World) -> None:
+    fake = world.prod.fake
+    first = fake.current(APP)
+    head = world.push_pr({AUTH: "router = 1\n"}, "auth change")
+    smoke, _ = world.smoke(pr=PR, target="prod", deploy="yes")
+    assert smoke.status == "success", smoke.log()
+    assert (smoke.concurrency, smoke.environment) == ("smoke-prod", "production")
+    transcript = smoke.step("release-gate smoke").output
+    assert "[build] -----> Python app detected" in transcript
+    deployed = fake.current(APP)
+    assert (deployed.version, fake.slug_commit(APP, deployed)) == (first.version + 1, head)
+    assert f"2/2 web dynos on v{deployed.version}, every one up" in transcript
+    assert "SMOKE VERDICT: PASS" in transcript
+    assert world.status("release-gate/smoke") == (
+        "success", f"PASS on {APP} v{deployed.version} @ {head[:7]}, 2/2 web dynos on "
+                   f"v{deployed.version}")
+    assert world.status("release-gate") == ("success", f"Prod smoke PASS on {head[:7]}")
+    assert "### Deploy" in smoke.summary and "production stays on" in smoke.summary
+
+
+@pytest.mark.timeout(600)  # two dispatches, each a fresh venv, on a shared machine
+def test_a_failing_head_is_rolled_back_and_an_unbuildable_one_never_released(
+        world: World) -> None:
+    fake = world.prod.fake
+    deployed = fake.current(APP)
+    # A head that breaks signup: FAIL, production back on the release before, said everywhere.
+    bad = world.push_pr({AUTH: "router = 1\n", SERVICE: _signs_with_another_key()},
+                        "auth change that signs differently")
+    failed, _ = world.smoke(pr=PR, target="prod", deploy="yes")
+    assert failed.status == "failure", failed.log()
+    transcript = failed.step("release-gate smoke").output
+    assert "SMOKE VERDICT: FAIL" in transcript
+    now = fake.current(APP)
+    assert now.description == f"Rollback to v{deployed.version}"
+    assert fake.slug_commit(APP, now) == fake.slug_commit(APP, deployed)  # the code before
+    state, description = world.status("release-gate/smoke", bad)
+    assert state == "failure" and description.endswith(f"; rolled back to v{deployed.version}")
+    assert world.status("release-gate", bad)[0] == "pending"
+    comment = world.fake.sticky_comments(PR)[0]["body"]
+    assert f"rolled back to v{deployed.version}" in comment
+    assert f"rolled back to v{deployed.version}" in failed.summary
+
+    # A head that does not build: no smoke, nothing to roll back, a clear diagnosis.
+    unbuildable = world.push_pr({"pyproject.toml": None}, "drop the project file")
+    releases = len(fake.apps[APP].releases)
+    dynos = fake.dyno_creations()
+    broken, _ = world.smoke(pr=PR, target="prod", deploy="yes")
+    assert broken.status == "failure", broken.log()
+    transcript = broken.step("release-gate smoke").output
+    assert "No default language could be detected for this app." in transcript
+    assert (len(fake.apps[APP].releases), fake.dyno_creations()) == (releases, dynos)
+    assert world.status("release-gate/smoke", unbuildable) == (
+        "failure", f"FAIL on {APP}: the build of {unbuildable[:7]} failed on Heroku "
+                   "(no smoke ran)")
+    assert "no rollback needed" in transcript
+    assert not world.marker.exists()

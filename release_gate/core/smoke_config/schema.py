@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from release_gate.core import deploy as deploy_section
 from release_gate.core import production as production_section
 from release_gate.core.smoke_config import heroku_settings
 
@@ -108,6 +109,7 @@ SCHEMA: Mapping[str, Any] = _object({
                           "description": "How much of a body the transcript and report show."},
     }, "Size caps on what the target sends."),
     "production": production_section.SCHEMA,
+    "deploy": deploy_section.SCHEMA,
     "diagnosis": _object({
         "fast_verify_ms": {"type": "number", "minimum": 0,
                            "description": "A verify 400 answered within this many ms above the "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from release_gate.core import deploy as deploy_section
 from release_gate.core import production as production_section
 from release_gate.core.production import Production, ProductionSettings
 from release_gate.core.smoke_config import heroku_settings
@@ -177,6 +178,8 @@ class SmokeSettings:
     limits: Limits = field(default_factory=Limits)
     fast_verify_ms: float = 5.0
     production: ProductionSettings = field(default_factory=ProductionSettings)
+    deploy: deploy_section.DeploySettings = field(
+        default_factory=deploy_section.DeploySettings)
 
     @property
     def production_target(self) -> Production:
@@ -228,6 +231,7 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
         limits=Limits(**raw.get("limits", {})),
         fast_verify_ms=diagnosis_raw.get("fast_verify_ms", d.fast_verify_ms),
         production=production_section.parse(raw.get("production")),
+        deploy=deploy_section.parse(raw.get("deploy")),
     )
 
 
