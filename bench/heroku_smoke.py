@@ -7,6 +7,8 @@ under a real server (SQLite, a real redis-server for the RCA's store=redis lines
 web dyno, and tests/fakes/heroku.py as Heroku (its dynos run their commands on this machine).
 For each mode reports:
   dynos     one-off dynos created per smoke (the fake counts them);
+  API       Platform API requests per smoke (the fake counts them; rendezvous and the log
+            stream apart): each spends a token of the account's rate limit;
   smoke     the smoke's own wall time, header to verdict (the report's wall_ms);
   command   the whole command: interpreter start, Heroku auth, the smoke, closing the log.
 
@@ -86,12 +88,13 @@ class ModeFigures:
     dynos: list[int]
     smoke_ms: list[float]
     command_ms: list[float]
+    api: list[int]
 
 
 def measure(runs: int) -> dict[str, ModeFigures]:
     """Per mode, interleaved run by run (dyno, direct, dyno, direct, ...)."""
     work = Path(tempfile.mkdtemp(prefix="bench-heroku-"))
-    figures = {mode: ModeFigures([], [], []) for mode in MODES}
+    figures = {mode: ModeFigures([], [], [], []) for mode in MODES}
     try:
         with redis_server() as redis_url:
             config = {"DATABASE_URL": f"sqlite:///{work / 'app.sqlite3'}",
@@ -114,9 +117,11 @@ def measure(runs: int) -> dict[str, ModeFigures]:
                 for index in range(runs):
                     for mode in MODES:
                         before = fake.dyno_creations()
+                        calls = sum(fake.calls.values())
                         report = work / f"{mode}-{index}.json"
                         figures[mode].command_ms.append(one_run(env, rules[mode], report, index))
                         figures[mode].dynos.append(fake.dyno_creations() - before)
+                        figures[mode].api.append(sum(fake.calls.values()) - calls)
                         figures[mode].smoke_ms.append(json.loads(report.read_text())["wall_ms"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -137,6 +142,9 @@ def rows(quick: bool) -> list[Row]:
                        f"{max(counts)}" + (f" (min {min(counts)})" if min(counts) != max(counts)
                                            else ""), how, "heroku_smoke",
                        max(counts) <= target))
+    out.append(Row("Platform API requests per smoke, dyno / direct mode", "(reported)",
+                   f"{max(dyno.api)} / {max(direct.api)} (account, app, log session, dyno "
+                   "creates, config vars in direct mode)", how, "heroku_smoke"))
     smoke_dyno, smoke_direct = statistics.median(dyno.smoke_ms), statistics.median(direct.smoke_ms)
     out.append(Row("Heroku-mode smoke wall time against the fakes, dyno / direct mode",
                    "(reported)", f"{smoke_dyno:.0f} ms / {smoke_direct:.0f} ms "
@@ -152,6 +160,7 @@ def main() -> int:
     args = parser.parse_args()
     for mode, f in measure(args.runs).items():
         print(f"{mode:7s} dynos per smoke {min(f.dynos)}-{max(f.dynos)}   "
+              f"API requests {min(f.api)}-{max(f.api)}   "
               f"smoke {summary(f.smoke_ms)}   command {summary(f.command_ms)}")
     return 0
 
