@@ -73,7 +73,7 @@ def resolve(repo: Path, rev: str) -> str:
     return out.decode().strip()
 
 
-def merge_base(repo: Path, base: str, head: str) -> str:
+def _merge_base(repo: Path, base: str, head: str) -> str:
     try:
         return run_git(repo, ["merge-base", base, head]).decode().strip()
     except GitError:
@@ -193,8 +193,9 @@ class GitContext:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_repo(cls, repo: Path | str, base: str, head: str) -> GitContext:
-        with cls.start(repo, base, head) as pending:
+    def from_repo(cls, repo: Path | str, base: str, head: str, *,
+                  merge_base: str | None = None) -> GitContext:
+        with cls.start(repo, base, head, merge_base=merge_base) as pending:
             return pending.finish()
 
     @classmethod
@@ -207,17 +208,21 @@ class GitContext:
         return context
 
     @classmethod
-    def start(cls, repo: Path | str, base: str, head: str) -> PendingDiff:
+    def start(cls, repo: Path | str, base: str, head: str, *,
+              merge_base: str | None = None) -> PendingDiff:
         """Resolve `base...head` and start its `git diff` without waiting for it.
 
         The caller does its own work (imports, loading the rules) while git prints the patch,
         then calls `finish()`: on a large PR git's ~0.2 s and Python's start-up overlap
-        instead of adding up (bench/check_large.py).
+        instead of adding up (bench/check_large.py). `merge_base`, when given, is the merge
+        base of `base...head` as GitHub computed it: a shallow clone cannot compute it
+        (fetch.py), so the diff runs from it and `base` is not read.
         """
         repo = Path(repo)
         directory = git_dir(repo)
         head_sha = resolve(repo, head)
-        base_sha = merge_base(repo, resolve(repo, base), head_sha)
+        base_sha = (resolve(repo, merge_base) if merge_base is not None
+                    else _merge_base(repo, resolve(repo, base), head_sha))
         return PendingDiff(cls, repo, directory, base_sha, head_sha)
 
     def _whole(self, change: FileChange) -> FileChange:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, arrived_whole
 from release_gate.core.context import ClosableContext
 from release_gate.errors import GitError, GitHubError
-from release_gate.git import GitContext
+from release_gate.git import fetch
 from release_gate.github.client import (
     COMPARE_FILES_CAP,
     FILES_CAP,
@@ -177,14 +177,18 @@ class PullContext:
             self._local = None
 
 
-def _open_local(clone: str | None, base: str, head: str
+def _open_local(clone: str | None, base: str, head: str, merge_base: Callable[[], str]
                 ) -> tuple[ClosableContext | None, tuple[str, ...]]:
     """The git adapter's context over a local clone holding both commits, or None and a note
-    that says why (the job log and the comment show it: a fallback is never silent)."""
+    that says why (the job log and the comment show it: a fallback is never silent).
+
+    A shallow clone (the workflow's history-independent set-up, docs/github.md) gets GitHub's
+    merge base (the compare API's `merge_base_commit`) fetched into it (git/fetch.py).
+    """
     if not clone:
         return None, ()
     try:
-        return GitContext.from_repo(clone, base, head), ()
+        return fetch.clone_context(clone, base, head, merge_base), ()
     except GitError as error:
         return None, (f"the local clone ({clone}) could not be read ({error}): judged through "
                       "the GitHub API instead",)
@@ -252,7 +256,7 @@ def pull_context(api: GitHub, pull: PullInfo, *, clone: str | None = None) -> Pu
         if entry.ref and entry.ref != pull.head_sha:
             raise HeadMoved(pull.head_sha, entry.ref)
     merge_base = _MergeBase(api, pull.base_sha, pull.head_sha)
-    local, fallback = _open_local(clone, pull.base_sha, pull.head_sha)
+    local, fallback = _open_local(clone, pull.base_sha, pull.head_sha, merge_base)
     complete = len(entries) == pull.changed_files and len(entries) <= FILES_CAP
     if not complete:
         note = (f"the files API listed {len(entries)} of {pull.changed_files} changed files "
