@@ -214,19 +214,3 @@ def test_a_merge_base_the_server_does_not_have_is_an_error_not_a_guess(tmp_path:
     with pytest.raises(GitError):
         fetch.clone_context(tmp_path / "new", base, head, lambda: "1" * 40)
 
-
-def test_the_jobs_token_header_reaches_git_and_no_other_config_from_the_environment() -> None:
-    from release_gate.git import isolation
-
-    header = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46dA=="
-    env = isolation.environment({
-        "GIT_CONFIG_COUNT": "3",
-        "GIT_CONFIG_KEY_0": "diff.noprefix", "GIT_CONFIG_VALUE_0": "true",
-        "GIT_CONFIG_KEY_1": "http.https://github.com/.extraheader", "GIT_CONFIG_VALUE_1": header,
-        "GIT_CONFIG_KEY_2": "core.attributesFile", "GIT_CONFIG_VALUE_2": "/tmp/x",
-    })
-    git_config = {k: v for k, v in env.items() if k.startswith("GIT_CONFIG_")
-                  and k not in ("GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL")}
-    assert git_config == {"GIT_CONFIG_COUNT": "1",
-                          "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader",
-                          "GIT_CONFIG_VALUE_0": header}
