@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import requests
 
@@ -143,8 +143,7 @@ class LogTail:
                         return "failed"
                     return f"answered HTTP {response.status_code}"
                 kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                raw = response.iter_lines(chunk_size=1024, decode_unicode=False)
-                lines = (line.decode("utf-8", "replace") for line in raw)
+                lines = split_lines(response.iter_content(chunk_size=1024))
                 for line in (self._events(lines) if kind == SSE else lines):
                     if self._stop.is_set():
                         return "stopped"
@@ -158,7 +157,7 @@ class LogTail:
                 self.error = f"log stream failed: {' '.join(str(error).split())[:200]}"
             return f"broke ({' '.join(str(error).split())[:120]})"
 
-    def _events(self, lines: Iterator[str]) -> Iterator[str]:
+    def _events(self, lines: Iterable[str]) -> Iterator[str]:
         """The log lines of a Server-Sent Events stream (`id:`, `data:`; a blank line ends an
         event; `:` starts a comment), keeping the last event id for a reconnect."""
         data: list[str] = []
@@ -190,3 +189,34 @@ class LogTail:
     def _mark_incomplete(self, why: str) -> None:
         if self.incomplete is None:
             self.incomplete = why[:300]
+
+
+def split_lines(chunks: Iterable[bytes], *, limit: int = 16 * MAX_LINE) -> Iterator[str]:
+    """Lines as SSE and a log stream end them: at LF, CRLF or CR only (requests' `iter_lines`
+    splits at form feeds and other separators a log line may contain). A line longer than
+    `limit` bytes is cut there, so memory stays bounded."""
+    buffer = b""
+    pending_cr = False
+    for chunk in chunks:
+        if pending_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]  # the LF of a CRLF split across chunks
+        pending_cr = False
+        buffer += chunk
+        while True:
+            cut = min((i for i in (buffer.find(b"\n"), buffer.find(b"\r")) if i >= 0),
+                      default=-1)
+            if cut < 0:
+                break
+            line, rest = buffer[:cut], buffer[cut + 1:]
+            if buffer[cut:cut + 1] == b"\r":
+                if rest.startswith(b"\n"):
+                    rest = rest[1:]
+                elif not rest:
+                    pending_cr = True
+            yield line.decode("utf-8", "replace")
+            buffer = rest
+        if len(buffer) > limit:
+            yield buffer[:limit].decode("utf-8", "replace")
+            buffer = b""
+    if buffer:
+        yield buffer.decode("utf-8", "replace")
