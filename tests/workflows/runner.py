@@ -83,6 +83,15 @@ class Cancel:
 
 
 @dataclass
+class Meanwhile:
+    """Something happens outside the job (a person deploys, changes config) while step `step`
+    runs, once its output contains `when`: `action` is called once, from the runner."""
+    step: str
+    when: str
+    action: Callable[[], None]
+
+
+@dataclass
 class Machine:
     """The runner machine: its base environment, the origin repository, the server's URLs."""
     root: Path
@@ -97,11 +106,13 @@ class JobRun:
     def __init__(self, machine: Machine, workflow_path: Path, job_id: str, *, event_name: str,
                  event: Mapping[str, Any], sha: str, ref: str, run_id: int,
                  secrets: Mapping[str, str], variables: Mapping[str, str],
-                 inputs: Mapping[str, Any] | None = None, cancel: Cancel | None = None) -> None:
+                 inputs: Mapping[str, Any] | None = None, cancel: Cancel | None = None,
+                 meanwhile: Meanwhile | None = None) -> None:
         self.machine = machine
         self.workflow = yaml.safe_load(workflow_path.read_text("utf-8"))
         self.job = self.workflow["jobs"][job_id]
         self.cancel = cancel
+        self.meanwhile = meanwhile
         self.dir = machine.root / f"run-{run_id}-{job_id}"
         self.workspace = self.dir / "workspace"
         self.temp = self.dir / "temp"
@@ -276,7 +287,11 @@ class JobRun:
         threading.Thread(target=reader, daemon=True).start()
         deadline = time.monotonic() + STEP_TIMEOUT
         cancel = self.cancel if self.cancel and self.cancel.step == name else None
+        meanwhile = self.meanwhile if self.meanwhile and self.meanwhile.step == name else None
         while process.poll() is None:
+            if meanwhile is not None and meanwhile.when in "".join(chunks):
+                meanwhile.action()
+                meanwhile = None
             if time.monotonic() > deadline:
                 _signal_group(process, signal.SIGKILL)
                 raise AssertionError(f"step {name} ran over {STEP_TIMEOUT} s:\n{''.join(chunks)}")

@@ -32,7 +32,7 @@ from tests.gitrepo import GitRepo
 from tests.heroku._prod import APP, Prod, heroku_prod
 from tests.workflows.expressions import Evaluator, Strict
 from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
-from tests.workflows.runner import Cancel, JobResult, JobRun, Machine
+from tests.workflows.runner import Cancel, JobResult, JobRun, Machine, Meanwhile
 
 pytestmark = pytest.mark.slow  # the whole workflows run by the runner emulator
 
@@ -125,7 +125,8 @@ class World:
                      secrets=self.secrets(), variables=self.variables())
         return job.run()
 
-    def smoke(self, cancel_when: str | None = None, **inputs: Any) -> tuple[JobResult, int]:
+    def smoke(self, cancel_when: str | None = None, meanwhile: Meanwhile | None = None,
+              **inputs: Any) -> tuple[JobResult, int]:
         self.runs += 1
         path = WORKFLOWS / "smoke.yml"
         title = run_name(path, inputs)
@@ -137,7 +138,8 @@ class World:
         job = JobRun(self.machine, path, "smoke", event_name="workflow_dispatch", event=event,
                      sha=self.base, ref="refs/heads/main", run_id=run_id,
                      secrets=self.secrets(), variables=self.variables(), inputs=inputs,
-                     cancel=Cancel("release-gate smoke", cancel_when) if cancel_when else None)
+                     cancel=Cancel("release-gate smoke", cancel_when) if cancel_when else None,
+                     meanwhile=meanwhile)
         result = job.run()
         self.fake.finish_run(run_id, "success" if result.status == "success" else "failure")
         return result, run_id
@@ -392,3 +394,32 @@ def test_a_failing_head_is_rolled_back_and_an_unbuildable_one_never_released(
                    "(no smoke ran)")
     assert "no rollback needed" in transcript
     assert not world.marker.exists()
+
+
+@pytest.mark.timeout(600)  # a dispatch in a fresh venv, on a shared machine
+def test_a_release_in_between_is_never_rolled_over(world: World) -> None:
+    """Someone changes production's config while a failing head's smoke runs: no rollback."""
+    fake = world.prod.fake
+    bad = world.push_pr({AUTH: "router = 1\n", SERVICE: _signs_with_another_key()},
+                        "auth change that signs differently")
+
+    def someone_changes_config() -> None:
+        fake.set_config(APP, WEBAUTHN_ORIGIN="https://localhost")
+        fake.add_release(APP, description="Set WEBAUTHN_ORIGIN config vars", with_slug=False)
+
+    # The smoke holds after step 1 (a test hook), so the change lands before its FAIL.
+    world.machine.environ["RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP"] = "1:5"
+    failed, _ = world.smoke(pr=PR, target="prod", deploy="yes", meanwhile=Meanwhile(
+        "release-gate smoke", "[step 1] OK", someone_changes_config))
+    world.machine.environ.pop("RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP")
+    assert failed.status == "failure", failed.log()
+    transcript = failed.step("release-gate smoke").output
+    now = fake.current(APP)
+    assert now.description == "Set WEBAUTHN_ORIGIN config vars"  # untouched
+    assert (f"production is on v{now.version} (Set WEBAUTHN_ORIGIN config vars) by "
+            "operator@example.com, a release this deploy did not make: production left alone"
+            ) in transcript
+    state, description = world.status("release-gate/smoke", bad)
+    assert state == "failure"
+    assert description.endswith("; NOT rolled back: another release happened meanwhile")
+    assert "NOT rolled back" in world.fake.sticky_comments(PR)[0]["body"]
