@@ -28,7 +28,7 @@ from bench.report import Run, render
 # In the order of the table: the gate's check, its start-up, its API use, the smoke (local, then
 # on Heroku), the gate job.
 BENCHMARKS = ("check_large", "startup", "github_calls", "smoke_local", "heroku_smoke",
-              "gate_install")
+              "deploy_smoke", "gate_install")
 DOC = ROOT / "docs" / "performance.md"
 
 
