@@ -7,9 +7,10 @@ release history (config_drift.py decides which releases count) and compares it w
 counted smoke PASS, whose release the PASS itself names (`PASS on raxx-api-prod v47 @ ...`).
 
 With GitHub credentials it then re-opens the gate: the default branch head's `release-gate`
-status goes pending with the reason, and every open PR whose checklist shows a PASS is
-re-evaluated with the change, so its PASS stops counting and its comment says why (and keeps
-saying it on every later run of the gate, until a smoke passes on the new release).
+status goes pending with the reason, and every open PR whose head's statuses show a PASS gets a
+`release-gate/config-drift` status (drift_hold.py) and is re-evaluated with the change, so its
+PASS stops counting and its comment says why (and every later run of the gate reads the hold
+back from that status, until a smoke passes on the new release).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from release_gate.usecases.pr_gate import refresh_gate
 EXIT_NOTHING_DUE = 0
 EXIT_SMOKE_DUE = 3
 RUNS_CHECKED = 10  # newest smoke runs searched for the last counted PASS (3 API calls each)
-PULLS_CHECKED = 50  # open PRs whose checklist is re-evaluated
+PULLS_CHECKED = 50  # open PRs whose head statuses are checked for a PASS
 PENDING_PREFIX = "Prod config changed since the smoke PASS"
 _PROD_RUN = re.compile(r"^smoke PR #(\d+) on prod\s*$")
 
