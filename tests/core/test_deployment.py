@@ -151,11 +151,13 @@ def test_a_version_url_production_is_named_by_its_host_and_ignores_the_app() -> 
                                      app="anything") is None
 
 
-def test_sensitive_config_is_the_runbook_four_plus_the_configured_ones() -> None:
+def test_sensitive_config_is_the_runbook_four_the_process_model_plus_the_configured_ones(
+        ) -> None:
     production = Production("a", "https://x", ProductionSettings(
-        sensitive_config=("SESSION_SECRET", "REDIS_URL")))
+        sensitive_config=("SESSION_SECRET", "REDIS_URL", "WEB_CONCURRENCY")))
     assert production.sensitive_config == ("BOOTSTRAP_TOKEN_SIGNING_KEY", "WEBAUTHN_RP_ID",
-                                           "WEBAUTHN_ORIGIN", "REDIS_URL", "SESSION_SECRET")
+                                           "WEBAUTHN_ORIGIN", "REDIS_URL", "WEB_CONCURRENCY",
+                                           "GUNICORN_CMD_ARGS", "SESSION_SECRET")
 
 
 def test_the_web_dynos_ride_in_the_pass_and_parse_back() -> None:

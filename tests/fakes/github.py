@@ -802,9 +802,14 @@ class FakeGitHub:
             return {"sha": sha, "url": f"{api}/repos/{full}/commits/{sha}",
                     "html_url": f"{self.server_url}/{full}/commit/{sha}", "parents": []}
 
+        asked = f"{base_ref}...{head_ref}"  # GitHub echoes the refs as asked, and pins shas
         return 200, {}, {
-            "url": f"{api}/repos/{full}/compare/{base}...{head}",
-            "html_url": f"{self.server_url}/{full}/compare/{base}...{head}",
+            "url": f"{api}/repos/{full}/compare/{asked}",
+            "html_url": f"{self.server_url}/{full}/compare/{asked}",
+            "permalink_url": f"{self.server_url}/{full}/compare/{self.owner}:{base}..."
+                             f"{self.owner}:{head}",
+            "diff_url": f"{self.server_url}/{full}/compare/{asked}.diff",
+            "patch_url": f"{self.server_url}/{full}/compare/{asked}.patch",
             "status": status, "ahead_by": ahead, "behind_by": behind,
             "total_commits": ahead, "base_commit": commit_json(base),
             "merge_base_commit": commit_json(merge_base), "commits": [],
