@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.github import ACTIONS_BOT, User
 from tests.fakes.heroku import FakeHeroku
-from tests.github.conftest import AUTH, Gate, pass_on_prod
+from tests.github.conftest import AUTH, DEFAULT_RULES, Gate, pass_on_prod
 from tests.github.test_watch_config import _drift, _history, _watch
 
 FLAGGED = {AUTH: "router = 1\n"}
@@ -117,3 +117,27 @@ def test_watch_config_finds_the_prs_to_reopen_from_their_statuses(
     assert due.code == 3, due.out
     assert "PR #1: its PASS predates v49; held and re-evaluating" in due.out
     assert gate.gate_status(head)["state"] == "pending"  # type: ignore[index]
+
+
+def test_a_kept_pass_carries_the_hold_of_the_head_it_was_kept_from(
+        gate: Gate, heroku: FakeHeroku) -> None:
+    """settings.keep_pass_when_unflagged: after watch-config held the PASS on a head, a push of
+    an unflagged change must not shed the hold, even when someone who can edit the bot's comment
+    points its `pass_head` back at the held head."""
+    rules = DEFAULT_RULES.replace("keep_pass_when_unflagged: false",
+                                  "keep_pass_when_unflagged: true")
+    base = gate.base(rules=rules)
+    head = gate.open(1, FLAGGED, base=base)
+    gate.fake.set_branch("main", base)
+    _history(heroku, head)
+    gate.smoke_pass(1, head, description=pass_on_prod(head, release=47))
+    gate.pr(1)
+    _drift(heroku)
+    assert _watch(gate).code == 3
+    assert gate.gate_status(head)["state"] == "pending"  # type: ignore[index]
+    comment = _bots(gate, 1)[0]
+    comment["body"] = str(comment["body"]).replace('"pass_head": null',
+                                                   f'"pass_head": "{head}"')
+    later = gate.fake.push(1, {"docs/notes.md": "unflagged\n"})
+    assert gate.pr(1).code == 0
+    assert gate.gate_status(later)["state"] == "pending"  # type: ignore[index]
