@@ -4,8 +4,11 @@
 `defaultdict(...)`, `OrderedDict()`, `deque()`, `Counter()`, comprehensions, ...) and every
 mutation of them by a function: item assignment or augmented assignment, `del x[k]`, a mutating
 method (`.pop`, `.update`, `.setdefault`, `.append`, `.add`, `.clear`, ...; also on an element:
-`x[k].append`), `heapq`/`bisect` helpers, or rebinding it through `global x`. Import-time filling
-(module-level code) is not a mutation. Pure: an AST in, a `StateReport` out; the
+`x[k].append`), `heapq`/`bisect`/`operator.setitem` helpers, `dict.update(x, ...)`,
+`getattr(x, "update")(...)`, or rebinding it through `global x`; followed through local aliases,
+walrus and conditional expressions and defaults bound to it. Mutable default arguments are
+containers too. When unsure, it is state. Import-time filling (module-level code) is not a
+mutation. Pure: an AST in, a `StateReport` out; the
 `process-local-state` rule (rules/local_state.py) decides what of it blocks a PR.
 """
 
@@ -39,7 +42,14 @@ _MUTATING_METHODS = frozenset({
 _MUTATING_FUNCTIONS = frozenset({
     "heappush", "heappop", "heapify", "heapreplace", "heappushpop",
     "insort", "insort_left", "insort_right",
+    # operator.setitem(d, k, v) and friends
+    "setitem", "delitem", "iadd", "ior", "iconcat", "iand", "ixor", "isub",
 })
+# `dict.update(d, x)`, `list.append(l, x)`: a mutating method called through the type.
+_TYPE_NAMES = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "OrderedDict",
+                         "deque", "Counter", "MutableMapping", "MutableSequence", "MutableSet"})
+# Reading through these gives (a part of) the same object: `s = _store.get(k); s.append(x)`.
+_SAME_OBJECT_METHODS = frozenset({"get", "setdefault", "__getitem__"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -86,15 +96,42 @@ def _dotted_last(node: ast.expr) -> str | None:
     return None
 
 
-def container_kind(value: ast.expr) -> str | None:
-    """The kind of mutable container an expression builds, or None."""
+def container_kind(value: ast.expr, depth: int = 0) -> str | None:
+    """The kind of mutable container an expression builds (or may build, or holds), or None.
+
+    When unsure, a container: `dict[str, bytes]()`, `{}.copy()`, `copy.deepcopy(...)` of one,
+    either branch of `a if c else b` / `a or b`, a walrus, and a tuple holding one.
+    """
+    if depth > 8:
+        return None
     for node_type, kind in _LITERAL_KINDS.items():
         if isinstance(value, node_type):
             return kind
+    if isinstance(value, ast.NamedExpr):
+        return container_kind(value.value, depth + 1)
+    if isinstance(value, ast.IfExp):
+        return (container_kind(value.body, depth + 1)
+                or container_kind(value.orelse, depth + 1))
+    if isinstance(value, ast.BoolOp):
+        return next((k for v in value.values if (k := container_kind(v, depth + 1))), None)
+    if isinstance(value, ast.Tuple):
+        inner = next((k for v in value.elts if (k := container_kind(v, depth + 1))), None)
+        return f"tuple holding a {inner}" if inner else None
     if isinstance(value, ast.Call):
-        name = _dotted_last(value.func)
+        func = value.func
+        while isinstance(func, ast.Subscript):  # `dict[str, bytes]()`
+            func = func.value
+        name = _dotted_last(func)
         if name in _MUTABLE_CONSTRUCTORS:
             return name
+        if isinstance(func, ast.Attribute) and func.attr == "copy":  # `{}.copy()`
+            inner = container_kind(func.value, depth + 1)
+            if inner:
+                return inner
+        if name in ("copy", "deepcopy") and value.args:  # `copy.copy({})`
+            inner = container_kind(value.args[0], depth + 1)
+            if inner:
+                return inner
         # dict.fromkeys(...)
         if (isinstance(value.func, ast.Attribute) and value.func.attr == "fromkeys"
                 and _dotted_last(value.func.value) in ("dict", "OrderedDict")):
@@ -142,10 +179,19 @@ def _assigned_pairs(stmt: ast.stmt) -> Iterator[tuple[ast.Name, ast.expr]]:
                     yield sub_target, sub_value
 
 
+def _walrus_pairs(stmt: ast.stmt) -> Iterator[tuple[ast.Name, ast.expr]]:
+    """`(name := value)` anywhere in a module-level statement (not inside a def or class)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            yield node.target, node.value
+
+
 def module_containers(tree: ast.Module) -> dict[str, Container]:
     containers: dict[str, Container] = {}
     for stmt in _module_statements(tree):
-        for target, value in _assigned_pairs(stmt):
+        for target, value in (*_assigned_pairs(stmt), *_walrus_pairs(stmt)):
             kind = container_kind(value)
             if kind is not None and target.id not in containers:
                 end = stmt.end_lineno or stmt.lineno
@@ -229,31 +275,57 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
                   frozenset(enclosing - declared))
 
 
-def _root_name(node: ast.expr) -> ast.Name | None:
-    """`x`, `x[k]`, `x[k][j]` -> the Name `x`."""
-    while isinstance(node, ast.Subscript):
-        node = node.value
-    return node if isinstance(node, ast.Name) else None
-
-
-def _mutation_of(node: ast.AST) -> tuple[ast.Name, str] | None:
-    if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        root = _root_name(node.value)
-        if root is not None:
-            return root, ("deletes an item" if isinstance(node.ctx, ast.Del)
-                          else "assigns an item")
+def _roots(node: ast.expr, depth: int = 0) -> list[ast.Name]:
+    """The names an expression may denote an object of (or a part of): `x`, `x[k]`,
+    `x.get(k)`, `a if c else b`, `a or b`, `(s := x)`, `getattr(x, ...)`."""
+    if depth > 8:
+        return []
+    if isinstance(node, ast.Name):
+        return [node]
+    if isinstance(node, (ast.Subscript, ast.Starred)):
+        return _roots(node.value, depth + 1)
+    if isinstance(node, ast.NamedExpr):
+        return [node.target, *_roots(node.value, depth + 1)]
+    if isinstance(node, ast.IfExp):
+        return _roots(node.body, depth + 1) + _roots(node.orelse, depth + 1)
+    if isinstance(node, ast.BoolOp):
+        return [root for value in node.values for root in _roots(value, depth + 1)]
     if isinstance(node, ast.Call):
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
-            root = _root_name(func.value)
-            if root is not None:
-                return root, f"calls .{func.attr}()"
-        name = _dotted_last(func)
-        if name in _MUTATING_FUNCTIONS and node.args:
-            root = _root_name(node.args[0])
-            if root is not None:
-                return root, f"calls {name}()"
-    return None
+        if isinstance(func, ast.Attribute) and func.attr in _SAME_OBJECT_METHODS:
+            return _roots(func.value, depth + 1)
+        if _dotted_last(func) == "getattr" and node.args:
+            return _roots(node.args[0], depth + 1)
+    return []
+
+
+def _mutations_of(node: ast.AST) -> list[tuple[ast.Name, str]]:
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        how = "deletes an item" if isinstance(node.ctx, ast.Del) else "assigns an item"
+        return [(root, how) for root in _roots(node.value)]
+    if not isinstance(node, ast.Call):
+        return []
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
+        if (isinstance(func.value, ast.Name) and func.value.id in _TYPE_NAMES and node.args):
+            return [(root, f"calls {func.value.id}.{func.attr}()")
+                    for root in _roots(node.args[0])]
+        return [(root, f"calls .{func.attr}()") for root in _roots(func.value)]
+    name = _dotted_last(func)
+    if name in _MUTATING_FUNCTIONS and node.args:
+        return [(root, f"calls {name}()") for root in _roots(node.args[0])]
+    # `getattr(d, "update")(x)`: a method looked up by name; any name not known to be
+    # read-only may mutate (when unsure, flag).
+    if (isinstance(func, ast.Call) and _dotted_last(func.func) == "getattr"
+            and len(func.args) >= 2):
+        attr = func.args[1]
+        if not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)
+                and attr.value not in _MUTATING_METHODS and not attr.value.startswith("__")
+                and attr.value in {"get", "keys", "values", "items", "copy", "count",
+                                   "index"}):
+            shown = attr.value if isinstance(attr, ast.Constant) else "?"
+            return [(root, f"calls getattr(..., {shown!r})()") for root in _roots(func.args[0])]
+    return []
 
 
 def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> bool:
@@ -265,39 +337,112 @@ def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> b
     return any(name in segment for name in names)
 
 
+def _default_containers(tree: ast.Module) -> tuple[dict[str, Container],
+                                                     dict[int, dict[str, str]]]:
+    """Mutable default arguments (`def put(k, v, _c={})`): built once, when the `def` runs,
+    and shared by every call in the process. Returns the containers and, per function node,
+    parameter -> container name."""
+    containers: dict[str, Container] = {}
+    by_function: dict[int, dict[str, str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                         strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                  if d is not None]
+        for arg, default in pairs:
+            kind = container_kind(default)
+            if kind is None:
+                continue
+            name = f"{getattr(node, 'name', '<lambda>')}({arg.arg}=...)"
+            containers.setdefault(name, Container(
+                name, f"{kind} (a default argument: one per process)", node.lineno,
+                default.end_lineno or node.lineno))
+            by_function.setdefault(id(node), {})[arg.arg] = name
+    return containers, by_function
+
+
+def _resolve(name: str, aliases: Mapping[str, frozenset[str]], module: Mapping[str, Container],
+             scope: _Scope) -> frozenset[str]:
+    if name in aliases:
+        return aliases[name]
+    if name in module and _refers_to_module(name, scope):
+        return frozenset({name})
+    return frozenset()
+
+
+def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container],
+             defaults: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Local names that may denote a container: a default argument (`store=_challenges`, or
+    a mutable default), or an assignment / walrus from an expression that reaches one."""
+    aliases: dict[str, frozenset[str]] = {p: frozenset({c}) for p, c in defaults.items()}
+    if isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = scope_node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                         strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                  if d is not None]
+        outer = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
+        for arg, default in pairs:
+            reached = frozenset().union(*(_resolve(r.id, {}, module, outer)
+                                          for r in _roots(default)))
+            if reached:
+                aliases[arg.arg] = aliases.get(arg.arg, frozenset()) | reached
+    bindings: list[tuple[str, ast.expr]] = []
+    for node in _own_nodes(scope_node):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bindings.extend((t.id, node.value) for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            bindings.append((node.target.id, node.value))
+    for _ in range(3):  # aliases of aliases, in any order
+        for name, value in bindings:
+            reached = frozenset().union(*(_resolve(r.id, aliases, module, scope)
+                                          for r in _roots(value)))
+            if reached - aliases.get(name, frozenset()):
+                aliases[name] = aliases.get(name, frozenset()) | reached
+    return aliases
+
+
 def scan_state(tree: ast.Module, lines: list[str] | None = None) -> StateReport:
-    """Module-level mutable containers and every mutation of them by a function.
+    """Module-level mutable containers (and mutable default arguments) and every mutation of
+    them by a function, directly or through a local alias.
 
     With the source `lines`, a function or class whose text names none of the containers is
     skipped unread: most functions of a module never touch its containers.
     """
-    containers = module_containers(tree)
-    if not containers:
+    module = module_containers(tree)
+    defaults, default_params = _default_containers(tree)
+    if not module and not defaults:
         return StateReport({}, ())
-    mutations: list[Mutation] = []
+    mentioned = set(module) | {p for params in default_params.values() for p in params}
+    mutations: set[Mutation] = set()
     module_scope = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
     stack: list[tuple[ast.AST, _Scope]] = [(tree, module_scope)]
     while stack:
         scope_node, scope = stack.pop()
+        aliases = (_aliases(scope_node, scope, module, default_params.get(id(scope_node), {}))
+                   if scope.is_function else {})
         for node in _own_nodes(scope_node):
             if isinstance(node, _SCOPES):
-                if _mentions(lines, node, containers):
+                if _mentions(lines, node, mentioned):
                     stack.append((node, _scope_of(node, scope)))
                 continue
             if not scope.is_function:
                 continue  # import-time filling of a table is not request-time state
-            found = _mutation_of(node)
-            if found is None and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+            found = _mutations_of(node)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                     and node.id in scope.declared_global:
-                found = node, "rebinds it through `global`"
-            if found is None:
-                continue
-            name, how = found
-            if name.id not in containers or not _refers_to_module(name.id, scope):
-                continue
-            mutations.append(Mutation(name.id, scope.qualname, how, name.lineno))
-    mutations.sort(key=lambda m: (m.line, m.container))
-    return StateReport(containers, tuple(mutations))
+                found.append((node, "rebinds it through `global`"))
+            for name, how in found:
+                for target in _resolve(name.id, aliases, module, scope):
+                    mutations.add(Mutation(target, scope.qualname, how, name.lineno))
+    ordered = sorted(mutations, key=lambda m: (m.line, m.container, m.how))
+    return StateReport({**module, **defaults}, tuple(ordered))
 
 
 def _refers_to_module(name: str, scope: _Scope) -> bool:

@@ -22,6 +22,7 @@ reason it does not, and the finding says so.
 from __future__ import annotations
 
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -45,10 +46,28 @@ _ALLOW_RE = re.compile(r"#\s*release-gate:\s*allow-process-local-state(?:[:\s]\s
 # --- the rule --------------------------------------------------------------------------------
 
 
-def allow_reason(lines: list[str], container: Container) -> str | None:
-    """The reason given by an allow comment on the definition, "" for a bare allow, else None."""
+def comments(lines: list[str]) -> dict[int, str]:
+    """Line number -> the text of the real comment token on it (`tokenize`): text that looks
+    like a comment inside a string is no comment. A file tokenize refuses has none."""
+    found: dict[int, str] = {}
+    readline = iter(line + "\n" for line in lines).__next__
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.string
+    except (tokenize.TokenError, SyntaxError, StopIteration):
+        pass
+    return found
+
+
+def allow_reason(lines: list[str], container: Container,
+                 real_comments: Mapping[int, str] | None = None) -> str | None:
+    """The reason given by an allow comment on the definition, "" for a bare allow, else None.
+    Only a comment token counts: `x = {"k": "# release-gate: allow-..."}` lifts nothing."""
+    if real_comments is None:
+        real_comments = comments(lines)
     for number in range(container.line, min(container.end_line, len(lines)) + 1):
-        match = _ALLOW_RE.search(lines[number - 1])
+        match = _ALLOW_RE.search(real_comments.get(number, ""))
         if match:
             reason = (match.group("reason") or "").strip(" \t:-—")
             return reason if re.search(r"\w", reason) else ""
@@ -124,6 +143,7 @@ class ProcessLocalStateCheck(PythonRule):
         base_counts = Counter(m.signature for m in base.mutations) if base else Counter()
         base_containers = base.containers if base else {}
         findings = []
+        real_comments: dict[int, str] | None = None  # tokenized only when a finding is near
         for name, mutations in mutated.items():
             container = head.containers[name]
             new_container = name not in base_containers
@@ -132,7 +152,9 @@ class ProcessLocalStateCheck(PythonRule):
                              if head_counts[m.signature] > base_counts[m.signature]]
             if not new_container and not new_mutations:
                 continue
-            reason = allow_reason(lines, container)
+            if real_comments is None:
+                real_comments = comments(lines)
+            reason = allow_reason(lines, container, real_comments)
             if reason:
                 continue
             line = container.line if new_container else new_mutations[0].line
