@@ -269,6 +269,7 @@ class FakeHeroku:
         self.logplex_drop_after: int | None = None  # close each stream after N events
         self.logplex_last_event_ids: list[str | None] = []  # Last-Event-Id of each stream GET
         self.logplex_content_types: list[str] = []  # what each stream GET was answered with
+        self.logplex_plain = False  # answer text/plain even when asked for SSE (an old stream)
         self.rate_limited = 0  # 429s still to answer (any route)
         self.rate_limit_retry_after: str | None = None
         self.accepts: list[str] = []  # the Accept header of every API request
@@ -1159,7 +1160,7 @@ class _Handler(BaseHTTPRequestHandler):
         if session is None or app is None or self.owner.logplex_down:
             self._error(404 if app is None else 503, "not_found", "session not available")
             return
-        sse = "text/event-stream" in self.headers.get("Accept", "")
+        sse = "text/event-stream" in self.headers.get("Accept", "") and not self.owner.logplex_plain
         last = self.headers.get("Last-Event-Id")
         index = int(last) - LOG_EVENT_BASE + 1 if last and last.isdigit() else 0
         content_type = ("text/event-stream; charset=utf-8" if sse

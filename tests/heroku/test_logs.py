@@ -92,3 +92,16 @@ def test_logplex_lost_line_notices_mark_the_evidence_incomplete(
         log.write_text("x WARNING after\n")
         assert tail.wait_for(("after",), timeout_s=10)
     assert tail.incomplete is not None and "L10" in tail.incomplete
+
+
+def test_a_plain_text_answer_is_read_as_the_content_type_says(heroku: FakeHeroku,
+                                                              tmp_path: Path) -> None:
+    log = _session(heroku, tmp_path)
+    heroku.logplex_plain = True
+    with LogTail.open(HerokuApi.from_env(heroku.environ()), APP) as tail:
+        log.write_text("x WARNING id: not an event field\n")
+        assert tail.wait_for(("not an event field",), timeout_s=10)
+        lines = tail.lines()
+    assert heroku.logplex_content_types == ["text/plain; charset=utf-8"]
+    assert lines[0].endswith(" app[web.1]: x WARNING id: not an event field")
+    assert tail.last_event_id is None

@@ -137,3 +137,15 @@ def test_parse_output_takes_the_last_marker_line() -> None:
     assert result is not None and result.exit_code == 7
     assert with_exit_status("true").startswith("true ; echo")
     assert parse_output("no marker\n") is None
+
+
+def test_without_a_release_given_every_dyno_runs_the_first_ones_but_a_cleanup_runs_anyway(
+        heroku: FakeHeroku) -> None:
+    heroku.add_release(APP, description="Deploy 1111111", commit="1" * 40)
+    dynos = _dynos(heroku)
+    dynos.run(APP, ["echo", "mint"], timeout_s=30)  # v1
+    heroku.add_release(APP, description="Set WEBAUTHN_ORIGIN config vars", with_slug=False)
+    with pytest.raises(WrongRelease, match="runs v2, not v1"):
+        dynos.run(APP, ["echo", "check"], timeout_s=30)
+    assert dynos.run(APP, ["echo", "cleanup"], timeout_s=30, any_release=True).output == \
+        "cleanup\n"
