@@ -521,7 +521,9 @@ def _http_message(what: str, code: int, app: str | None, base_url: str, detail: 
     if code == 403:
         return (f"{what}: {KEY_ENV} is not allowed to do this (403 Forbidden, {detail}); "
                 "docs/heroku.md lists the access the key needs")
-    if code == 404 and app is not None:
+    # Heroku says which resource it could not find ("Couldn't find that app."): a missing
+    # slug or image is not an unknown app.
+    if code == 404 and app is not None and re.search(r"\bapp\b", detail.lower()):
         return (f"{what}: unknown Heroku app {app!r} (404 from {base_url}, {detail}); "
                 "check HEROKU_APP")
     return f"{what}: the Heroku API answered HTTP {code} ({detail})"

@@ -199,3 +199,13 @@ def test_a_server_error_is_an_error_not_a_retry(heroku: FakeHeroku) -> None:
 def test_log_session_gives_an_https_logplex_url(heroku: FakeHeroku) -> None:
     session = HerokuApi.from_env(heroku.environ()).log_session(APP)
     assert session.logplex_url.startswith(heroku.api_url + "/logplex/")
+
+
+def test_a_missing_slug_is_not_reported_as_an_unknown_app(heroku: FakeHeroku) -> None:
+    release = heroku.add_release(APP, description="Deploy abc1234", commit="a" * 40)
+    assert release.slug_id is not None
+    del heroku.apps[APP].slugs[release.slug_id]
+    with pytest.raises(HerokuError) as caught:
+        HerokuApi.from_env(heroku.environ()).current_release(APP)
+    assert "404" in str(caught.value) and "Couldn't find that slug." in str(caught.value)
+    assert "unknown Heroku app" not in str(caught.value)
