@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import Row, child_env  # noqa: E402
 from release_gate.core.smoke_config.settings import SmokeSettings  # noqa: E402
+from release_gate.core.target import TargetKind  # noqa: E402
 from release_gate.smoke.backends import CommandMinter  # noqa: E402
 from release_gate.smoke.client import ApiClient  # noqa: E402
 from release_gate.smoke.local import LocalSandbox  # noqa: E402
@@ -43,7 +44,7 @@ def one_run(sandbox: LocalSandbox, settings: SmokeSettings, index: int) -> Smoke
     minter = CommandMinter(settings.mint.command, timeout_s=30, env=sandbox.env)
     database = SqlDatabase(sandbox.database_url, sql=settings.sql, timeout_s=10)
     with ApiClient(sandbox.api_url, timeout_s=10) as client:
-        plan = SmokePlan(settings=settings, target="sandbox", api_url=sandbox.api_url,
+        plan = SmokePlan(settings=settings, target=TargetKind.SANDBOX, api_url=sandbox.api_url,
                          email=f"smoke-test+bench{index}-{int(time.time())}@moosequest.net",
                          heroku_app="n/a", minter=minter, database=database, client=client,
                          out=Transcript(io.StringIO(), Masker()), origin=sandbox.origin,

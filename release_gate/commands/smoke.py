@@ -70,6 +70,7 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from release_gate.core.target import TargetKind
     from release_gate.errors import SmokeRefused
     from release_gate.smoke import session
     from release_gate.smoke.signals import SignalGuard
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     sandbox = None
     fault = env.get("SANDBOX_FAULT")
-    if args.target == "sandbox" and fault and fault.strip() not in fault_names():
+    if args.target == TargetKind.SANDBOX and fault and fault.strip() not in fault_names():
         raise SmokeRefused(f"SANDBOX_FAULT: unknown sandbox fault {fault!r}; allowed values: "
                            f"[{', '.join(fault_names())}]")
     # The guard goes in before anything is started: from here a SIGINT/SIGTERM is recorded and
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     guard = SignalGuard()
     with guard.installed():
         try:
-            if args.target == "sandbox" and args.smoke_command != "cleanup":
+            if args.target == TargetKind.SANDBOX and args.smoke_command != "cleanup":
                 # Boot the local sandbox first: its ~1 s start then overlaps loading rules.yaml
                 # and the smoke's imports instead of following them (bench/smoke_local.py). No
                 # request is sent before the fences have passed.
@@ -116,7 +117,8 @@ def _run(args: argparse.Namespace, env: dict[str, str],
         target = smoke_gate.identify(args.target, settings, env)
         return smoke_gate.run_cli(args.pr, lambda deploy: session.smoke(
             request, settings, env=env, stream=sys.stdout, sandbox=sandbox, guard=guard,
-            deploy=deploy), target=target, settings=settings, env=env)
+            deploy=deploy), target=target, production=loaded.production,
+            settings=settings, env=env)
     result = session.smoke(request, settings, env=env, stream=sys.stdout, sandbox=sandbox,
                            guard=guard)
     return EXIT_PASS if result.passed else EXIT_FAIL

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
     loaded = config.load_file(rules) if rules else config.load_default()
     settings = parse(loaded.smoke)
-    app = check_app_name(args.app or env.get(settings.env.heroku_app) or settings.heroku_app)
+    app = check_app_name(args.app or env.get(settings.env.heroku_app) or loaded.production.app)
     use_github = not args.no_github
     if not use_github and args.since_release is None:
         raise ConfigError("--no-github needs --since-release N: without GitHub there is no "
@@ -52,13 +52,13 @@ def run(args: argparse.Namespace) -> int:
                                            f"--since-release {args.since_release}")
         elif api is not None:
             found = config_watch.last_counted_pass(
-                api, production=settings.production_target,
+                api, production=loaded.production,
                 workflow_file=loaded.settings.smoke_workflow)
         facts = config_watch.heroku_rollback_facts(
             account_email=heroku.account_email, releases=releases,
             config_of=lambda version: heroku.release_config_vars(app, version))
         return config_watch.watch(app=app, releases=releases,
-                                  production=settings.production_target, last=found, api=api,
+                                  production=loaded.production, last=found, api=api,
                                   rollback_facts=facts)
     finally:
         if api is not None:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from release_gate.core import schemacheck, yamlnodes
+from release_gate.core.production import Production, from_smoke_section
 from release_gate.core.rules import KINDS
 from release_gate.core.rules.base import Rule
 from release_gate.core.smoke_config.schema import (
@@ -70,8 +71,12 @@ class Config:
     source: str
     rules: tuple[Rule, ...]
     settings: GateSettings = field(default_factory=GateSettings)
-    # The raw `smoke:` section, already schema-checked (core/smoke_config/settings.py parses it).
+    # The raw `smoke:` section, already schema-checked (core/smoke_config/settings.py parses it
+    # for the smoke; the gate needs only `production`, read from it here).
     smoke: Mapping[str, Any] = field(default_factory=dict)
+    # What a counted smoke PASS must have run against (smoke.prod_url, smoke.heroku_app,
+    # smoke.production): evidence.py, smoke_gate.py and watch-config all read it from here.
+    production: Production = field(default_factory=lambda: from_smoke_section(None))
     smoke_only: bool = False  # the file had only `smoke:` (accepted by `smoke --rules`)
 
 
@@ -171,8 +176,9 @@ def load_text(text: str, source: str, *, smoke_only: bool = False) -> Config:
         smoke_workflow=raw_settings.get("smoke_workflow", "smoke.yml"),
         owners=tuple(raw_settings.get("owners", ())),
     )
-    return Config(source=source, rules=rules, settings=settings, smoke=data.get("smoke", {}),
-                  smoke_only=smoke_only)
+    smoke = data.get("smoke", {})
+    return Config(source=source, rules=rules, settings=settings, smoke=smoke,
+                  production=from_smoke_section(smoke), smoke_only=smoke_only)
 
 
 def _parse(text: str, source: str) -> yamlnodes.Located:

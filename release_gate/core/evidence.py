@@ -35,13 +35,14 @@ from urllib.parse import urlsplit
 from release_gate.core.config_drift import ConfigChange
 from release_gate.core.deployment import PassFacts, facts_problem, parse_pass
 from release_gate.core.production import Production
+from release_gate.core.target import TargetKind
 from release_gate.core.verdict import StatusState
 
 GATE_CONTEXT = "release-gate"
 SMOKE_CONTEXT = "release-gate/smoke"
 # Where a smoke against anything but production reports (smoke_gate.py): never counted.
 REHEARSAL_CONTEXT = "release-gate/smoke-rehearsal"
-PROD_TARGET = "prod"  # the run-name's target word of a smoke against production
+PROD_TARGET = TargetKind.PROD  # the run-name's target word of a smoke against production
 ACTIONS_LOGIN = "github-actions[bot]"
 WORKFLOWS_DIR = ".github/workflows/"
 # A status is posted by the smoke step, before the job ends; allow for clock rounding.

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from release_gate.core.schema_parts import OPT_STR, STR, closed_object
+from release_gate.core.target import Target, TargetKind
+
 HEROKU = "heroku"  # the current release's slug commit (Platform API)
 VERSION_URL = "version-url"  # a JSON endpoint of the target names its commit
 COMMIT_SOURCES = (HEROKU, VERSION_URL)
@@ -31,21 +34,21 @@ RUNBOOK_SENSITIVE_CONFIG = ("BOOTSTRAP_TOKEN_SIGNING_KEY", "WEBAUTHN_RP_ID", "WE
 PROCESS_MODEL_CONFIG = ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")
 WATCHED_CONFIG = (*RUNBOOK_SENSITIVE_CONFIG, *PROCESS_MODEL_CONFIG)
 
+# Production when rules.yaml does not name it (`smoke.heroku_app`, `smoke.prod_url`).
+DEFAULT_APP = "raxx-api-prod"
+DEFAULT_API_URL = "https://api.raxx.app"
+
 SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "description": "Production: how to read the commit it runs, and what must match the PR head "
-                   "(docs/github.md, What a PASS proves).",
-    "properties": {
+    **closed_object({
         "commit_from": {"enum": list(COMMIT_SOURCES),
                         "description": "heroku: the current release's slug commit; version-url: "
                                        "a JSON field of version_url."},
         "version_url": {"type": "string", "pattern": "^(https?://|/)",
                         "description": "The version endpoint: an http(s) URL, or a path on "
                                        "prod_url (e.g. /version)."},
-        "version_field": {"type": "string", "minLength": 1,
+        "version_field": {**STR,
                           "description": "Field holding the deployed commit (dots: nested)."},
-        "release_field": {"type": ["string", "null"], "minLength": 1,
+        "release_field": {**OPT_STR,
                           "description": "Field holding the release number, if any."},
         "head": {"enum": list(HEAD_MODES),
                  "description": "equal: production must run the PR head itself (default); "
@@ -55,7 +58,8 @@ SCHEMA: Mapping[str, Any] = {
                              "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                              "description": "Config vars whose change needs a smoke, besides the "
                                             "runbook's four (watch-config)."},
-    },
+    }, "Production: how to read the commit it runs, and what must match the PR head "
+       "(docs/github.md, What a PASS proves)."),
     "if": {"properties": {"commit_from": {"const": VERSION_URL}}, "required": ["commit_from"]},
     "then": {"required": ["version_url"]},
 }
@@ -118,11 +122,12 @@ class Production:
             return None
         return self.api_url.rstrip("/") + url if url.startswith("/") else url
 
-    def not_production(self, *, kind: str, api_url: str | None, app: str) -> str | None:
+    def not_production(self, target: Target) -> str | None:
         """Why a smoke target is not production (None when it is)."""
-        if kind == "sandbox":
+        api_url, app = target.api_url, target.app
+        if target.kind is TargetKind.SANDBOX:
             return "it ran against the local sandbox"
-        if kind != "prod":
+        if target.kind is not TargetKind.PROD:
             return f"it ran against an ad-hoc URL ({api_url}), not --target prod"
         if api_url is None or not same_url(api_url, self.api_url):
             return (f"it ran against {api_url}, not production's {self.api_url} "
@@ -131,3 +136,12 @@ class Production:
             return (f"it ran against the Heroku app {app}, not production's {self.app} "
                     "(smoke.heroku_app of rules.yaml; HEROKU_APP points elsewhere)")
         return None
+
+
+def from_smoke_section(smoke: Mapping[str, Any] | None) -> Production:
+    """Production as a schema-checked `smoke:` section names it: the one reading of it, for the
+    gate (config.Config.production) and the smoke alike."""
+    smoke = smoke or {}
+    return Production(app=smoke.get("heroku_app", DEFAULT_APP),
+                      api_url=smoke.get("prod_url", DEFAULT_API_URL).rstrip("/"),
+                      settings=parse(smoke.get("production")))

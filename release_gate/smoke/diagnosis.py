@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from release_gate.core.smoke_config.settings import SmokeSettings, table_of
 from release_gate.smoke import log_evidence
 from release_gate.smoke.backend_types import MINT_NOT_UNDERSTOOD
-from release_gate.smoke.result import Diagnosis
+from release_gate.smoke.result import Diagnosis, FailureKind, StepId
 
 RUNBOOK = "runbook"
 RCA = "RCA 2026-05-25"
@@ -62,8 +62,7 @@ class Symptom:
     """What the runner saw when a step failed."""
 
     step: str
-    kind: str  # http | timeout | deadline | too-large | transport | backend | check |
-    #            authenticator | interrupted | internal
+    kind: FailureKind
     http_status: int | None = None
     body: str = ""
     latency_ms: float | None = None
@@ -78,6 +77,11 @@ class Symptom:
     origin: str | None = None  # what step 3 wrote into clientDataJSON
     rp_id: str | None = None  # what step 3 hashed into authenticatorData
     options_rp_id: str | None = None  # rp.id of the registration options (the server's)
+
+    def __post_init__(self) -> None:
+        # A kind given as its word ("http") becomes the enum member, and an unknown word is
+        # refused here rather than matching no row.
+        object.__setattr__(self, "kind", FailureKind(self.kind))
 
     @property
     def body_lower(self) -> str:
@@ -103,7 +107,7 @@ def _http(step: str, statuses: int | tuple[int, ...], needle: Message | None = N
     wanted = statuses if isinstance(statuses, tuple) else (statuses,)
 
     def match(s: Symptom) -> bool:
-        return (s.step == step and s.kind == "http" and s.http_status in wanted
+        return (s.step == step and s.kind is FailureKind.HTTP and s.http_status in wanted
                 and (needle is None or s.says(needle(s))))
     return match
 
@@ -142,7 +146,7 @@ def _evidence(s: Symptom, pattern: re.Pattern[str]) -> tuple[str, str] | None:
 
 
 def _mismatch(pattern: re.Pattern[str]) -> Callable[[Symptom], bool]:
-    return lambda s: (s.step in ("4", "login") and s.kind == "http"
+    return lambda s: (s.step in (StepId.VERIFY, StepId.LOGIN) and s.kind is FailureKind.HTTP
                       and 400 <= (s.http_status or 0) < 500 and _evidence(s, pattern) is not None)
 
 
@@ -179,7 +183,7 @@ def _rp_id_mismatch(s: Symptom) -> Diagnosis:
 
 def router_error(s: Symptom) -> tuple[str, str] | None:
     """(H code, where it was seen) for an answer Heroku's router gave instead of the app."""
-    if s.kind not in ("http", "transport") or (s.http_status is not None
+    if s.kind not in (FailureKind.HTTP, FailureKind.TRANSPORT) or (s.http_status is not None
                                                and s.http_status < 500):
         return None
     page = _ERROR_PAGE.search(s.body)
@@ -207,21 +211,22 @@ def _router(s: Symptom) -> Diagnosis:
 
 
 def _check(code: str) -> Callable[[Symptom], bool]:
-    return lambda s: s.kind == "check" and s.code == code
+    return lambda s: s.kind is FailureKind.CHECK and s.code == code
 
 
 def _settles_verify(log: str) -> bool:
     return MISS_LOG in log or VERIFY_FAILED_LOG in log
 
 
-def log_awaited(step: str, kind: str, status: int | None) -> Callable[[str], bool] | None:
+def log_awaited(step: str, kind: FailureKind, status: int | None) -> Callable[[str], bool] | None:
     """What the target's log must show before this failure is diagnosed: a step-4 400 is read
     from the log (`_verify_failed_is_miss`), whose delivery may lag the response."""
-    return _settles_verify if (step, kind, status) == ("4", "http", 400) else None
+    read_from_log = (step, kind, status) == (StepId.VERIFY, FailureKind.HTTP, 400)
+    return _settles_verify if read_from_log else None
 
 
 def _verify_failed_is_miss(s: Symptom) -> bool:
-    if not _http("4", 400, _verification_failed)(s):
+    if not _http(StepId.VERIFY, 400, _verification_failed)(s):
         return False
     if s.log is not None and _settles_verify(s.log):
         return MISS_LOG in s.log  # the log settles it either way
@@ -253,7 +258,8 @@ def _miss(s: Symptom) -> Diagnosis:
 
 
 def _timeout(s: Symptom) -> Diagnosis:
-    what = "the mint" if s.step == "1" else "the database check" if s.step == "5" else "the API"
+    what = ("the mint" if s.step == StepId.MINT
+            else "the database check" if s.step == StepId.DATABASE else "the API")
     return Diagnosis(
         "timeout",
         f"Step {s.step} timed out ({what}{', ' + s.backend if s.backend else ''}; {s.detail})",
@@ -280,45 +286,48 @@ def _verify(s: Symptom) -> str:
 
 
 ROWS: tuple[Row, ...] = (
-    (lambda s: s.kind == "interrupted", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.INTERRUPTED, lambda s: Diagnosis(
         "interrupted", f"Run interrupted by {s.detail} during step {s.step}",
         "The job was cancelled (Actions sends SIGINT, then SIGTERM) or stopped by hand",
         "Teardown ran; re-run the smoke for a verdict", OURS)),
-    (lambda s: s.kind == "deadline", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.DEADLINE, lambda s: Diagnosis(
         "deadline", f"The smoke ran out of time at step {s.step} ({s.detail})",
         "The target or a backend answers too slowly or not at all (a hung dyno, a slow "
         "database, an answer trickled a byte at a time)",
         f"Re-run; if it persists check heroku logs --app {s.app} and the database latency; "
         "raise smoke.timeouts.total only for a target known to be that slow", OURS)),
-    (lambda s: s.kind == "timeout", _timeout),
-    (lambda s: s.kind == "too-large", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.TIMEOUT, _timeout),
+    (lambda s: s.kind is FailureKind.TOO_LARGE, lambda s: Diagnosis(
         "response-too-large", f"Step {s.step} answered more than the smoke reads ({s.detail})",
         "The endpoint is not answering with the flow's small JSON (a misrouted URL, a file, "
         "an endless stream)",
         "Check the URL and smoke.endpoints; raise smoke.limits.body_bytes only if the real "
         "answer is that large", OURS)),
     *log_evidence.ROWS,
-    (lambda s: s.kind == "backend" and s.detail.startswith(RATE_LIMITED), lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.BACKEND and s.detail.startswith(RATE_LIMITED),
+     lambda s: Diagnosis(
         "heroku-rate-limit", f"Step {s.step}: {s.detail}",
         "The Heroku account's Platform API token bucket is empty (other automation on the "
         "same account, or a loop): Heroku refused the request with 429 for longer than the "
         "step's budget; nothing is wrong with the app, its database or its SQL",
         "heroku auth:whoami to see the account; find what else spends its API tokens; re-run "
         "once `GET /account/rate-limits` shows tokens remaining", OURS)),
-    (lambda s: s.kind == "backend" and s.detail.startswith(WRONG_RELEASE), lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.BACKEND and s.detail.startswith(WRONG_RELEASE),
+     lambda s: Diagnosis(
         "release-changed", f"Step {s.step}: {s.detail}",
         "A release happened during the smoke: the one-off dyno ran another release than the "
         "one tested",
         f"heroku releases --app {s.app}; re-run the smoke once the release has settled", OURS)),
     (lambda s: router_error(s) is not None, _router),
-    (lambda s: s.kind == "backend" and s.detail.startswith(DYNO_FAILED), lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.BACKEND and s.detail.startswith(DYNO_FAILED),
+     lambda s: Diagnosis(
         "dyno-failed", f"Step {s.step}: {s.detail}",
         "The one-off dyno's connection dropped, or its command ended without reporting an "
         "exit status (dyno killed, platform incident)",
         f"Re-run the smoke; check `heroku ps --app {s.app}` and the Heroku status page; if "
         "step 5 did not finish, `release-gate smoke cleanup --email <email>`", OURS)),
-    (lambda s: s.step == "1" and s.kind == "backend" and s.detail.startswith(
-        MINT_NOT_UNDERSTOOD), lambda s: Diagnosis(
+    (lambda s: s.step == StepId.MINT and s.kind is FailureKind.BACKEND
+     and s.detail.startswith(MINT_NOT_UNDERSTOOD), lambda s: Diagnosis(
         "mint-output-not-understood", f"Step 1: {s.detail}",
         "The mint command printed something other than the token where the contract reads it "
         "(a banner or warning as the last line, the token on standard error): no token was "
@@ -326,13 +335,13 @@ ROWS: tuple[Row, ...] = (
         "Make the mint print the token alone as the last line of standard output, or a "
         "`RELEASE_GATE_RESULT {\"token\": ...}` line (docs/smoke.md, Backends); its output is "
         "above, masked", OURS)),
-    (lambda s: s.step == "1" and s.kind == "backend", lambda s: Diagnosis(
+    (lambda s: s.step == StepId.MINT and s.kind is FailureKind.BACKEND, lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
         f"{s.settings.names.signing_key} not set on the target (or the mint command is broken)",
         f"heroku config --app {s.app} | grep {s.settings.names.signing_key} (for a local mint "
         f"command: check {s.settings.names.signing_key} in its environment; its output is "
         "above)", RUNBOOK)),
-    (_http("2", (400, 401, 403), _invalid_token), lambda s: Diagnosis(
+    (_http(StepId.BEGIN, (400, 401, 403), _invalid_token), lambda s: Diagnosis(
         "wrong-signing-key", f"Step 2 returns {s.http_status} "
                              f"{s.settings.messages.invalid_token}",
         f"Token minted against wrong {s.settings.names.signing_key}",
@@ -340,7 +349,7 @@ ROWS: tuple[Row, ...] = (
         if s.settings.names.signing_key == "BOOTSTRAP_TOKEN_SIGNING_KEY" else
         f"Confirm the same {s.settings.names.signing_key} is set on the target as was used to "
         "mint the token", RUNBOOK)),
-    (_http("2", 404), lambda s: Diagnosis(
+    (_http(StepId.BEGIN, 404), lambda s: Diagnosis(
         "registration-disabled", "Step 2 returns 404",
         f"{s.settings.names.registration_flag} is off (or smoke.endpoints.begin is not a route "
         "of the target)" if s.settings.endpoints.begin != "/api/auth/register/begin-with-token"
@@ -349,14 +358,14 @@ ROWS: tuple[Row, ...] = (
     (_mismatch(_ORIGIN_MISMATCH), _origin_mismatch),
     (_mismatch(_RP_ID_MISMATCH), _rp_id_mismatch),
     (_verify_failed_is_miss, _miss),
-    (_http("4", 400, _verification_failed), lambda s: Diagnosis(
+    (_http(StepId.VERIFY, 400, _verification_failed), lambda s: Diagnosis(
         "verification-failed",
         f"Step 4 returns 400 {s.settings.messages.verification_failed}",
         "Challenge mismatch in the synthetic credential, or CBOR encoding regression (step 3 "
         "confirmed the echoed challenge, so suspect the server's attestation parsing)",
         "Check Redis connectivity; check that options[\"challenge\"] matches what was stored "
         "in step 2", RUNBOOK)),
-    (_http("4", 400, _session_not_found), lambda s: Diagnosis(
+    (_http(StepId.VERIFY, 400, _session_not_found), lambda s: Diagnosis(
         "session-not-found", f"Step 4 returns 400 {s.settings.messages.session_not_found}",
         "User row was not created in step 2",
         "Check step 2 logs for a 500 or database error", RUNBOOK)),
@@ -382,35 +391,36 @@ ROWS: tuple[Row, ...] = (
         "(the RCA was misled by this table once: check it, do not assume it)",
         f"Check {s.settings.names.token_service}'s nonce insert and its transaction; compare "
         "smoke.sql.nonce_used with the schema", OURS)),
-    (lambda s: s.step == "replay" and s.kind == "check", lambda s: Diagnosis(
+    (lambda s: s.step == StepId.REPLAY and s.kind is FailureKind.CHECK, lambda s: Diagnosis(
         "replay-accepted", f"Replaying {_begin(s)} with the same token was not refused "
         f"({s.detail})",
         "Single-use tokens are not enforced (the nonce is not checked or not recorded)",
         f"Check {s.settings.names.token_service}: the nonce must be recorded in "
         f"{_table(s, 'nonce_used')} and a second use refused", OURS)),
-    (lambda s: s.step == "login", lambda s: Diagnosis(
+    (lambda s: s.step == StepId.LOGIN, lambda s: Diagnosis(
         "login-failed", f"Sign-in with the registered key failed ({s.detail})",
         "The stored public key or sign count is not usable, or the login path regressed",
         "Check webauthn_credentials.public_key for this user and the login/verify logs", OURS)),
-    (lambda s: s.kind == "authenticator", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.AUTHENTICATOR, lambda s: Diagnosis(
         "options-unusable", f"Step 3 cannot answer the registration options ({s.detail})",
         "begin-with-token's options changed shape (challenge, rp, pubKeyCredParams)",
         "Compare the step 2 body with py_webauthn's options_to_json output", OURS)),
-    (lambda s: s.kind == "check" and s.step in ("2", "4"), lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.CHECK and s.step in (StepId.BEGIN, StepId.VERIFY),
+     lambda s: Diagnosis(
         "unexpected-response", f"Step {s.step} answered 200 with an unexpected body "
         f"({s.detail})",
         "The endpoint's response shape changed",
         "Compare the body above with smoke.responses / smoke.bodies in rules.yaml", OURS)),
-    (lambda s: s.kind == "http" and (s.http_status or 0) >= 500, lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.HTTP and (s.http_status or 0) >= 500, lambda s: Diagnosis(
         "server-error", f"Step {s.step} returns {s.http_status}",
         "The app raised (database error, missing config, crash)",
         f"Read the traceback: heroku logs --app {s.app}", OURS)),
-    (lambda s: s.kind == "transport", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.TRANSPORT, lambda s: Diagnosis(
         "unreachable", f"Step {s.step} got no HTTP answer ({s.detail})",
         "The API URL is wrong, the app is down, or DNS/TLS failed",
         f"Check the URL (--target, or {s.settings.env.api_url} for prod) and "
         f"`heroku ps --app {s.app}`", OURS)),
-    (lambda s: s.kind == "backend", lambda s: Diagnosis(
+    (lambda s: s.kind is FailureKind.BACKEND, lambda s: Diagnosis(
         "database-failed", f"Step {s.step} cannot read the database ({s.detail})",
         "The database URL, credentials or SQL (smoke.sql) do not fit the target",
         f"Check {s.settings.database.url_env} and the SQL in rules.yaml against the schema",

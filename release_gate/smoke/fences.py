@@ -13,37 +13,27 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.target import Target, TargetKind
 from release_gate.errors import SmokeRefused
 from release_gate.smoke.masking import redact_url
 
-SANDBOX = "sandbox"
-PROD = "prod"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str  # "sandbox", "prod" or "url"
-    api_url: str | None  # None for the sandbox until it is started
-
-    @property
-    def is_sandbox(self) -> bool:
-        return self.kind == SANDBOX
 
 
 def resolve_target(arg: str | None, settings: SmokeSettings, env: Mapping[str, str]) -> Target:
     """`sandbox`, `prod` (RAXX_SMOKE_API_URL, else smoke.prod_url) or an http(s) URL."""
-    name = (arg or PROD).strip()
-    if name == SANDBOX:
-        return Target(SANDBOX, None)
-    if name == PROD:
+    name = (arg or TargetKind.PROD).strip()
+    app = heroku_app(settings, env)
+    if name == TargetKind.SANDBOX:
+        return Target(TargetKind.SANDBOX, None, app)
+    if name == TargetKind.PROD:
         url = env.get(settings.env.api_url) or settings.prod_url
-        return Target(PROD, _check_url(url, f"{settings.env.api_url} / smoke.prod_url"))
-    return Target("url", _check_url(name, "--target"))
+        return Target(TargetKind.PROD, _check_url(url, f"{settings.env.api_url} / smoke.prod_url"),
+                      app)
+    return Target(TargetKind.URL, _check_url(name, "--target"), app)
 
 
 def _check_url(url: str, where: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from release_gate.core.smoke_config.heroku_settings import LogEvidenceSettings
 from release_gate.smoke.plan import LOG_BYTES
-from release_gate.smoke.result import Diagnosis, SmokeResult
+from release_gate.smoke.result import Diagnosis, FailureKind, SmokeResult, StepId
 from release_gate.smoke.steps import StepFailed
 
 RCA = "RCA 2026-05-25"
@@ -108,18 +108,19 @@ class LogEvidence:
         self.judgement: Judgement | None = None
 
     def before(self, step: str, plan: Any, state: Any, result: SmokeResult) -> None:
-        if step != "2" or self._source is not None:
+        if step != StepId.BEGIN or self._source is not None:
             return
         try:
             self._source = self._opener()
         except Exception as error:  # an unopenable log fails closed, before anything is written
-            raise StepFailed("2", TITLE, f"cannot follow the app's log: {error}",
-                             kind="check", code="log-unavailable", detail=str(error)) from None
-        plan.out.step("2", f"following the app's log ({self._where}) for the RCA's "
+            raise StepFailed(StepId.BEGIN, TITLE, f"cannot follow the app's log: {error}",
+                             kind=FailureKind.CHECK, code="log-unavailable",
+                             detail=str(error)) from None
+        plan.out.step(StepId.BEGIN, f"following the app's log ({self._where}) for the RCA's "
                            "challenge-store lines")
 
     def after(self, step: str, plan: Any, state: Any, result: SmokeResult) -> None:
-        if step != "4" or self._source is None:
+        if step != StepId.VERIFY or self._source is None:
             return
         start = time.perf_counter()
         deadline = time.monotonic() + self._rules.wait
@@ -149,12 +150,12 @@ class LogEvidence:
         ms = (time.perf_counter() - start) * 1000
         if judgement.outcome == "fail":
             detail = judgement.message
-            raise StepFailed("4", TITLE, detail, kind="check", code=judgement.code,
-                             detail=detail, latency_ms=ms)
+            raise StepFailed(StepId.VERIFY, TITLE, detail, kind=FailureKind.CHECK,
+                             code=judgement.code, detail=detail, latency_ms=ms)
         if judgement.outcome == "warn":
-            plan.out.step("4", f"warning: {judgement.message}")
+            plan.out.step(StepId.VERIFY, f"warning: {judgement.message}")
             return
-        plan.out.step("4", f"log evidence: {judgement.message}")
+        plan.out.step(StepId.VERIFY, f"log evidence: {judgement.message}")
 
     def log_text(self, *, quiet_s: float = 0.3,
                  until: Callable[[str], bool] | None = None) -> str | None:
@@ -236,7 +237,7 @@ def _incomplete(s: Any) -> Diagnosis:
 
 
 def _code(code: str) -> Callable[[Any], bool]:
-    return lambda s: s.kind == "check" and s.code == code
+    return lambda s: s.kind is FailureKind.CHECK and s.code == code
 
 
 # Rows for diagnosis.py's table (first match wins; these codes come only from this hook).

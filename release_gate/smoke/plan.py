@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.target import TargetKind
 from release_gate.smoke.authenticator import SyntheticAuthenticator
 from release_gate.smoke.backend_types import Database, Minter
 from release_gate.smoke.client import ApiClient
@@ -56,7 +57,7 @@ class StepHook(Protocol):
 @dataclass
 class SmokePlan:
     settings: SmokeSettings
-    target: str  # "sandbox", "prod" or "url"
+    target: TargetKind
     api_url: str
     email: str
     heroku_app: str

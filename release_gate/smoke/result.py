@@ -8,9 +8,41 @@ from enum import StrEnum
 from release_gate.core.deployment import Deployment
 
 
-class Verdict(StrEnum):
+class SmokeVerdict(StrEnum):
+    """A smoke run's outcome (the PR gate's verdict is core/verdict.py `Verdict`)."""
+
     PASS = "PASS"
     FAIL = "FAIL"
+
+
+class StepId(StrEnum):
+    """A step of the run, as the transcript, the report and RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP
+    name it: the runbook's steps 1-5, and the smoke's own rounds around them."""
+
+    HEALTH = "health"
+    MINT = "1"
+    BEGIN = "2"
+    CREDENTIAL = "3"
+    VERIFY = "4"
+    DATABASE = "5"
+    LOGIN = "login"
+    REPLAY = "replay"
+    TEARDOWN = "teardown"
+
+
+class FailureKind(StrEnum):
+    """What went wrong at a failed step; diagnosis.py picks the runbook's row from it."""
+
+    HTTP = "http"  # an answer with a non-2xx status
+    TIMEOUT = "timeout"  # a request, mint or query timed out
+    DEADLINE = "deadline"  # the whole run's budget (smoke.timeouts.total) ran out
+    TOO_LARGE = "too-large"  # an answer over smoke.limits.body_bytes
+    TRANSPORT = "transport"  # no HTTP answer at all (DNS, TLS, refused)
+    BACKEND = "backend"  # the mint command or the database failed
+    CHECK = "check"  # an answer or a row that is not what the flow needs
+    AUTHENTICATOR = "authenticator"  # the registration options cannot be answered
+    INTERRUPTED = "interrupted"  # a signal ended the run
+    INTERNAL = "internal"  # a bug in the smoke itself
 
 
 @dataclass(frozen=True)
@@ -26,7 +58,7 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class StepRecord:
-    step: str  # "1".."5", "login", "replay", "teardown"
+    step: str  # a StepId
     title: str
     ok: bool
     ms: float  # this step's own latency (request, command or query)
@@ -77,7 +109,7 @@ class SmokeResult:
     api_url: str
     email: str
     started_at: str
-    verdict: Verdict = Verdict.FAIL
+    verdict: SmokeVerdict = SmokeVerdict.FAIL
     steps: list[StepRecord] = field(default_factory=list)
     user_id: int | str | None = None
     credential_id: str | None = None
@@ -93,7 +125,7 @@ class SmokeResult:
 
     @property
     def passed(self) -> bool:
-        return self.verdict is Verdict.PASS
+        return self.verdict is SmokeVerdict.PASS
 
     @property
     def overhead_ms(self) -> float:

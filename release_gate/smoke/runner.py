@@ -18,24 +18,33 @@ from release_gate.smoke.diagnosis import Symptom, diagnose, log_awaited
 from release_gate.smoke.fences import is_protected
 from release_gate.smoke.masking import redact_url
 from release_gate.smoke.plan import SmokePlan
-from release_gate.smoke.result import Diagnosis, Failure, SmokeResult, StepRecord, Verdict
+from release_gate.smoke.result import (
+    Diagnosis,
+    Failure,
+    FailureKind,
+    SmokeResult,
+    SmokeVerdict,
+    StepId,
+    StepRecord,
+)
 from release_gate.smoke.signals import DeadlineReached, SignalGuard, SmokeInterrupted
 from release_gate.smoke.transcript import excerpt
 
 Step = Callable[[SmokePlan, steps.RunState, SmokeResult], None]
-ORDER = ("health", "1", "2", "3", "4", "5", "login", "replay", "teardown")
+ORDER = tuple(StepId)  # the transcript's order: health, 1-5, login, replay, teardown
 LOG_TAIL_LINES = 15
 ALARM_GRACE_S = 0.5
 EXCERPT_SCAN = 64 * 1024  # the diagnosis looks for its phrases in the start of a body
 
 
 def planned_steps(plan: SmokePlan) -> list[tuple[str, Step]]:
-    chosen: list[tuple[str, Step]] = [("1", steps.mint), ("2", steps.begin), ("3", steps.build),
-                                      ("4", steps.verify), ("5", steps.check_database)]
+    chosen: list[tuple[str, Step]] = [
+        (StepId.MINT, steps.mint), (StepId.BEGIN, steps.begin), (StepId.CREDENTIAL, steps.build),
+        (StepId.VERIFY, steps.verify), (StepId.DATABASE, steps.check_database)]
     if plan.settings.steps.login:
-        chosen.append(("login", optional.login))
+        chosen.append((StepId.LOGIN, optional.login))
     if plan.settings.steps.replay:
-        chosen.append(("replay", optional.replay))
+        chosen.append((StepId.REPLAY, optional.replay))
     return chosen
 
 
@@ -66,7 +75,7 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                     for hook in plan.hooks:
                         hook.after(current, plan, state, result)
                     _maybe_pause(plan, current)
-            result.verdict = Verdict.PASS
+            result.verdict = SmokeVerdict.PASS
         except steps.StepFailed as failed:
             _fail(plan, state, result, failed)
         except DeadlineReached as reached:
@@ -75,13 +84,14 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
             name = interrupt.signame if isinstance(interrupt, SmokeInterrupted) else "SIGINT"
             result.interrupted = name
             _fail(plan, state, result, steps.StepFailed(
-                current, "interrupted", f"interrupted by {name}", kind="interrupted",
+                current, "interrupted", f"interrupted by {name}", kind=FailureKind.INTERRUPTED,
                 detail=name))
         except Exception as error:  # a bug in the smoke is a FAIL, never a PASS; teardown runs
             # The answer that led to the bug is shown with it: "read the body above" needs one.
             _fail(plan, state, result, steps.StepFailed(
-                current, "internal error", f"{type(error).__name__}: {error}", kind="internal",
-                detail=f"{type(error).__name__}: {error}", exchange=plan.client.last))
+                current, "internal error", f"{type(error).__name__}: {error}",
+                kind=FailureKind.INTERNAL, detail=f"{type(error).__name__}: {error}",
+                exchange=plan.client.last))
         finally:
             seen = len(guard.deferred)
             budget = Deadline(plan.settings.timeouts.teardown,
@@ -93,7 +103,7 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                 except DeadlineReached as reached:  # between the database call and its report
                     _teardown_failed(plan, result, str(reached), 0.0)
             if len(guard.deferred) > seen:
-                plan.out.step("teardown", f"note: {', '.join(guard.deferred[seen:])} received "
+                plan.out.step(StepId.TEARDOWN, f"note: {', '.join(guard.deferred[seen:])} received "
                                           "during teardown; teardown completed first")
     result.wall_ms = (time.perf_counter() - wall) * 1000
     result.waiting_ms = (plan.client.waiting_ms + plan.minter.waiting_ms
@@ -117,7 +127,7 @@ def _check_time(plan: SmokePlan, step: str) -> None:
 
 def _out_of_time(step: str, deadline: Deadline) -> steps.StepFailed:
     message = f"{deadline.what or 'the deadline'} ran out"
-    return steps.StepFailed(step, "deadline", message, kind="deadline", detail=message)
+    return steps.StepFailed(step, "deadline", message, kind=FailureKind.DEADLINE, detail=message)
 
 
 def _setup_lines(plan: SmokePlan) -> list[tuple[str, str]]:
@@ -142,7 +152,7 @@ def _maybe_pause(plan: SmokePlan, step: str) -> None:
 
 def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
           failed: steps.StepFailed) -> None:
-    result.verdict = Verdict.FAIL
+    result.verdict = SmokeVerdict.FAIL
     exchange = failed.exchange
     until = log_awaited(failed.step, failed.kind, exchange.status if exchange else None)
     log = plan.server_log.since_start(until) if plan.server_log else None
@@ -152,8 +162,8 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
         body=exchange.body[:EXCERPT_SCAN] if exchange else "", latency_ms=failed.latency_ms,
         baseline_ms=state.baseline_ms, fast_ms=plan.settings.fast_verify_ms, code=failed.code,
         detail=failed.detail or failed.message, log=log, app=plan.heroku_app,
-        backend=(plan.minter.description if failed.step == "1"
-                 else plan.database.description if failed.step == "5" else ""),
+        backend=(plan.minter.description if failed.step == StepId.MINT
+                 else plan.database.description if failed.step == StepId.DATABASE else ""),
         settings=plan.settings, origin=state.origin, rp_id=state.rp_id,
         options_rp_id=steps.options_rp_id(state.options))
     diagnosis = diagnose(symptom)
@@ -191,14 +201,14 @@ def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
         # Runbook fence: `if email == "kris@moosequest.net": skip cleanup`. Unreachable (the
         # email was refused before any request), kept as the last line of defence.
         teardown.message = "skipped: protected email"
-        out.step("teardown", f"SKIPPED: {plan.email!r} is a protected email; nothing deleted")
+        out.step(StepId.TEARDOWN, f"SKIPPED: {plan.email!r} is a protected email; nothing deleted")
         return
     if not state.wrote:
         teardown.message = "nothing written"
-        out.step("teardown", "nothing to delete: no request that writes rows was sent")
+        out.step(StepId.TEARDOWN, "nothing to delete: no request that writes rows was sent")
         return
     shown_id = state.user_id if state.user_id is not None else "unknown"
-    out.step("teardown", f"deleting smoke rows for user_id={shown_id} email='{plan.email}'...")
+    out.step(StepId.TEARDOWN, f"deleting smoke rows for user_id={shown_id} email='{plan.email}'...")
     teardown.ran = True
     before = plan.database.waiting_ms
     try:
@@ -208,27 +218,27 @@ def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
     except (BackendError, DeadlineReached) as error:
         _teardown_failed(plan, result, str(error), plan.database.waiting_ms - before)
         return
-    result.steps.append(StepRecord("teardown", "teardown", True,
+    result.steps.append(StepRecord(StepId.TEARDOWN, "teardown", True,
                                    plan.database.waiting_ms - before))
     teardown.deleted = deleted
     counts = ", ".join(f"{n} {label} row(s)" for label, n in deleted.items())
-    out.step("teardown", f"OK deleted {counts}")
+    out.step(StepId.TEARDOWN, f"OK deleted {counts}")
     for step in state.timed_out_writes:
-        out.step("teardown", f"note: step {step} timed out and the target may still write rows "
-                             f"for this email; later run `release-gate smoke cleanup --email "
-                             f"{plan.email}`")
+        out.step(StepId.TEARDOWN, f"note: step {step} timed out and the target may still "
+                                  "write rows for this email; later run `release-gate smoke "
+                                  f"cleanup --email {plan.email}`")
 
 
 def _teardown_failed(plan: SmokePlan, result: SmokeResult, error: str, ms: float) -> None:
     teardown = result.teardown
     teardown.ok = False
     teardown.message = error
-    result.steps.append(StepRecord("teardown", "teardown", False, ms, detail=error))
-    plan.out.step("teardown", f"FAILED: {error}; orphaned rows may remain: run "
+    result.steps.append(StepRecord(StepId.TEARDOWN, "teardown", False, ms, detail=error))
+    plan.out.step(StepId.TEARDOWN, f"FAILED: {error}; orphaned rows may remain: run "
                               f"`release-gate smoke cleanup --email {plan.email}`")
     if result.failure is None:
-        result.verdict = Verdict.FAIL
-        result.failure = Failure("teardown", "teardown", error, Diagnosis(
+        result.verdict = SmokeVerdict.FAIL
+        result.failure = Failure(StepId.TEARDOWN, "teardown", error, Diagnosis(
             "teardown-failed", f"Teardown could not delete the smoke rows ({error})",
             "The database is unreachable or slow, or the teardown SQL does not fit the schema",
             f"release-gate smoke cleanup --email {plan.email}", "release-gate"))

@@ -18,12 +18,12 @@ from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.client import Exchange
 from release_gate.smoke.codec import DecodeError, b64url_decode
 from release_gate.smoke.plan import SmokePlan
-from release_gate.smoke.result import SmokeResult, StepRecord
+from release_gate.smoke.result import FailureKind, SmokeResult, StepId, StepRecord
 from release_gate.smoke.transcript import prefix
 
 
 class StepFailed(Exception):
-    def __init__(self, step: str, title: str, message: str, *, kind: str,
+    def __init__(self, step: str, title: str, message: str, *, kind: FailureKind,
                  exchange: Exchange | None = None, code: str = "", detail: str = "",
                  latency_ms: float | None = None, output: str = "") -> None:
         super().__init__(message)
@@ -45,6 +45,10 @@ class RunState:
     wrote: bool = False  # a request that may write rows was sent: teardown has work
     timed_out_writes: list[str] = field(default_factory=list)
     baseline_ms: float | None = None
+
+
+def _backend_kind(error: BackendError) -> FailureKind:
+    return FailureKind.TIMEOUT if error.timed_out else FailureKind.BACKEND
 
 
 def record(result: SmokeResult, step: str, title: str, ms: float, *,
@@ -75,7 +79,7 @@ def post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
     check_complete(plan, state, step, title, exchange, writes=writes)
     if not exchange.ok:
         detail = body_detail(exchange)
-        raise StepFailed(step, title, detail, kind="http",
+        raise StepFailed(step, title, detail, kind=FailureKind.HTTP,
                          exchange=exchange, detail=detail)
     return exchange
 
@@ -88,9 +92,9 @@ def check_complete(plan: SmokePlan, state: RunState, step: str, title: str,
         return
     if writes and exchange.timed_out:
         state.timed_out_writes.append(step)
-    kind = ("deadline" if exchange.timed_out and plan.deadline.expired()
-            else "timeout" if exchange.timed_out
-            else "too-large" if exchange.too_large else "transport")
+    kind = (FailureKind.DEADLINE if exchange.timed_out and plan.deadline.expired()
+            else FailureKind.TIMEOUT if exchange.timed_out
+            else FailureKind.TOO_LARGE if exchange.too_large else FailureKind.TRANSPORT)
     message = exchange.error or "no answer"
     raise StepFailed(step, title, message, kind=kind, exchange=exchange, detail=message)
 
@@ -106,7 +110,7 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     """Two GETs: the second, on a warm connection, is the round-trip baseline for diagnosis."""
     path = plan.settings.endpoints.health
     if not path:
-        plan.out.step("health", "skipped: smoke.endpoints.health is null (no latency baseline "
+        plan.out.step(StepId.HEALTH, "skipped: smoke.endpoints.health is null (no latency baseline "
                                 "for the diagnosis)")
         return
     times = []
@@ -127,30 +131,30 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
                       else f"got no answer ({exchange.error})")
             hint = ("; set smoke.endpoints.health to the backend's health path, or null if it "
                     "has none" if exchange.status == 404 else "")
-            plan.out.step("health", f"GET {path} {answer}: no latency baseline{hint}")
+            plan.out.step(StepId.HEALTH, f"GET {path} {answer}: no latency baseline{hint}")
             return
         times.append(exchange.latency_ms)
     state.baseline_ms = min(times)
-    record(result, "health", f"GET {path}", state.baseline_ms, status=200)
+    record(result, StepId.HEALTH, f"GET {path}", state.baseline_ms, status=200)
 
 
 def mint(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     title = f"mint via {plan.minter.description}"
-    plan.out.step("1", f"minting bootstrap token for '{plan.email}' via "
+    plan.out.step(StepId.MINT, f"minting bootstrap token for '{plan.email}' via "
                        f"{plan.minter.description}...")
     before = plan.minter.waiting_ms
     start = time.perf_counter()
     try:
         token = plan.minter.mint(plan.email)
     except BackendError as error:
-        raise StepFailed("1", title, str(error), kind="timeout" if error.timed_out else "backend",
+        raise StepFailed(StepId.MINT, title, str(error), kind=_backend_kind(error),
                          detail=str(error), output=error.output,
                          latency_ms=(time.perf_counter() - start) * 1000) from None
     plan.out.masker.add(token)
     state.token = token
     state.nonce = _nonce(token, plan.settings.token_nonce_field)
-    record(result, "1", title, plan.minter.waiting_ms - before)
-    plan.out.step("1", f"OK token={token}")
+    record(result, StepId.MINT, title, plan.minter.waiting_ms - before)
+    plan.out.step(StepId.MINT, f"OK token={token}")
 
 
 def _nonce(token: str, field_name: str | None) -> str | None:
@@ -167,9 +171,9 @@ def _nonce(token: str, field_name: str | None) -> str | None:
 
 def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     path = plan.settings.endpoints.begin
-    plan.out.step("2", f"POST {path} ...")
+    plan.out.step(StepId.BEGIN, f"POST {path} ...")
     body = fill(plan.settings.bodies.begin, {"token": state.token, "email": plan.email})
-    exchange = post(plan, state, "2", path, body, writes=True)
+    exchange = post(plan, state, StepId.BEGIN, path, body, writes=True)
     options = exchange.json()
     key = plan.settings.responses.options_key
     inner = unwrap_options(options, key) if isinstance(options, Mapping) else {}
@@ -178,19 +182,19 @@ def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
         user = {}
     if not isinstance(inner.get("challenge"), str) or not isinstance(user.get("id"), str):
         where = f"under {key!r} or at the top level" if key else "at the top level"
-        raise StepFailed("2", f"POST {path}", "200 without registration options",
-                         kind="check", exchange=exchange,
+        raise StepFailed(StepId.BEGIN, f"POST {path}", "200 without registration options",
+                         kind=FailureKind.CHECK, exchange=exchange,
                          detail=f"no challenge or user.id in the registration options ({where}; "
                                 "smoke.responses.options_key)")
     state.options = inner
-    record(result, "2", f"POST {path}", exchange.latency_ms, status=exchange.status)
-    plan.out.step("2", f"OK challenge={prefix(inner['challenge'], 16)} "
+    record(result, StepId.BEGIN, f"POST {path}", exchange.latency_ms, status=exchange.status)
+    plan.out.step(StepId.BEGIN, f"OK challenge={prefix(inner['challenge'], 16)} "
                        f"user.id={prefix(user['id'], 8)}")
 
 
 def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     title = "build synthetic credential"
-    plan.out.step("3", "building synthetic credential (EC P-256, fmt=none)...")
+    plan.out.step(StepId.CREDENTIAL, "building synthetic credential (EC P-256, fmt=none)...")
     assert state.options is not None
     start = time.perf_counter()
     rp_id = plan.rp_id or plan.settings.rp_id
@@ -202,23 +206,26 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     try:
         registration = plan.authenticator.register(state.options, origin=origin, rp_id=rp_id)
     except AuthenticatorError as error:
-        raise StepFailed("3", title, str(error), kind="authenticator", detail=str(error),
+        raise StepFailed(StepId.CREDENTIAL, title, str(error), kind=FailureKind.AUTHENTICATOR,
+                         detail=str(error),
                          latency_ms=(time.perf_counter() - start) * 1000) from None
     state.rp_id = registration.rp_id
     if derived:  # the header could only say "from the options": show what was used
-        plan.out.step("3", f"using origin={origin} rp_id={registration.rp_id}")
+        plan.out.step(StepId.CREDENTIAL, f"using origin={origin} rp_id={registration.rp_id}")
     # Runbook step 3: "clientData challenge matches options challenge", checked on the bytes
     # we will send, not on what we meant to send.
     sent = json.loads(b64url_decode(registration.credential["response"]["clientDataJSON"]))
     expected = state.options["challenge"]
     if sent.get("challenge") != expected or (
             b64url_decode(sent["challenge"]) != b64url_decode(expected)):
-        raise StepFailed("3", title, "clientData challenge differs from the options challenge",
-                         kind="authenticator", detail="challenge not echoed byte for byte")
+        raise StepFailed(StepId.CREDENTIAL, title,
+                         "clientData challenge differs from the options challenge",
+                         kind=FailureKind.AUTHENTICATOR,
+                         detail="challenge not echoed byte for byte")
     state.registration = registration
-    record(result, "3", title, (time.perf_counter() - start) * 1000)
+    record(result, StepId.CREDENTIAL, title, (time.perf_counter() - start) * 1000)
     result.credential_id = registration.credential_id_b64
-    plan.out.step("3", f"OK cred_id={prefix(registration.credential_id_b64, 16)} "
+    plan.out.step(StepId.CREDENTIAL, f"OK cred_id={prefix(registration.credential_id_b64, 16)} "
                        "clientData challenge matches options challenge")
 
 
@@ -241,11 +248,11 @@ def field_value(answer: Mapping[str, Any], dotted: str) -> Any:
 def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     path = plan.settings.endpoints.verify
     assert state.registration is not None
-    plan.out.step("4", f"POST {path} ...")
+    plan.out.step(StepId.VERIFY, f"POST {path} ...")
     body = fill(plan.settings.bodies.verify, {
         "token": state.token, "email": plan.email,
         "credential": state.registration.credential})
-    exchange = post(plan, state, "4", path, body, writes=True)
+    exchange = post(plan, state, StepId.VERIFY, path, body, writes=True)
     answer = exchange.json()
     responses = plan.settings.responses
     if not isinstance(answer, Mapping):
@@ -253,26 +260,26 @@ def verify(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     wrong = {k: answer.get(k) for k, v in responses.ok.items() if answer.get(k) != v}
     user_id = field_value(answer, responses.user_id_field)
     if wrong or user_id is None:
-        raise StepFailed("4", f"POST {path}", "200 without the expected body", kind="check",
-                         exchange=exchange, code="bad-response",
+        raise StepFailed(StepId.VERIFY, f"POST {path}", "200 without the expected body",
+                         kind=FailureKind.CHECK, exchange=exchange, code="bad-response",
                          detail=f"expected {dict(responses.ok)} and "
                                 f"{responses.user_id_field}, got {body_detail(exchange)}")
     state.user_id = user_id
     result.user_id = user_id
-    record(result, "4", f"POST {path}", exchange.latency_ms, status=exchange.status)
+    record(result, StepId.VERIFY, f"POST {path}", exchange.latency_ms, status=exchange.status)
     shown = " ".join(f"{k}={answer[k]}" for k in responses.ok)
-    plan.out.step("4", f"OK {responses.user_id_field}={user_id} {shown}")
+    plan.out.step(StepId.VERIFY, f"OK {responses.user_id_field}={user_id} {shown}")
 
 
 def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     title = f"database check via {plan.database.description}"
-    plan.out.step("5", f"confirming DB persistence via {plan.database.description}...")
+    plan.out.step(StepId.DATABASE, f"confirming DB persistence via {plan.database.description}...")
     before = plan.database.waiting_ms
     start = time.perf_counter()
     try:
         db = plan.database.check(email=plan.email, nonce=state.nonce)
     except BackendError as error:
-        raise StepFailed("5", title, str(error), kind="timeout" if error.timed_out else "backend",
+        raise StepFailed(StepId.DATABASE, title, str(error), kind=_backend_kind(error),
                          detail=str(error),
                          latency_ms=(time.perf_counter() - start) * 1000) from None
     ms = plan.database.waiting_ms - before
@@ -281,8 +288,8 @@ def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> Non
     result.nonce_recorded = db.nonce_used
 
     def fail(code: str, detail: str) -> StepFailed:
-        return StepFailed("5", title, detail, kind="check", code=code, detail=detail,
-                          latency_ms=ms)
+        return StepFailed(StepId.DATABASE, title, detail, kind=FailureKind.CHECK, code=code,
+                          detail=detail, latency_ms=ms)
 
     # Runbook step 5: "confirms DB write + commit, not just API 200".
     users = table_of(plan.settings.sql.user, "users")
@@ -300,8 +307,10 @@ def check_database(plan: SmokePlan, state: RunState, result: SmokeResult) -> Non
         raise fail("nonce-not-recorded", f"nonce {state.nonce} not found")
     if db.nonce_used:
         table = table_of(plan.settings.sql.nonce_used, "bootstrap_tokens_used")
-        plan.out.step("5", f"token nonce recorded as used in {table}")
+        plan.out.step(StepId.DATABASE, f"token nonce recorded as used in {table}")
     else:
-        plan.out.step("5", "token nonce not checked (opaque token or smoke.sql.nonce_used unset)")
-    record(result, "5", title, ms, detail=f"cred_count={db.cred_count}")
-    plan.out.step("5", f"OK user.id={row_id} email={row_email} cred_count={db.cred_count}")
+        plan.out.step(StepId.DATABASE, "token nonce not checked (opaque token or "
+                                       "smoke.sql.nonce_used unset)")
+    record(result, StepId.DATABASE, title, ms, detail=f"cred_count={db.cred_count}")
+    plan.out.step(StepId.DATABASE,
+                  f"OK user.id={row_id} email={row_email} cred_count={db.cred_count}")

@@ -18,7 +18,6 @@ from release_gate.core import drift_hold, engine, evidence, policy, reach
 from release_gate.core.config import Config
 from release_gate.core.config_drift import ConfigChange
 from release_gate.core.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
-from release_gate.core.smoke_config.settings import parse as parse_smoke_settings
 from release_gate.core.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 from release_gate.errors import GateError
 from release_gate.github.client import CommentRecord, GitHub, PullInfo
@@ -181,7 +180,7 @@ def expectation(api: GitHub, pull: PullInfo, config: Config) -> Expectation:
     return Expectation(repository=api.repository, server_url=api.env.server_url,
                        default_branch=pull.default_branch,
                        workflow_file=config.settings.smoke_workflow, pr_number=pull.number,
-                       production=parse_smoke_settings(config.smoke).production_target)
+                       production=config.production)
 
 
 def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Config,

@@ -25,12 +25,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TextIO
-from urllib.parse import urlsplit
 
 from release_gate.core.deployment import Deployment, head_problem, pass_description
 from release_gate.core.evidence import REHEARSAL_CONTEXT, SMOKE_CONTEXT
 from release_gate.core.production import Production
 from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.target import Target, TargetKind
 from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import SmokeRefused
 from release_gate.github.client import GitHub, GitHubEnv, Transport
@@ -77,34 +77,9 @@ class SmokeOutcome(Protocol):
 RunSmoke = Callable[[DeploymentGuard | None], SmokeOutcome]
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where this smoke runs, and production as the rules.yaml in use names it."""
-
-    kind: str  # sandbox | prod | url
-    api_url: str | None
-    app: str
-    production: Production
-
-    @property
-    def not_production(self) -> str | None:
-        return self.production.not_production(kind=self.kind, api_url=self.api_url, app=self.app)
-
-    @property
-    def label(self) -> str:
-        """How a rehearsal names its target: sandbox, a host, or another app."""
-        if self.kind == "sandbox":
-            return "sandbox"
-        if self.kind == "prod" and self.api_url and self.production.app != self.app:
-            return self.app
-        return urlsplit(self.api_url or "").netloc or self.kind
-
-
 def identify(target: str | None, settings: SmokeSettings, env: Mapping[str, str]) -> Target:
     """The target `smoke --target` and the environment choose (fences.py), before any request."""
-    resolved = fences.resolve_target(target, settings, env)
-    return Target(resolved.kind, resolved.api_url, fences.heroku_app(settings, env),
-                  settings.production_target)
+    return fences.resolve_target(target, settings, env)
 
 
 @dataclass(frozen=True)
@@ -137,8 +112,8 @@ def describe(result: SmokeOutcome, where: str) -> str:
     return f"FAIL on {where} at step {failure.step}: {failure.title}"
 
 
-def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
-                 read: Callable[[], Deployment] | None = None,
+def smoke_for_pr(*, number: int, api: GitHub, target: Target, production: Production,
+                 run: RunSmoke, read: Callable[[], Deployment] | None = None,
                  out: TextIO | None = None,
                  on_result: Callable[[SmokeOutcome], str] | None = None) -> int:
     """Run the smoke for PR #number and post its result on the head it tested. Exit code.
@@ -150,14 +125,15 @@ def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
     pull = api.pull(number)
     tested = pull.head_sha
     print(f"release-gate: smoke for PR #{number} at head {tested[:12]}", file=out)
-    why_not = target.not_production
+    why_not = production.not_production(target)
     if why_not is not None:
-        return _rehearsal(number=number, api=api, target=target, why_not=why_not, run=run,
+        return _rehearsal(number=number, api=api, label=target.label(production.app),
+                          asked_prod=target.kind is TargetKind.PROD, why_not=why_not, run=run,
                           tested=tested, out=out)
     if read is None:
         raise SmokeRefused("no way to read which commit production runs "
                            "(smoke.production.commit_from)")
-    guard = HeadGuard(app=target.app, head=tested, mode=target.production.settings.head,
+    guard = HeadGuard(app=target.app, head=tested, mode=production.settings.head,
                       read=read, contains=api.contains)
     run_url = api.env.run_url
     if run_url:
@@ -178,7 +154,7 @@ def smoke_for_pr(*, number: int, api: GitHub, target: Target, run: RunSmoke,
     deployed = result.deployment
     problem = _not_counted(result, moved_to=now.head_sha if now.head_sha != tested else None)
     where = (f"{deployed.before.where} {deployed.before.label}" if deployed is not None
-             else target.production.name)
+             else production.name)
     if not run_url:
         # A PASS counts only with a link to its run (evidence.py): outside Actions, say so.
         print("release-gate: not running in GitHub Actions (GITHUB_RUN_ID unset): "
@@ -217,8 +193,8 @@ def _not_counted(result: SmokeOutcome, *, moved_to: str | None) -> str | None:
     return deployed.changed
 
 
-def _rehearsal(*, number: int, api: GitHub, target: Target, why_not: str, run: RunSmoke,
-               tested: str, out: TextIO) -> int:
+def _rehearsal(*, number: int, api: GitHub, label: str, asked_prod: bool, why_not: str,
+               run: RunSmoke, tested: str, out: TextIO) -> int:
     """A smoke against anything but production: it runs and reports, and never counts."""
     print(f"release-gate: not production: {why_not}. A rehearsal: its result goes to "
           f"{REHEARSAL_CONTEXT}, never to {SMOKE_CONTEXT}", file=out)
@@ -226,28 +202,29 @@ def _rehearsal(*, number: int, api: GitHub, target: Target, why_not: str, run: R
     run_url = api.env.run_url
     if run_url:
         state = StatusState.SUCCESS if result.passed else StatusState.FAILURE
-        description = f"{describe(result, target.label)} (rehearsal: only production counts)"
+        description = f"{describe(result, label)} (rehearsal: only production counts)"
         api.post_status(tested, state=state, description=description,
                         context=REHEARSAL_CONTEXT, target_url=run_url)
         print(f"release-gate: posted {REHEARSAL_CONTEXT} = {state} on {tested[:12]}", file=out)
     refresh_gate(api, number=number, out=out)
     # Asked for prod and got something else (RAXX_SMOKE_API_URL / HEROKU_APP point elsewhere):
     # the job must not look green.
-    passed_as_asked = result.passed and target.kind != "prod"
+    passed_as_asked = result.passed and not asked_prod
     return EXIT_PASS if passed_as_asked else EXIT_FAIL
 
 
-def run_cli(number: int, run: RunSmoke, *, target: Target, settings: SmokeSettings,
-            env: Mapping[str, str]) -> int:
+def run_cli(number: int, run: RunSmoke, *, target: Target, production: Production,
+            settings: SmokeSettings, env: Mapping[str, str]) -> int:
     """`smoke --pr N` from commands/smoke.py: GitHub settings from the Actions environment."""
     from release_gate.smoke.deployed import reader
 
     api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
     read = None
-    if target.not_production is None:
-        read = reader(target.production, env, timeout_s=settings.timeouts.http,
+    if production.not_production(target) is None:
+        read = reader(production, env, timeout_s=settings.timeouts.http,
                       wait=settings.heroku.wait)
     try:
-        return smoke_for_pr(number=number, api=api, target=target, run=run, read=read)
+        return smoke_for_pr(number=number, api=api, target=target, production=production,
+                            run=run, read=read)
     finally:
         api.close()

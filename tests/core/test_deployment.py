@@ -20,6 +20,7 @@ from release_gate.core.production import (
     Production,
     ProductionSettings,
 )
+from release_gate.core.target import Target, TargetKind
 
 HEAD = "def5678" + "0" * 33
 OTHER = "abc1234" + "1" * 33
@@ -137,7 +138,7 @@ def test_facts_that_vouch(facts: PassFacts, production: Production) -> None:
 ])
 def test_only_the_production_named_by_rules_yaml_is_production(
         kind: str, url: str | None, app: str, reason: str | None) -> None:
-    problem = PROD.not_production(kind=kind, api_url=url, app=app)
+    problem = PROD.not_production(Target(TargetKind(kind), url, app))
     assert problem == reason if reason is None else (problem is not None and reason in problem)
 
 
@@ -147,8 +148,8 @@ def test_a_version_url_production_is_named_by_its_host_and_ignores_the_app() -> 
                                                         version_url="/version"))
     assert production.name == "127.0.0.1:8123"
     assert production.version_endpoint() == "http://127.0.0.1:8123/version"
-    assert production.not_production(kind="prod", api_url="http://127.0.0.1:8123",
-                                     app="anything") is None
+    assert production.not_production(
+        Target(TargetKind.PROD, "http://127.0.0.1:8123", "anything")) is None
 
 
 def test_sensitive_config_is_the_runbook_four_the_process_model_plus_the_configured_ones(

@@ -24,9 +24,10 @@ import yaml
 from release_gate import cli
 from release_gate.core.deployment import Deployment
 from release_gate.core.production import CONTAINS, Production
+from release_gate.core.target import Target, TargetKind
 from release_gate.errors import SmokeRefused
 from release_gate.github.client import GitHub, GitHubEnv, Transport
-from release_gate.smoke.result import DeploymentRecord, SmokeResult, Verdict
+from release_gate.smoke.result import DeploymentRecord, SmokeResult, SmokeVerdict
 from release_gate.usecases import smoke_gate
 from tests.fakes.heroku import FakeHeroku
 from tests.github.conftest import APP, AUTH, DEFAULT_RULES, Gate
@@ -34,6 +35,8 @@ from tests.smoke._harness import SIGNING_KEY, Sandbox, new_email, sandbox, smoke
 
 FLAGGED_FILE = {AUTH: "router = 1\n"}
 BEGIN_LOGGED = "auth.register_begin_with_token issued"
+
+PRODUCTION = Production(APP, "https://api.raxx.app")
 
 
 @dataclass
@@ -125,7 +128,7 @@ def test_a_sandbox_smoke_is_a_rehearsal_that_never_opens_the_gate(gate: Gate) ->
 def _passed(deployment: DeploymentRecord | None = None) -> SmokeResult:
     # A genuine result value (real runs are covered by the tests around it).
     return SmokeResult(target="prod", api_url="https://api.raxx.app", email="smoke@x",
-                       started_at="now", verdict=Verdict.PASS, deployment=deployment)
+                       started_at="now", verdict=SmokeVerdict.PASS, deployment=deployment)
 
 
 def test_prod_pointed_elsewhere_by_the_environment_is_a_rehearsal_and_exits_1(
@@ -133,10 +136,10 @@ def test_prod_pointed_elsewhere_by_the_environment_is_a_rehearsal_and_exits_1(
     head = gate.open(1, FLAGGED_FILE)
     _dispatch(gate, 1, "prod")
     api = GitHub(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
-    target = smoke_gate.Target("prod", "https://staging.raxx.app", APP,
-                               Production(APP, "https://api.raxx.app"))
+    target = Target(TargetKind.PROD, "https://staging.raxx.app", APP)
     out = io.StringIO()
-    code = smoke_gate.smoke_for_pr(number=1, api=api, target=target, out=out,
+    code = smoke_gate.smoke_for_pr(number=1, api=api, target=target, production=PRODUCTION,
+                                   out=out,
                                    run=lambda guard: _passed())
     assert code == 1
     assert "not production's https://api.raxx.app" in out.getvalue()
@@ -409,9 +412,8 @@ def test_a_version_endpoint_names_the_deployed_commit_of_a_non_heroku_production
 
 # -- the head, before and after ----------------------------------------------------------------
 
-def _prod_target() -> smoke_gate.Target:
-    return smoke_gate.Target("prod", "https://api.raxx.app", APP,
-                             Production(APP, "https://api.raxx.app"))
+def _prod_target() -> Target:
+    return Target(TargetKind.PROD, "https://api.raxx.app", APP)
 
 
 def test_a_push_during_the_smoke_means_no_pass_is_posted(gate: Gate) -> None:
@@ -426,7 +428,8 @@ def test_a_push_during_the_smoke_means_no_pass_is_posted(gate: Gate) -> None:
         return _passed(DeploymentRecord(APP, deployed, deployed))
 
     out = io.StringIO()
-    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), out=out,
+    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), production=PRODUCTION,
+                                   out=out,
                                    run=push_then_smoke, read=lambda: deployed)
     assert code == 1
     assert f"PASS NOT posted: head moved to {moved_to[0][:7]}" in out.getvalue()
@@ -444,7 +447,8 @@ def test_outside_actions_the_pass_is_not_posted(gate: Gate) -> None:
     api = GitHub(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
     deployed = Deployment(APP, 47, head, "Heroku release")
     out = io.StringIO()
-    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), out=out,
+    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), production=PRODUCTION,
+                                   out=out,
                                    run=lambda guard: _passed(DeploymentRecord(APP, deployed,
                                                                               deployed)),
                                    read=lambda: deployed)

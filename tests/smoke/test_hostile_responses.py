@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate.core.smoke_config.settings import parse
+from release_gate.core.target import TargetKind
 from release_gate.smoke import report
 from release_gate.smoke.backend_types import DbState
 from release_gate.smoke.client import ApiClient
@@ -27,7 +28,7 @@ from release_gate.smoke.codec import b64url
 from release_gate.smoke.deadline import Deadline
 from release_gate.smoke.masking import Masker
 from release_gate.smoke.plan import SmokePlan
-from release_gate.smoke.result import SmokeResult, Verdict
+from release_gate.smoke.result import SmokeResult, SmokeVerdict
 from release_gate.smoke.runner import run_smoke
 from release_gate.smoke.transcript import Transcript
 from tests.smoke._hostile import HostileServer, Reply
@@ -74,7 +75,7 @@ class NoRows:
 
 def run_against(client: ApiClient) -> tuple[SmokeResult, str]:
     stream = io.StringIO()
-    plan = SmokePlan(settings=SETTINGS, target="url", api_url=client.base_url,
+    plan = SmokePlan(settings=SETTINGS, target=TargetKind.URL, api_url=client.base_url,
                      email="smoke-test+fuzz@moosequest.net", heroku_app="raxx-api-prod",
                      minter=FixedMinter(), database=NoRows(), client=client,
                      out=Transcript(stream, Masker()),
@@ -85,7 +86,7 @@ def run_against(client: ApiClient) -> tuple[SmokeResult, str]:
 
 
 def assert_diagnosed_fail(result: SmokeResult, transcript: str, elapsed: float) -> None:
-    assert result.verdict is Verdict.FAIL
+    assert result.verdict is SmokeVerdict.FAIL
     assert result.failure is not None
     assert "internal error" not in transcript, transcript[-3000:]
     assert "Traceback" not in transcript

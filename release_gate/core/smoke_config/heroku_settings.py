@@ -11,15 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from release_gate.core.schema_parts import OPT_STR as _OPT_STR
+from release_gate.core.schema_parts import SECONDS as _SECONDS
+from release_gate.core.schema_parts import STR as _STR
+from release_gate.core.schema_parts import closed_object as _object
+
 MODES = ("dyno", "direct")
 
-_STR = {"type": "string", "minLength": 1}
-_PATTERN = {"type": "string", "minLength": 1, "maxLength": 200}
-
-
-def _object(properties: Mapping[str, Any], description: str) -> dict[str, Any]:
-    return {"type": "object", "additionalProperties": False, "description": description,
-            "properties": dict(properties)}
+_PATTERN = {**_STR, "maxLength": 200}
 
 
 SCHEMA: Mapping[str, Any] = _object({
@@ -27,9 +26,9 @@ SCHEMA: Mapping[str, Any] = _object({
              "description": "dyno: step 5 and the teardown run on a one-off dyno (the runbook's "
                             "way); direct: the runner reads DATABASE_URL from the app's config "
                             "vars and talks SQL itself (no dyno)."},
-    "boot_timeout": {"type": "number", "exclusiveMinimum": 0,
+    "boot_timeout": {**_SECONDS,
                      "description": "Seconds a one-off dyno may take to come up (once retried)."},
-    "dyno_size": {"type": ["string", "null"], "minLength": 1,
+    "dyno_size": {**_OPT_STR,
                   "description": "Size of the one-off dynos; null: the app's default."},
     "app_dir": {**_STR, "description": "Where the slug lives on a dyno (the runbook: /app)."},
     "engine": {**_STR, "description": "`module:function` returning the app's SQLAlchemy engine "

@@ -14,21 +14,15 @@ from typing import Any
 
 from release_gate.core import deploy as deploy_section
 from release_gate.core import production as production_section
+from release_gate.core.schema_parts import ARGV as _ARGV
+from release_gate.core.schema_parts import OPT_STR as _OPT_STR
+from release_gate.core.schema_parts import SECONDS as _SECONDS
+from release_gate.core.schema_parts import STR as _STR
+from release_gate.core.schema_parts import closed_object as _object
 from release_gate.core.smoke_config import heroku_settings
 
 MINT_BACKENDS = ("command", "python", "heroku")
 DATABASE_BACKENDS = ("sql", "heroku")
-
-_STR = {"type": "string", "minLength": 1}
-_OPT_STR = {"type": ["string", "null"], "minLength": 1}
-_ARGV = {"type": "array", "items": {"type": "string"}, "minItems": 1}
-_SECONDS = {"type": "number", "exclusiveMinimum": 0}
-
-
-def _object(properties: Mapping[str, Any], description: str) -> dict[str, Any]:
-    return {"type": "object", "additionalProperties": False, "description": description,
-            "properties": dict(properties)}
-
 
 SCHEMA: Mapping[str, Any] = _object({
     "title": {**_STR, "description": "First line of the transcript header."},

@@ -15,7 +15,7 @@ from typing import Any
 
 from release_gate.core import deploy as deploy_section
 from release_gate.core import production as production_section
-from release_gate.core.production import Production, ProductionSettings
+from release_gate.core.production import ProductionSettings
 from release_gate.core.smoke_config import heroku_settings
 
 # The schema and the SQL parameter check live in schema.py (config.py needs only them);
@@ -157,14 +157,14 @@ class SmokeSettings:
     title: str = "RAXX SIGNUP E2E SMOKE"
     names: Names = field(default_factory=Names)
     messages: Messages = field(default_factory=Messages)
-    prod_url: str = "https://api.raxx.app"
+    prod_url: str = production_section.DEFAULT_API_URL
     origin: str | None = None
     rp_id: str | None = None
     email_domain: str = "moosequest.net"
     email_prefix: str = "smoke-test"
     protected_emails: tuple[str, ...] = ("kris@moosequest.net",)
     env: EnvNames = field(default_factory=EnvNames)
-    heroku_app: str = "raxx-api-prod"
+    heroku_app: str = production_section.DEFAULT_APP
     heroku: heroku_settings.HerokuSettings = field(default_factory=heroku_settings.HerokuSettings)
     endpoints: Endpoints = field(default_factory=Endpoints)
     bodies: Bodies = field(default_factory=Bodies)
@@ -180,11 +180,6 @@ class SmokeSettings:
     production: ProductionSettings = field(default_factory=ProductionSettings)
     deploy: deploy_section.DeploySettings = field(
         default_factory=deploy_section.DeploySettings)
-
-    @property
-    def production_target(self) -> Production:
-        """Production as this rules.yaml names it (what a PASS must have run against)."""
-        return Production(app=self.heroku_app, api_url=self.prod_url, settings=self.production)
 
 
 def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
