@@ -1,13 +1,13 @@
 """The narrow interface every rule reads (docs/design.md §4): a change set plus file contents.
 
 A rule never sees git, GitHub or the network: the git adapter, the GitHub adapter and the
-tests' `FakeContext` all provide this same interface, so a rule runs unchanged everywhere.
+tests' in-memory context (tests/fakes/context.py) all provide this same interface, so a rule
+runs unchanged everywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Protocol
 
 from release_gate.core.changes import ChangeSet
@@ -43,27 +43,3 @@ class ClosableContext(ChangeContext, Protocol):
     """A context holding a resource (a git process): its owner closes it when done."""
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class FakeContext:
-    """An in-memory change context: tests and the `passkey`/docs examples use it."""
-
-    changes: ChangeSet
-    base_files: Mapping[str, bytes] = field(default_factory=dict)
-    head_files: Mapping[str, bytes] = field(default_factory=dict)
-
-    def read_base(self, path: str) -> bytes | None:
-        return self.base_files.get(path)
-
-    def read_head(self, path: str) -> bytes | None:
-        return self.head_files.get(path)
-
-    def read_bases(self, paths: Iterable[str]) -> dict[str, bytes | None]:
-        return {path: self.read_base(path) for path in paths}
-
-    def read_heads(self, paths: Iterable[str]) -> dict[str, bytes | None]:
-        return {path: self.read_head(path) for path in paths}
-
-    def head_paths(self) -> Iterable[str]:
-        return sorted(self.head_files)

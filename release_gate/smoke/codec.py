@@ -1,19 +1,15 @@
 """Unpadded base64url and strict decoders (docs/design.md §5, step 3: base64url everywhere).
 
-Strict means: no `=` padding, only the URL-safe alphabet, canonical trailing bits, and for CBOR no
-leftover bytes after the first item. A lenient decoder would hide exactly the encoding regressions
-the smoke exists to catch (runbook, "Interpreting failures": CBOR encoding regression).
+Strict means: no `=` padding, only the URL-safe alphabet, canonical trailing bits. A lenient
+decoder would hide exactly the encoding regressions the smoke exists to catch (runbook,
+"Interpreting failures": CBOR encoding regression).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
 import re
-from typing import Any
-
-import cbor2
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
@@ -43,15 +39,3 @@ def b64url_decode(text: str) -> bytes:
     if b64url(data) != text:
         raise DecodeError("base64url value is not canonical (stray trailing bits)")
     return data
-
-
-def cbor_decode_strict(data: bytes) -> Any:
-    """Decode exactly one CBOR item; leftover bytes are an error."""
-    stream = io.BytesIO(data)
-    try:
-        item = cbor2.CBORDecoder(stream).decode()
-    except cbor2.CBORDecodeError as error:
-        raise DecodeError(f"invalid CBOR: {error}") from None
-    if stream.tell() != len(data):
-        raise DecodeError(f"{len(data) - stream.tell()} leftover byte(s) after the CBOR item")
-    return item

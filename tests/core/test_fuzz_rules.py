@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
 from release_gate.core.rules.content import ContentCheck
 from release_gate.core.rules.patterns import LinePattern
 from release_gate.errors import ConfigError
+from tests.fakes.context import FakeContext
 
 BOUNDED = settings(max_examples=150, deadline=2000,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -14,10 +14,10 @@ import pytest
 from release_gate.cli import main
 from release_gate.core import config
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
 from release_gate.core.rules import patterns as pattern_module
 from release_gate.core.verdict import Outcome
 from release_gate.errors import ConfigError
+from tests.fakes.context import FakeContext
 
 HEAD = "version: 1\nrules:\n"
 

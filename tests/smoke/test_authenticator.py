@@ -23,7 +23,8 @@ from webauthn.helpers.structs import (
 )
 
 from release_gate.smoke.authenticator import AuthenticatorError, SyntheticAuthenticator
-from release_gate.smoke.codec import DecodeError, b64url, b64url_decode, cbor_decode_strict
+from release_gate.smoke.codec import DecodeError, b64url, b64url_decode
+from tests.smoke.cbor import cbor_decode_strict
 
 ORIGIN = "https://raxx.app"
 RP_ID = "raxx.app"

@@ -33,13 +33,8 @@ from typing import Any, ClassVar
 
 from release_gate.core.changes import FileChange, FileStatus
 from release_gate.core.context import ChangeContext
-from release_gate.core.pyast.routes import (
-    ModuleRoutes,
-    PythonSourceError,
-    Route,
-    load_module,
-    resolve_routes,
-)
+from release_gate.core.pyast.routes import ModuleRoutes, Route, load_module, resolve_routes
+from release_gate.core.pyast.source import PythonSourceError
 from release_gate.core.rules import pyscope
 from release_gate.core.rules.base import Rule
 from release_gate.core.rules.pyscope import PythonRule

@@ -11,7 +11,7 @@ from release_gate.core import config, engine
 from release_gate.core.pyast.source import parse_python
 from release_gate.core.pyast.state import scan_state
 from release_gate.core.verdict import Finding, Outcome
-from tests.rules.helpers import line_of, pr
+from tests.core.rules.helpers import line_of, pr
 
 POLICY = config.load_default()
 RULE = "process-local-state"

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from release_gate.core import config, engine
-from release_gate.core.context import FakeContext
 from release_gate.core.rules.pairing import pair_key, twin_path
 from release_gate.core.verdict import Finding, Outcome
-from tests.rules.helpers import line_of, pr
+from tests.core.rules.helpers import line_of, pr
+from tests.fakes.context import FakeContext
 
 POLICY = config.load_default()
 RULE = "begin-verify-pairing"

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Mapping
 
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
+from tests.fakes.context import FakeContext
 
 Tree = Mapping[str, str | bytes]
 

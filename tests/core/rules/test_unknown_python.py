@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_gate.core.rules.pyscope import MAX_PYTHON_BYTES
-from tests.rules.gate_repo import GateRepo, assert_not_clear
+from tests.core.rules.gate_repo import GateRepo, assert_not_clear
 
 GENERATED = settings(max_examples=20, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -7,8 +7,8 @@ import pytest
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus
 from release_gate.core.config import Config
-from release_gate.core.context import FakeContext
 from release_gate.errors import ConfigError
+from tests.fakes.context import FakeContext
 
 AUTH = "backend_v2/api/routes/auth.py"
 

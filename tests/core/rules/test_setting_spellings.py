@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rules.gate_repo import GateRepo, assert_not_clear
+from tests.core.rules.gate_repo import GateRepo, assert_not_clear
 
 GENERATED = settings(max_examples=30, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -9,7 +9,7 @@ import pytest
 from release_gate.core import config
 from release_gate.core.rules import KINDS
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -9,8 +9,8 @@ import pytest
 
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
 from release_gate.core.verdict import Evaluation, Verdict
+from tests.fakes.context import FakeContext
 
 # This table covers the path and content kinds; the AST kinds have their own tables (and need
 # file contents, which these fakes leave out).

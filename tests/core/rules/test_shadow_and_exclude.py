@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rules.gate_repo import GateRepo, assert_not_clear, rules_of
+from tests.core.rules.gate_repo import GateRepo, assert_not_clear, rules_of
 
 GENERATED = settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,

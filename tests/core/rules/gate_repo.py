@@ -17,7 +17,7 @@ from typing import Any
 from release_gate.cli import main
 from tests.gitrepo import GitRepo
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED_RULES = (ROOT / "rules.yaml").read_text()
 
 AUTH_PY = '''from fastapi import APIRouter
