@@ -12,7 +12,8 @@ import argparse
 import os
 import sys
 
-from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.github.client import GitHubEnv, Transport
+from release_gate.github.gate import GitHubGate
 from release_gate.usecases import merge_queue, pr_gate
 
 
@@ -37,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     env = GitHubEnv.from_environ(os.environ, repository=args.repo)
-    api = GitHub(env, Transport.from_environ(os.environ))
+    api = GitHubGate(env, Transport.from_environ(os.environ))
     try:
         if args.merge_group:
             return merge_queue.merge_group(api, rules=args.rules, dry_run=args.dry_run,

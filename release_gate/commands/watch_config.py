@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from release_gate.core.config_drift import LastPass
     from release_gate.core.smoke_config.settings import parse
     from release_gate.errors import ConfigError
-    from release_gate.github.client import GitHub, GitHubEnv, Transport
+    from release_gate.github.client import GitHubEnv, Transport
+    from release_gate.github.gate import GitHubGate
     from release_gate.heroku.api import HerokuApi, check_app_name
     from release_gate.usecases import config_watch
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if not use_github and args.since_release is None:
         raise ConfigError("--no-github needs --since-release N: without GitHub there is no "
                           "last counted smoke PASS to count from")
-    api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env)) if use_github else None
+    api = (GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env)) if use_github
+           else None)
     try:
         heroku = HerokuApi.from_env(env)
         releases = heroku.releases(app)

@@ -35,7 +35,7 @@ from release_gate.core.evidence import GATE_CONTEXT, SMOKE_CONTEXT, Expectation,
 from release_gate.core.production import Production
 from release_gate.core.verdict import SMOKE_PASS_PREFIX, StatusState
 from release_gate.errors import GateError
-from release_gate.github.client import GitHub
+from release_gate.usecases.ports import WatchApi
 from release_gate.usecases.pr_gate import refresh_gate
 
 EXIT_NOTHING_DUE = 0
@@ -52,7 +52,7 @@ class FoundPass:
     where: str  # "PR #12, run 4711" for the report
 
 
-def last_counted_pass(api: GitHub, *, production: Production, workflow_file: str
+def last_counted_pass(api: WatchApi, *, production: Production, workflow_file: str
                       ) -> FoundPass | None:
     """The newest smoke PASS the gate would count, from the newest successful smoke runs.
 
@@ -107,7 +107,7 @@ def pending_description(change: ConfigChange) -> str:
 
 
 def watch(*, app: str, releases: Sequence[ReleaseLike], production: Production,
-          last: FoundPass | None, api: GitHub | None, out: TextIO | None = None,
+          last: FoundPass | None, api: WatchApi | None, out: TextIO | None = None,
           rollback_facts: Callable[[ReleaseLike], RollbackFacts] | None = None) -> int:
     """Report, re-open the gate where GitHub is at hand, and return the exit code.
 
@@ -132,7 +132,7 @@ def watch(*, app: str, releases: Sequence[ReleaseLike], production: Production,
     return EXIT_SMOKE_DUE if changes else EXIT_NOTHING_DUE
 
 
-def _mark_default_branch(api: GitHub, changes: Sequence[ConfigChange], *, out: TextIO) -> None:
+def _mark_default_branch(api: WatchApi, changes: Sequence[ConfigChange], *, out: TextIO) -> None:
     branch, head = api.default_branch_head()
     ours = [s for s in api.statuses(head) if s.context == GATE_CONTEXT]
     current = max(ours, key=lambda s: (s.created_at, s.id)) if ours else None
@@ -160,7 +160,7 @@ def _shows_a_pass(statuses: Sequence[StatusRecord]) -> bool:
                for s in statuses)
 
 
-def _reopen_pulls(api: GitHub, change: ConfigChange, *, out: TextIO) -> None:
+def _reopen_pulls(api: WatchApi, change: ConfigChange, *, out: TextIO) -> None:
     """Hold every open PR whose head shows a PASS against `change`, and re-evaluate it.
 
     The PRs are found from their heads' commit statuses, and the hold is a status of the

@@ -28,9 +28,8 @@ from release_gate.core import policy, reach
 from release_gate.core.evidence import GATE_CONTEXT
 from release_gate.core.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 from release_gate.errors import GateError
-from release_gate.github.client import GitHub
-from release_gate.github.pull import commits_context
 from release_gate.render import actions
+from release_gate.usecases.ports import MergeQueueApi
 from release_gate.usecases.pr_gate import post_error, refresh_gate
 
 _QUEUE_REF = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
@@ -62,11 +61,11 @@ def read_event(path: str | None) -> MergeGroup:
         raise GateError(f"--merge-group needs a merge_group event payload: {error}") from None
 
 
-def judge_group(api: GitHub, group: MergeGroup, *, rules: str | None) -> Evaluation:
+def judge_group(api: MergeQueueApi, group: MergeGroup, *, rules: str | None) -> Evaluation:
     """base_sha...head_sha as one change, by the base's rules (or the base checkout's file)."""
     chosen = (policy.from_file(rules) if rules else
               policy.from_base(api.read(policy.RULES_PATH, group.base_sha), base=group.base_sha))
-    ctx = commits_context(api, base=group.base_sha, head=group.head_sha)
+    ctx = api.commits_changes(base=group.base_sha, head=group.head_sha)
     try:
         return reach.judge(chosen, ctx, notes=(chosen.note, *ctx.notes))
     finally:
@@ -81,7 +80,7 @@ def queue_status(own: GateStatus, combined: Evaluation) -> GateStatus:
     return own
 
 
-def merge_group(api: GitHub, *, rules: str | None, dry_run: bool, out: TextIO) -> int:
+def merge_group(api: MergeQueueApi, *, rules: str | None, dry_run: bool, out: TextIO) -> int:
     group = read_event(api.env.event_path)
     try:
         own = refresh_gate(api, number=group.pr_number, rules=rules, dry_run=True,

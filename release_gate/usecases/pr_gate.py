@@ -20,8 +20,8 @@ from release_gate.core.config_drift import ConfigChange
 from release_gate.core.evidence import GATE_CONTEXT, Expectation, SmokeEvidence
 from release_gate.core.verdict import Evaluation, GateStatus, StatusState, Verdict, gate_status
 from release_gate.errors import GateError
-from release_gate.github.client import CommentRecord, GitHub, PullInfo
-from release_gate.github.pull import HeadMoved, comparison_context, event_pull, pull_context
+from release_gate.github.client import CommentRecord, PullInfo
+from release_gate.github.pull import HeadMoved
 from release_gate.render import actions
 from release_gate.render.comment import (
     CLEARED_TITLE,
@@ -32,6 +32,7 @@ from release_gate.render.comment import (
     render,
     render_cleared,
 )
+from release_gate.usecases.ports import GateApi
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class GateResult:
     comment_action: str  # created | updated | unchanged | none | cleared
 
 
-def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
+def refresh_gate(api: GateApi, *, number: int, pull: PullInfo | None = None,
                  rules: str | None = None, clone: str | None = None, dry_run: bool = False,
                  out: TextIO | None = None,
                  config_change: ConfigChange | None = None) -> GateResult:
@@ -58,7 +59,7 @@ def refresh_gate(api: GitHub, *, number: int, pull: PullInfo | None = None,
     judged = _Judged(pull.head_sha if pull is not None else None)
     try:
         if pull is None:
-            pull = event_pull(api.env, number) or api.pull(number)
+            pull = api.event_pull(number) or api.pull(number)
         return _refresh(api, pull, rules=rules, clone=clone, dry_run=dry_run, out=out,
                         judged=judged, config_change=config_change)
     except Exception as error:
@@ -75,7 +76,7 @@ class _Judged:
     head: str | None
 
 
-def post_error(api: GitHub, sha: str, error: BaseException) -> None:
+def post_error(api: GateApi, sha: str, error: BaseException) -> None:
     text = str(error) if isinstance(error, GateError) else f"{type(error).__name__}: {error}"
     try:
         api.post_status(sha, state=StatusState.ERROR, description=f"release-gate failed: {text}",
@@ -85,27 +86,27 @@ def post_error(api: GitHub, sha: str, error: BaseException) -> None:
               file=sys.stderr)
 
 
-def _rules(api: GitHub, pull: PullInfo, rules: str | None) -> policy.Policy:
+def _rules(api: GateApi, pull: PullInfo, rules: str | None) -> policy.Policy:
     if rules:
         return policy.from_file(rules)
     # docs/design.md §6: the BASE branch's rules judge the PR, never the head's.
     return policy.from_base(api.read(policy.RULES_PATH, pull.base_sha), base=pull.base_sha)
 
 
-def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | None,
+def _refresh(api: GateApi, pull: PullInfo, *, rules: str | None, clone: str | None,
              dry_run: bool, out: TextIO, judged: _Judged,
              config_change: ConfigChange | None) -> GateResult:
     judged.head = pull.head_sha
     chosen = _rules(api, pull, rules)
     try:
-        ctx = pull_context(api, pull, clone=clone)
+        ctx = api.pull_changes(pull, clone=clone)
     except HeadMoved:
         stale_base = pull.base_sha
         pull = api.pull(pull.number)  # the payload was stale: judge the PR as it is now
         judged.head = pull.head_sha
         if pull.base_sha != stale_base:
             chosen = _rules(api, pull, rules)
-        ctx = pull_context(api, pull, clone=clone)
+        ctx = api.pull_changes(pull, clone=clone)
     try:
         evaluation = reach.judge(chosen, ctx, notes=(chosen.note, *ctx.notes))
     finally:
@@ -158,7 +159,7 @@ def _refresh(api: GitHub, pull: PullInfo, *, rules: str | None, clone: str | Non
                       links=links, status_posted=status_posted, comment_action=comment_action)
 
 
-def _sticky(api: GitHub, number: int, *, out: TextIO) -> list[CommentRecord]:
+def _sticky(api: GateApi, number: int, *, out: TextIO) -> list[CommentRecord]:
     """Our comments, oldest first (the oldest is THE comment): the hidden marker AND written by
     the token's own identity. Anyone who can comment can write the marker, and every workflow
     writes as github-actions[bot]; a marker comment by anyone else is ignored, and said so."""
@@ -175,7 +176,7 @@ def _sticky(api: GitHub, number: int, *, out: TextIO) -> list[CommentRecord]:
     return sorted((c for c in marked if me.wrote(c)), key=lambda c: c.id)
 
 
-def expectation(api: GitHub, pull: PullInfo, config: Config) -> Expectation:
+def expectation(api: GateApi, pull: PullInfo, config: Config) -> Expectation:
     """What a counted smoke PASS for this PR looks like, by the base branch's rules.yaml."""
     return Expectation(repository=api.repository, server_url=api.env.server_url,
                        default_branch=pull.default_branch,
@@ -183,7 +184,7 @@ def expectation(api: GitHub, pull: PullInfo, config: Config) -> Expectation:
                        production=config.production)
 
 
-def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Config,
+def _evidence(api: GateApi, pull: PullInfo, evaluation: Evaluation, config: Config,
               statuses: Sequence[evidence.StatusRecord], state: CommentState | None
               ) -> SmokeEvidence:
     expect = expectation(api, pull, config)
@@ -202,7 +203,7 @@ def _evidence(api: GitHub, pull: PullInfo, evaluation: Evaluation, config: Confi
     return _keep_older_pass(api, pull, config, expect, found, older)
 
 
-def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expectation,
+def _keep_older_pass(api: GateApi, pull: PullInfo, config: Config, expect: Expectation,
                      found: SmokeEvidence, older: str) -> SmokeEvidence:
     """settings.keep_pass_when_unflagged: keep an older head's PASS if nothing flagged since."""
     older_statuses = api.statuses(older)
@@ -217,7 +218,7 @@ def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expect
     if comparison.status not in ("ahead", "identical"):
         return evidence.with_note(found, f"the PASS on `{older[:7]}` is not kept: that commit is "
                                          "no longer an ancestor of the head (history rewritten)")
-    ctx = comparison_context(api, comparison, base=older, head=pull.head_sha)
+    ctx = api.compare_changes(comparison, base=older, head=pull.head_sha)
     if ctx is None:
         return evidence.with_note(found, f"the PASS on `{older[:7]}` is not kept: too many "
                                          "changes since to check")
@@ -234,7 +235,7 @@ def _keep_older_pass(api: GitHub, pull: PullInfo, config: Config, expect: Expect
                               "(settings.keep_pass_when_unflagged)")
 
 
-def _upsert_comment(api: GitHub, pull: PullInfo, evaluation: Evaluation, found: SmokeEvidence,
+def _upsert_comment(api: GateApi, pull: PullInfo, evaluation: Evaluation, found: SmokeEvidence,
                     status: GateStatus, links: Links, ours: list[CommentRecord], *,
                     dry_run: bool, out: TextIO) -> str:
     """Exactly one comment per PR, found by its hidden marker (docs/design.md §6)."""

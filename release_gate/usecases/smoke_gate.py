@@ -33,9 +33,11 @@ from release_gate.core.smoke_config.settings import SmokeSettings
 from release_gate.core.target import Target, TargetKind
 from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import SmokeRefused
-from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.github.client import GitHubEnv, Transport
+from release_gate.github.gate import GitHubGate
 from release_gate.smoke import fences
 from release_gate.smoke.session import DeploymentGuard
+from release_gate.usecases.ports import SmokeGateApi
 from release_gate.usecases.pr_gate import refresh_gate
 
 EXIT_PASS = 0
@@ -112,7 +114,7 @@ def describe(result: SmokeOutcome, where: str) -> str:
     return f"FAIL on {where} at step {failure.step}: {failure.title}"
 
 
-def smoke_for_pr(*, number: int, api: GitHub, target: Target, production: Production,
+def smoke_for_pr(*, number: int, api: SmokeGateApi, target: Target, production: Production,
                  run: RunSmoke, read: Callable[[], Deployment] | None = None,
                  out: TextIO | None = None,
                  on_result: Callable[[SmokeOutcome], str] | None = None) -> int:
@@ -193,7 +195,7 @@ def _not_counted(result: SmokeOutcome, *, moved_to: str | None) -> str | None:
     return deployed.changed
 
 
-def _rehearsal(*, number: int, api: GitHub, label: str, asked_prod: bool, why_not: str,
+def _rehearsal(*, number: int, api: SmokeGateApi, label: str, asked_prod: bool, why_not: str,
                run: RunSmoke, tested: str, out: TextIO) -> int:
     """A smoke against anything but production: it runs and reports, and never counts."""
     print(f"release-gate: not production: {why_not}. A rehearsal: its result goes to "
@@ -218,7 +220,7 @@ def run_cli(number: int, run: RunSmoke, *, target: Target, production: Productio
     """`smoke --pr N` from commands/smoke.py: GitHub settings from the Actions environment."""
     from release_gate.smoke.deployed import reader
 
-    api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
+    api = GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env))
     read = None
     if production.not_production(target) is None:
         read = reader(production, env, timeout_s=settings.timeouts.http,

@@ -27,6 +27,7 @@ from release_gate.core.production import CONTAINS, Production
 from release_gate.core.target import Target, TargetKind
 from release_gate.errors import SmokeRefused
 from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.github.gate import GitHubGate
 from release_gate.smoke.result import DeploymentRecord, SmokeResult, SmokeVerdict
 from release_gate.usecases import smoke_gate
 from tests.fakes.heroku import FakeHeroku
@@ -135,7 +136,7 @@ def test_prod_pointed_elsewhere_by_the_environment_is_a_rehearsal_and_exits_1(
         gate: Gate) -> None:
     head = gate.open(1, FLAGGED_FILE)
     _dispatch(gate, 1, "prod")
-    api = GitHub(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
+    api = GitHubGate(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
     target = Target(TargetKind.PROD, "https://staging.raxx.app", APP)
     out = io.StringIO()
     code = smoke_gate.smoke_for_pr(number=1, api=api, target=target, production=PRODUCTION,
@@ -419,7 +420,7 @@ def _prod_target() -> Target:
 def test_a_push_during_the_smoke_means_no_pass_is_posted(gate: Gate) -> None:
     head = gate.open(1, FLAGGED_FILE)
     _dispatch(gate, 1, "prod")
-    api = GitHub(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
+    api = GitHubGate(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
     deployed = Deployment(APP, 47, head, "Heroku release")
     moved_to: list[str] = []
 
@@ -428,8 +429,8 @@ def test_a_push_during_the_smoke_means_no_pass_is_posted(gate: Gate) -> None:
         return _passed(DeploymentRecord(APP, deployed, deployed))
 
     out = io.StringIO()
-    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), production=PRODUCTION,
-                                   out=out,
+    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(),
+                                   production=PRODUCTION, out=out,
                                    run=push_then_smoke, read=lambda: deployed)
     assert code == 1
     assert f"PASS NOT posted: head moved to {moved_to[0][:7]}" in out.getvalue()
@@ -444,11 +445,11 @@ def test_outside_actions_the_pass_is_not_posted(gate: Gate) -> None:
     head = gate.open(1, FLAGGED_FILE)
     _dispatch(gate, 1, "prod")
     gate.monkeypatch.delenv("GITHUB_RUN_ID")
-    api = GitHub(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
+    api = GitHubGate(GitHubEnv.from_environ(os.environ), Transport(seconds_between_writes=0))
     deployed = Deployment(APP, 47, head, "Heroku release")
     out = io.StringIO()
-    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(), production=PRODUCTION,
-                                   out=out,
+    code = smoke_gate.smoke_for_pr(number=1, api=api, target=_prod_target(),
+                                   production=PRODUCTION, out=out,
                                    run=lambda guard: _passed(DeploymentRecord(APP, deployed,
                                                                               deployed)),
                                    read=lambda: deployed)
