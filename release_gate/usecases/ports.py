@@ -68,6 +68,11 @@ class GateApi(Protocol):
 
     def run(self, run_id: int) -> RunRecord | None: ...
 
+    def on_branch(self, branch: str, sha: str) -> bool:
+        """`sha` is the head of `branch` or an ancestor of it (a PASS's run ran the default
+        branch's workflow, not a tag named like it)."""
+        ...
+
     def comments(self, number: int) -> list[CommentRecord]: ...
 
     def identity(self) -> Identity:

@@ -76,6 +76,7 @@ class MemoryGitHub:
 
     def open_pull(self, number: int, base: Tree, head: Tree) -> PullInfo:
         base_sha = self.commit(base)
+        self.default_head = self.default_head or base_sha
         head_sha = self.commit(head, parent=base_sha)
         self.pulls[number] = PullInfo(
             number=number, head_sha=head_sha, base_sha=base_sha, base_ref=DEFAULT_BRANCH,
@@ -99,7 +100,8 @@ class MemoryGitHub:
             id=self._ids, repository=self.repository, path=f".github/workflows/{workflow}",
             event="workflow_dispatch", head_branch=DEFAULT_BRANCH,
             display_title=f"smoke PR #{number} on {target}", status="completed",
-            conclusion=conclusion, html_url=url, updated_at=self._now() + timedelta(hours=1))
+            conclusion=conclusion, html_url=url, updated_at=self._now() + timedelta(hours=1),
+            head_sha=self.default_head)
         return url
 
     def in_smoke_run(self, number: int, *, target: str = "prod") -> None:
@@ -148,6 +150,9 @@ class MemoryGitHub:
 
     def commits_changes(self, *, base: str, head: str) -> FakeContext:
         return self._context(base, head)
+
+    def on_branch(self, branch: str, sha: str) -> bool:
+        return branch == DEFAULT_BRANCH and sha in self._ancestors(self.default_head)
 
     def contains(self, ancestor: str, descendant: str) -> bool:
         return ancestor in self._ancestors(descendant)
