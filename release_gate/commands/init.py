@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
           f"  release-gate validate --repo {args.repo}\n"
           "commit it, run these commands as an admin of the repository, then "
           "`release-gate doctor`:\n")
-    settings = setup.Settings(repository=args.github_repo or _origin(tree.root) or "OWNER/REPO",
+    settings = setup.RepoSettings(repository=args.github_repo or _origin(tree.root) or "OWNER/REPO",
                               branch=args.branch, reviewers=tuple(args.reviewer))
     sys.stdout.write(setup.gh_commands(settings))
     return 0

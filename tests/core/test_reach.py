@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from release_gate.core import config, policy, reach
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
 from release_gate.core.verdict import Verdict
 from release_gate.errors import ConfigError
+from tests.fakes.context import FakeContext
 
 DEFAULT = config.load_default()
 FLAT_APP = {"app/auth.py": b"x = 1\n", "app/services/webauthn_service.py": b"y = 2\n",

@@ -56,13 +56,15 @@ def workflow(name: str, template: str, pin: ActionPin) -> str:
 
 
 @dataclass(frozen=True)
-class Settings:
+class RepoSettings:
+    """The repository settings init prints as gh commands (the ruleset, the environment)."""
+
     repository: str  # OWNER/NAME, or a placeholder
     branch: str
     reviewers: tuple[str, ...]
 
 
-def gh_commands(settings: Settings) -> str:
+def gh_commands(settings: RepoSettings) -> str:
     """docs/install.md steps 3 and 4 as commands the user runs (an admin's token)."""
     repo = settings.repository
     ruleset = {

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from release_gate.core.pyast.source import parse_python
+from release_gate.core.pyast.source import PythonSourceError, parse_python
 from release_gate.core.pyast.strfold import EMPTY, Text, fold_text, module_constants
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
@@ -482,3 +482,23 @@ def resolve_routes(modules: Sequence[ModuleRoutes]) -> tuple[Route, ...]:
 def normalize_slashes(path: str) -> str:
     path = re.sub(r"/{2,}", "/", path)
     return path
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    routes: tuple[Route, ...]
+    failures: tuple[PythonSourceError, ...]
+
+
+def extract_routes(sources: Mapping[str, bytes | str] | Iterable[tuple[str, bytes | str]]
+                   ) -> RouteTable:
+    """Routes of a set of files (path -> content); files that do not parse are listed apart."""
+    items = sources.items() if isinstance(sources, Mapping) else sources
+    modules: list[ModuleRoutes] = []
+    failures: list[PythonSourceError] = []
+    for path, data in items:
+        try:
+            modules.append(load_module(path, data))
+        except PythonSourceError as error:
+            failures.append(error)
+    return RouteTable(resolve_routes(modules), tuple(failures))

@@ -6,9 +6,8 @@ import textwrap
 
 import pytest
 
-from release_gate.core.pyast.routes import Route
+from release_gate.core.pyast.routes import Route, extract_routes
 from release_gate.core.pyast.source import PythonSourceError, parse_python
-from tests.core.pyast.extract import extract_routes
 
 
 def src(text: str) -> str:

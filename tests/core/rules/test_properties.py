@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus
-from release_gate.core.pyast.routes import Route
+from release_gate.core.pyast.routes import Route, extract_routes
 from release_gate.core.verdict import Finding, Outcome
-from tests.core.pyast.extract import extract_routes
 from tests.fakes.context import FakeContext
 
 POLICY = config.load_default()
