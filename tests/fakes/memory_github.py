@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from release_gate.core.evidence import ACTIONS_LOGIN, RunRecord, StatusRecord
 from release_gate.core.verdict import StatusState, clip_description
-from release_gate.github.client import CommentRecord, Comparison, PullInfo
+from release_gate.github.client import CommentRecord, Comparison, Identity, PullInfo
 from release_gate.github.pull import HeadMoved
 from tests.core.rules.helpers import Tree, pr
 from tests.fakes.context import FakeContext
@@ -170,6 +170,9 @@ class MemoryGitHub:
     def comments(self, number: int) -> list[CommentRecord]:
         return list(self.comment_log.get(number, []))
 
+    def identity(self) -> Identity:
+        return Identity(ACTIONS_LOGIN, "Bot")  # the workflow's GITHUB_TOKEN writes as the bot
+
     def default_branch_head(self) -> tuple[str, str]:
         return DEFAULT_BRANCH, self.default_head
 
@@ -179,8 +182,8 @@ class MemoryGitHub:
                 and r.head_branch == branch and r.conclusion == "success"]
         return sorted(runs, key=lambda r: r.id, reverse=True)[:limit]
 
-    def open_pulls(self, *, limit: int = 100) -> list[int]:
-        return self.open_numbers[:limit]
+    def open_pulls(self, *, limit: int = 100) -> list[tuple[int, str]]:
+        return [(n, self.pulls[n].head_sha) for n in self.open_numbers[:limit]]
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ class MemoryGitHub:
     def create_comment(self, number: int, body: str) -> CommentRecord:
         self._ids += 1
         comment = CommentRecord(id=self._ids, body=body, author=ACTIONS_LOGIN,
-                                created_at=self._now())
+                                created_at=self._now(), author_type="Bot")
         self.comment_log.setdefault(number, []).append(comment)
         self.writes.append(f"comment {comment.id} created on #{number}")
         return comment
