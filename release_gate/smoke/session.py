@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from release_gate.core.deployment import Deployment, change_problem
 from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.target import Target
 from release_gate.errors import GateError, SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
@@ -65,7 +66,7 @@ class _Run:
     request: SmokeRequest
     settings: SmokeSettings
     env: Mapping[str, str]
-    target: fences.Target
+    target: Target
     email: str
     heroku_app: str
     out: Transcript
