@@ -55,7 +55,7 @@ the whole PR;
 each file's changed lines are pulled out of the patch by one regex scan that starts with a
 literal newline, and numbered only when a rule reports a line; content rules scan a file side's
 joined text once per pattern behind a literal prefilter; globs are folded into one regex per
-rule; a valid `rules.yaml` is recognised without importing `jsonschema` (`schemacheck.py`);
+rule; a valid `rules.yaml` is recognised without importing `jsonschema` (`core/schemacheck.py`);
 subcommands import only what they use.
 
 ## API calls without a clone
