@@ -56,7 +56,7 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                          started_at=started)
     state = steps.RunState()
     wall = time.perf_counter()
-    current = "health"
+    current: str = StepId.HEALTH
     with guard.installed():  # no-op when the caller (session.smoke) installed it already
         api = f"{result.api_url} ({plan.target_note})" if plan.target_note else result.api_url
         plan.out.header(title=plan.settings.title, started_at=started, api_url=api,

@@ -121,9 +121,10 @@ def probe_health(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
             # token minted now would be written for a target that cannot be tested.
             answer = (f"answered {exchange.status}" if exchange.status is not None
                       else f"got no answer ({exchange.error})")
-            raise StepFailed("health", f"GET {path}", f"GET {path} {answer}: not minting a "
-                             "token for a target that does not answer",
-                             kind="http" if exchange.status is not None else "transport",
+            raise StepFailed(StepId.HEALTH, f"GET {path}", f"GET {path} {answer}: not minting "
+                             "a token for a target that does not answer",
+                             kind=(FailureKind.HTTP if exchange.status is not None
+                                   else FailureKind.TRANSPORT),
                              exchange=exchange, detail=f"GET {path} {answer}")
         if not exchange.ok:
             # One line, then carry on without a baseline: the steps say what is wrong.
