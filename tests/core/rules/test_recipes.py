@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from release_gate.core import config
 from release_gate.core.verdict import EXIT_CODES, Verdict
 from tests.core.rules.test_docs import documents_kind, documents_rule
@@ -144,6 +146,7 @@ def test_the_architecture_page_lists_each_recipes_files() -> None:
         assert listed == files, f"docs/architecture.md, {title}: {listed}"
 
 
+@pytest.mark.slow  # the real CLI on a real repository, in a subprocess
 def test_add_a_rule_data_only_a_session_secret_rule(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     _copy(DATA_RECIPE, copy)
@@ -174,6 +177,7 @@ def test_add_a_rule_data_only_a_session_secret_rule(tmp_path: Path) -> None:
     assert "session-secret" not in _rules_of(_check(ROOT, repo, base, unrelated))
 
 
+@pytest.mark.slow  # a copy of the package, the real CLI in a subprocess
 def test_add_a_rule_kind_code_a_toy_kind(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(ROOT / "release_gate", copy / "release_gate",
