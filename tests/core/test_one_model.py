@@ -20,7 +20,9 @@ PACKAGE = ROOT / "release_gate"
 
 def test_the_embedded_default_is_byte_identical_to_the_shipped_rules_yaml() -> None:
     # A rule changed in one copy and not the other would judge PRs by two policies: the
-    # repository's (policy.from_base) and the fallback's (config.load_default).
+    # repository's (policy.from_base) and the fallback's (config.load_default). In the
+    # repository the embedded file is a symlink to rules.yaml (a wheel carries its bytes); this
+    # fails if it ever becomes a copy that drifts.
     embedded = resources.files("release_gate").joinpath("data", config.DEFAULT_RULES_NAME)
     assert embedded.read_bytes() == (ROOT / "rules.yaml").read_bytes(), (
         "release_gate/data/rules.yaml differs from rules.yaml: copy rules.yaml over it")

@@ -29,8 +29,8 @@ from tests.gitrepo import GitRepo
 ROOT = Path(__file__).resolve().parents[3]
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 
-DATA_RECIPE = ("rules.yaml", "release_gate/data/rules.yaml", "docs/rules.md",
-               "tests/core/rules/test_path_and_content_rules.py")
+DATA_RECIPE = ("rules.yaml", "docs/rules.md", "tests/core/rules/test_path_and_content_rules.py")
+EMBEDDED = "release_gate/data/rules.yaml"  # a symlink to rules.yaml in the repository
 CODE_RECIPE = ("release_gate/core/rules/<kind>.py", "release_gate/core/rules/__init__.py",
                "docs/rules.schema.json", "docs/rules.md", "tests/core/rules/test_<kind>.py")
 
@@ -150,9 +150,10 @@ def test_the_architecture_page_lists_each_recipes_files() -> None:
 def test_add_a_rule_data_only_a_session_secret_rule(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     _copy(DATA_RECIPE, copy)
-    # 1. the rule in rules.yaml; 2. the same bytes in the embedded default; 3. its section.
+    (copy / EMBEDDED).parent.mkdir(parents=True)
+    os.symlink(os.readlink(ROOT / EMBEDDED), copy / EMBEDDED)  # as the repository holds it
+    # 1. the rule in rules.yaml; 2. its section (the embedded default follows by itself).
     _add_rule(copy / "rules.yaml", SESSION_SECRET_RULE)
-    shutil.copyfile(copy / "rules.yaml", copy / "release_gate/data/rules.yaml")
     doc = copy / "docs/rules.md"
     doc.write_text(doc.read_text(encoding="utf-8") + SESSION_SECRET_DOC, encoding="utf-8")
 
@@ -160,8 +161,7 @@ def test_add_a_rule_data_only_a_session_secret_rule(tmp_path: Path) -> None:
     # documented.
     loaded = config.load_file(copy / "rules.yaml")
     assert "session-secret" in {r.id for r in loaded.rules}
-    assert (copy / "rules.yaml").read_bytes() == (copy / "release_gate/data/rules.yaml"
-                                                  ).read_bytes()
+    assert (copy / "rules.yaml").read_bytes() == (copy / EMBEDDED).read_bytes()
     assert documents_rule(doc.read_text(encoding="utf-8"), "session-secret")
 
     # The base's rules.yaml judges the PR (docs/design.md §6): the new rule flags it.
