@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     from release_gate.core import config
     from release_gate.core.smoke_config.settings import parse
-    from release_gate.github.client import GitHub, GitHubEnv, Transport
+    from release_gate.github.client import GitHubEnv, Transport
+    from release_gate.github.gate import GitHubGate
     from release_gate.heroku.api import HerokuApi
     from release_gate.smoke import fences, session
     from release_gate.smoke.deployed import reader
@@ -49,15 +50,16 @@ def run(args: argparse.Namespace) -> int:
         resolved = fences.resolve_target("prod", settings, env)
         fences.check_allowed(resolved, settings, env)  # RAXX_SMOKE_ALLOW_PROD=1, as the smoke
         target = smoke_gate.identify("prod", settings, env)
-        api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
+        api = GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env))
         request = session.SmokeRequest(target="prod", email=args.email, report=args.report)
         try:
             return deploy.deploy_for_pr(
                 number=args.pr, dispatched=args.head or None, api=api,
-                connect=lambda: HerokuApi.from_env(env), target=target, settings=settings,
+                connect=lambda: HerokuApi.from_env(env), target=target,
+                production=loaded.production, settings=settings,
                 run=lambda check: session.smoke(request, settings, env=env, stream=sys.stdout,
                                                 guard=guard, deploy=check),
-                read=reader(target.production, env, timeout_s=settings.timeouts.http),
+                read=reader(loaded.production, env, timeout_s=settings.timeouts.http),
                 guard=guard, report=args.report)
         finally:
             api.close()

@@ -30,17 +30,19 @@ from release_gate.core import deploy as rules
 from release_gate.core.deploy import ReleaseRef
 from release_gate.core.deployment import SHORT, Deployment
 from release_gate.core.evidence import SMOKE_CONTEXT
+from release_gate.core.production import Production
 from release_gate.core.smoke_config.heroku_settings import WaitSettings
 from release_gate.core.smoke_config.settings import SmokeSettings
+from release_gate.core.target import Target
 from release_gate.core.verdict import StatusState, clip_description
 from release_gate.errors import SmokeRefused
-from release_gate.github.client import GitHub
 from release_gate.heroku import formation
 from release_gate.heroku.api import HerokuApi, Release
 from release_gate.heroku.builds import BuildLog, wait_for_build, wait_for_release
 from release_gate.smoke.signals import SignalGuard, SmokeInterrupted
+from release_gate.usecases.ports import DeployApi
 from release_gate.usecases.pr_gate import refresh_gate
-from release_gate.usecases.smoke_gate import RunSmoke, SmokeOutcome, Target, smoke_for_pr
+from release_gate.usecases.smoke_gate import RunSmoke, SmokeOutcome, smoke_for_pr
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 
@@ -77,7 +79,7 @@ class _Run:
     number: int
     head: str
     app: str
-    api: GitHub
+    api: DeployApi
     heroku: HerokuApi
     settings: SmokeSettings
     guard: SignalGuard
@@ -92,17 +94,18 @@ class _Run:
         print(f"[deploy] {text}", file=self.out, flush=True)
 
 
-def check_fences(api: GitHub, *, number: int, dispatched: str | None, target: Target,
-                 judge: Callable[[], Any] | None = None) -> str:
+def check_fences(api: DeployApi, *, number: int, dispatched: str | None, target: Target,
+                 production: Production, judge: Callable[[], Any] | None = None) -> str:
     """Everything that must hold before Heroku is asked for anything. Returns the head."""
     pull = api.pull(number)
     head = pull.head_sha
     problem = (rules.fork_problem(head_repo=pull.head_repo, repository=api.repository,
                                   number=number)
                or rules.moved_problem(dispatched=dispatched, now=head))
-    if problem is None and target.not_production is not None:
+    not_production = production.not_production(target)
+    if problem is None and not_production is not None:
         problem = (f"deploy builds on production only, as rules.yaml names it: "
-                   f"{target.not_production}")
+                   f"{not_production}")
     if problem is None:
         judged = judge() if judge is not None else refresh_gate(
             api, number=number, pull=pull, dry_run=True, out=io.StringIO())
@@ -114,8 +117,9 @@ def check_fences(api: GitHub, *, number: int, dispatched: str | None, target: Ta
     return head
 
 
-def deploy_for_pr(*, number: int, dispatched: str | None, api: GitHub,
-                  connect: Callable[[], HerokuApi], target: Target, settings: SmokeSettings,
+def deploy_for_pr(*, number: int, dispatched: str | None, api: DeployApi,
+                  connect: Callable[[], HerokuApi], target: Target, production: Production,
+                  settings: SmokeSettings,
                   run: RunSmoke, read: Callable[[], Deployment], guard: SignalGuard,
                   report: Path | None = None, out: TextIO | None = None) -> int:
     """The whole flow; exit 0 PASS, 1 FAIL (production restored where it may be), 2 refused.
@@ -123,19 +127,21 @@ def deploy_for_pr(*, number: int, dispatched: str | None, api: GitHub,
     `connect` makes the Heroku client, only once the fences have passed: a refused deploy
     sends Heroku nothing at all."""
     out = out or sys.stdout
-    head = check_fences(api, number=number, dispatched=dispatched, target=target)
+    head = check_fences(api, number=number, dispatched=dispatched, target=target,
+                        production=production)
     heroku = connect()
     try:
         return _deploy(number=number, head=head, api=api, heroku=heroku, target=target,
-                       settings=settings, run=run, read=read, guard=guard, report=report,
-                       out=out)
+                       production=production, settings=settings, run=run, read=read,
+                       guard=guard, report=report, out=out)
     finally:
         heroku.close()
 
 
-def _deploy(*, number: int, head: str, api: GitHub, heroku: HerokuApi, target: Target,
-            settings: SmokeSettings, run: RunSmoke, read: Callable[[], Deployment],
-            guard: SignalGuard, report: Path | None, out: TextIO) -> int:
+def _deploy(*, number: int, head: str, api: DeployApi, heroku: HerokuApi, target: Target,
+            production: Production, settings: SmokeSettings, run: RunSmoke,
+            read: Callable[[], Deployment], guard: SignalGuard, report: Path | None,
+            out: TextIO) -> int:
     app = target.app
     before = heroku.current_release(app)
     record = DeployRecord(app=app, head=head,
@@ -147,7 +153,8 @@ def _deploy(*, number: int, head: str, api: GitHub, heroku: HerokuApi, target: T
         failure = _build_and_release(state)
         if failure is not None:
             return _failed_before_smoke(state, failure, report)
-        code = smoke_for_pr(number=number, api=api, target=target, run=run, read=read, out=out,
+        code = smoke_for_pr(number=number, api=api, target=target, production=production,
+                            run=run, read=read, out=out,
                             on_result=lambda result: _after_smoke(state, result))
     except BaseException as error:
         if state.started and not state.passed:

@@ -115,3 +115,10 @@ class WatchApi(GateApi, Protocol):
     def open_pulls(self, *, limit: int = 100) -> list[tuple[int, str]]:
         """(number, head sha) of the open PRs, newest first."""
         ...
+
+
+class DeployApi(SmokeGateApi, Protocol):
+    """`release-gate deploy` (deploy.py): the smoke's calls, and the head's tarball link for
+    Heroku's build."""
+
+    def tarball_url(self, sha: str) -> str: ...

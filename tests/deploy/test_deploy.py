@@ -24,8 +24,10 @@ import pytest
 import yaml
 
 from release_gate import cli
+from release_gate.core.production import from_smoke_section
 from release_gate.core.smoke_config.settings import parse
-from release_gate.github.client import GitHub, GitHubEnv, Transport
+from release_gate.github.client import GitHubEnv, Transport
+from release_gate.github.gate import GitHubGate
 from release_gate.heroku.api import HerokuApi
 from release_gate.smoke import session
 from release_gate.smoke.deployed import reader
@@ -243,9 +245,11 @@ def test_a_release_in_between_is_never_rolled_over(world: World) -> None:
     env = world.env()
     for key, value in env.items():
         world.monkeypatch.setenv(key, value)
-    settings = parse(yaml.safe_load((world.tmp / "rules.yaml").read_text())["smoke"])
+    smoke = yaml.safe_load((world.tmp / "rules.yaml").read_text())["smoke"]
+    settings = parse(smoke)
+    production = from_smoke_section(smoke)
     target = smoke_gate.identify("prod", settings, env)
-    api = GitHub(GitHubEnv.from_environ(env), Transport.from_environ(env))
+    api = GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env))
     request = session.SmokeRequest(target="prod", email=new_email())
     out = io.StringIO()
 
@@ -260,8 +264,9 @@ def test_a_release_in_between_is_never_rolled_over(world: World) -> None:
     try:
         code = deploy.deploy_for_pr(
             number=PR, dispatched=None, api=api, connect=lambda: HerokuApi.from_env(env),
-            target=target, settings=settings, run=smoke_then_someone_releases,
-            read=reader(target.production, env, timeout_s=5), guard=SignalGuard(enabled=False),
+            target=target, production=production, settings=settings,
+            run=smoke_then_someone_releases, read=reader(production, env, timeout_s=5),
+            guard=SignalGuard(enabled=False),
             out=out)
     finally:
         api.close()

@@ -157,6 +157,9 @@ class MemoryGitHub:
     def contains(self, ancestor: str, descendant: str) -> bool:
         return ancestor in self._ancestors(descendant)
 
+    def tarball_url(self, sha: str) -> str:
+        return f"https://codeload.github.com/{self.repository}/legacy.tar.gz/{sha}"
+
     def read(self, path: str, ref: str) -> bytes | None:
         data = self.trees.get(ref, {}).get(path)
         return data.encode() if isinstance(data, str) else data

@@ -14,7 +14,8 @@ from release_gate.usecases import ports
 from tests.fakes.memory_github import MemoryGitHub
 
 USECASES = Path(__file__).resolve().parents[2] / "release_gate" / "usecases"
-PORTS = [ports.GateApi, ports.MergeQueueApi, ports.SmokeGateApi, ports.WatchApi]
+PORTS = [ports.GateApi, ports.MergeQueueApi, ports.SmokeGateApi, ports.WatchApi,
+         ports.DeployApi]
 
 
 def members(port: type) -> list[str]:
