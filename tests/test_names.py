@@ -35,8 +35,8 @@ def duplicate_classes(sources: dict[str, str]) -> dict[str, list[str]]:
     where: defaultdict[str, list[str]] = defaultdict(list)
     for path, source in sources.items():
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.ClassDef):
-                where[node.name].append(path)
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                where[node.name].append(path)  # a private class is its module's own business
     return {name: paths for name, paths in where.items() if len(paths) > 1}
 
 
