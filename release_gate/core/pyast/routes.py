@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from release_gate.core.pyast.source import PythonSourceError, parse_python
 from release_gate.core.pyast.strfold import EMPTY, Text, fold_text, module_constants
@@ -84,6 +84,9 @@ class RawRoute:
     methods: tuple[str, ...]
     line: int
     function: str | None
+    # Registered when the module is imported, whatever happens: at module level, outside any
+    # `if`/loop/`except`/function body (a `def`'s decorators run when the `def` runs).
+    certain: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,7 @@ class RawInclude:
     prefix: Text | None  # None: not given
     flavor: str
     line: int
+    certain: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class ModuleRoutes:
     routes: tuple[RawRoute, ...] = ()
     includes: tuple[RawInclude, ...] = ()
     imports: Mapping[str, ImportBinding] = field(default_factory=dict)
+    # Every string in the file that reads as a begin route's path (`"/register/begin-x"`), with
+    # its line: the pairing rule reports those no certain route accounts for (an alias, a call
+    # form, a computed path: a registration the analyser could not resolve).
+    begin_literals: tuple[tuple[int, str], ...] = ()
 
 
 def _dotted(node: ast.expr) -> Ref | None:
@@ -309,9 +317,50 @@ def _call_include(call: ast.Call, consts: Mapping[str, str]) -> RawInclude | Non
     return RawInclude(parent, child, prefix, flavor, call.lineno)
 
 
+_BEGIN_LITERAL = re.compile(r"[\w{}<>:.\-/]*/begin(?:-[\w\-]+)?/?")
+
+
+def _always_true(test: ast.expr) -> bool | None:
+    """True / False for a constant condition, None when it depends on anything."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    return None
+
+
+def certain_statements(tree: ast.Module) -> set[int]:
+    """ids of the statements that run whenever the module is imported: module level, through
+    `with` bodies, `try` bodies and `finally`, and the taken branch of a constant `if`."""
+    out: set[int] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        out.add(id(stmt))
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            stack.extend(stmt.body)
+        elif isinstance(stmt, (ast.Try, ast.TryStar)):
+            stack.extend([*stmt.body, *stmt.finalbody])
+        elif isinstance(stmt, ast.If):
+            taken = _always_true(stmt.test)
+            if taken is True:
+                stack.extend(stmt.body)
+            elif taken is False:
+                stack.extend(stmt.orelse)
+    return out
+
+
+def begin_literals(tree: ast.Module) -> tuple[tuple[int, str], ...]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and "begin" in node.value and _BEGIN_LITERAL.fullmatch(node.value)):
+            found.append((node.lineno, node.value))
+    return tuple(sorted(found))
+
+
 def scan_module(path: str, tree: ast.Module) -> ModuleRoutes:
     """Routers, routes, includes and imports declared in one parsed file."""
     stmts = statements(tree)
+    certain = certain_statements(tree)
     consts = module_constants(tree)
     routers = _router_defs(stmts, consts)
     routes: list[RawRoute] = []
@@ -321,7 +370,7 @@ def scan_module(path: str, tree: ast.Module) -> ModuleRoutes:
             for decorator in node.decorator_list:
                 route = _decorator_route(decorator, node.name, routers, consts)
                 if route is not None:
-                    routes.append(route)
+                    routes.append(replace(route, certain=id(node) in certain))
             continue
         # `app.include_router(...)`, `router.add_api_route(...)`: a call that is a statement
         # (or the value of an assignment / return).
@@ -331,13 +380,14 @@ def scan_module(path: str, tree: ast.Module) -> ModuleRoutes:
         if isinstance(value, ast.Call):
             route = _call_route(value, routers, consts)
             if route is not None:
-                routes.append(route)
+                routes.append(replace(route, certain=id(node) in certain))
             include = _call_include(value, consts)
             if include is not None:
-                includes.append(include)
+                includes.append(replace(include, certain=id(node) in certain))
     routes.sort(key=lambda r: r.line)
     includes.sort(key=lambda i: i.line)
-    return ModuleRoutes(path, routers, tuple(routes), tuple(includes), _imports(stmts, path))
+    return ModuleRoutes(path, routers, tuple(routes), tuple(includes), _imports(stmts, path),
+                        begin_literals(tree))
 
 
 def load_module(path: str, data: bytes | str) -> ModuleRoutes:
@@ -360,6 +410,9 @@ class Route:
     router: str | None
     known: bool
     reason: str | None = None  # why `known` is False
+    certain: bool = True  # RawRoute.certain
+    # The app objects (routers no certain include mounts anywhere) that serve this route.
+    roots: frozenset[tuple[str, str]] = frozenset()
 
 
 RouterId = tuple[str, str]  # (file, variable)
@@ -427,12 +480,27 @@ def resolve_routes(modules: Sequence[ModuleRoutes]) -> tuple[Route, ...]:
     """Every route of `modules`, once per mount point, with prefixes resolved across files."""
     resolver = _Resolver(modules)
     parents: dict[RouterId, list[tuple[RouterId, Text | None, str]]] = {}
+    certain_parents: dict[RouterId, set[RouterId]] = {}
     for module in modules:
         for inc in module.includes:
             child = resolver.router_id(module, inc.child)
             parent = resolver.router_id(module, inc.parent)
             if child != parent:
                 parents.setdefault(child, []).append((parent, inc.prefix, inc.flavor))
+                if inc.certain:
+                    certain_parents.setdefault(child, set()).add(parent)
+
+    root_memo: dict[RouterId, frozenset[RouterId]] = {}
+
+    def roots(rid: RouterId, visiting: frozenset[RouterId] = frozenset()) -> frozenset[RouterId]:
+        """The top routers (apps) `rid` is certainly mounted in; itself when none."""
+        if rid in root_memo:
+            return root_memo[rid]
+        ups = certain_parents.get(rid, set()) - visiting - {rid}
+        found = frozenset({rid}) if not ups else frozenset().union(
+            *(roots(up, visiting | {rid}) for up in ups))
+        root_memo[rid] = found
+        return found
 
     memo: dict[RouterId, tuple[Text, ...]] = {}
 
@@ -474,7 +542,7 @@ def resolve_routes(modules: Sequence[ModuleRoutes]) -> tuple[Route, ...]:
                 routes.append(Route(
                     path=normalize_slashes(full.text), methods=raw.methods, file=module.file,
                     line=raw.line, function=raw.function, router=".".join(raw.receiver),
-                    known=full.known, reason=reason,
+                    known=full.known, reason=reason, certain=raw.certain, roots=roots(rid),
                 ))
     return tuple(routes)
 

@@ -79,14 +79,38 @@ def _methods(route: Route) -> str:
 
 
 def orphans(routes: Iterable[Route]) -> list[tuple[Route, str]]:
-    """(begin route, missing twin path) for every begin route whose twin is absent."""
+    """(begin route, missing twin path) for every begin route whose twin is absent.
+
+    Every begin route counts (a conditional one may be served); a twin counts only when the
+    analyser can show it is served by the same app: registered whenever its module is imported
+    (`RawRoute.certain`: not under an `if`, in a function, ...) on a router mounted in the same
+    app object as the begin route (`Route.roots`): a twin on a router never included, or on a
+    separate stub `FastAPI()`, is no twin.
+    """
     routes = list(routes)
-    present = {pair_key(r.path) for r in routes}
+    served: dict[str, list[frozenset[tuple[str, str]]]] = {}
+    for r in routes:
+        if r.certain:
+            served.setdefault(pair_key(r.path), []).append(r.roots)
     out = []
     for route in routes:
         twin = twin_path(route.path)
-        if twin is not None and pair_key(twin) not in present:
+        if twin is not None and not any(route.roots & roots
+                                        for roots in served.get(pair_key(twin), ())):
             out.append((route, twin))
+    return out
+
+
+def unresolved_begins(module: ModuleRoutes, routes: Iterable[Route]) -> list[tuple[int, str]]:
+    """Strings of the module that read as a begin path (`"/register/begin-x"`) that no certain
+    route of the module accounts for: registered through an alias, in call form, from a
+    subscript or `*args`, under a condition or in a function. (line, text) of each."""
+    accounted = [r.path.rstrip("/") for r in routes if r.file == module.file and r.certain]
+    out = []
+    for line, text in module.begin_literals:
+        literal = text.rstrip("/")
+        if not any(path.endswith(literal) for path in accounted):
+            out.append((line, text))
     return out
 
 
@@ -142,7 +166,20 @@ class RoutePairingCheck(PythonRule):
                            or pair_key(route.path) not in old_orphans)
             if responsible:
                 findings.append(rule.finding(route.file, route.line,
-                                             self._message(route, twin, base_routes, unparsable)))
+                                             self._message(route, twin, base_routes,
+                                                           unparsable, head_routes)))
+        for path in sorted(touched_head):
+            module = head.modules.get(path)
+            if module is None:
+                continue
+            for line, text in unresolved_begins(module, head_routes):
+                findings.append(rule.finding(
+                    path, line,
+                    f"{text!r} reads as a begin route's path, but the analyser could not resolve "
+                    f"where it is registered (an alias of router.post, a call form, a path "
+                    f"from a subscript or *args, a name rebound in a block, a conditional or "
+                    f"function-level registration), so its verify twin cannot be checked; "
+                    f"register it as `@router.post({text!r})` at module level ({RCA})."))
         for route in head_routes:
             if route.file in touched_head and _opaque_pairing_word(route.path):
                 findings.append(rule.finding(
@@ -204,12 +241,18 @@ class RoutePairingCheck(PythonRule):
 
     @staticmethod
     def _message(route: Route, twin: str, base_routes: Iterable[Route],
-                 unparsable: list[str]) -> str:
+                 unparsable: list[str], head_routes: Iterable[Route] = ()) -> str:
         text = f"{_methods(route)} {route.path} has no {twin} in this PR's head"
         removed = next((r for r in base_routes if pair_key(r.path) == pair_key(twin)), None)
         if removed is not None:
             text += (f"; this PR removed or renamed it (at the base: {removed.file} "
                      f"line {removed.line})")
+        present = next((r for r in head_routes if pair_key(r.path) == pair_key(twin)), None)
+        if present is not None:
+            text += (f"; {twin} at {present.file} line {present.line} does not count: the "
+                     f"analyser cannot show it is served by the same app (it is registered "
+                     f"under a condition or in a function, or on a router or app that is not "
+                     f"mounted where the begin route is)")
         if not route.known and route.reason:
             text += f"; note: {route.reason}"
         if unparsable:

@@ -190,6 +190,7 @@ def test_route_fields_name_file_line_function_and_router() -> None:
     assert table.routes == (Route(
         path="/register/begin-with-token", methods=("POST",), file="api/routes/auth.py", line=6,
         function="begin_with_token", router="router", known=True, reason=None,
+        certain=True, roots=frozenset({("api/routes/auth.py", "router")}),
     ),)
 
 

@@ -119,8 +119,9 @@ def test_a_python_file_above_the_cap_is_unknown_content(gate: GateRepo) -> None:
     report = gate.judge({path: _big_module(MAX_PYTHON_BYTES)})
     assert_not_clear(report)
     found = {f["rule"]: f["message"] for f in report["findings"] if f["path"] == path}
-    assert set(found) == {"begin-verify-pairing", "process-local-state"}
-    for message in found.values():
+    # (a content pattern may also run out of its time budget on 2 MB: it then matches)
+    assert {"begin-verify-pairing", "process-local-state"} <= set(found)
+    for message in (found["begin-verify-pairing"], found["process-local-state"]):
         assert f"above the {MAX_PYTHON_BYTES:,}-byte cap" in message and "unknown" in message
 
 
