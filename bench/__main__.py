@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import ROOT, Row, load_average
 from bench.report import Run, render
 
-# In the order of the table: the gate's check, its start-up, its API use, the smoke (local, then
-# on Heroku), the gate job.
-BENCHMARKS = ("check_large", "startup", "github_calls", "smoke_local", "heroku_smoke",
-              "deploy_smoke", "gate_install")
+# In the order of the table: the gate's check, its start-up, the gate job's git set-up, its API
+# use, the smoke (local, on Heroku, with a deploy), the gate job's install, the test suite.
+BENCHMARKS = ("check_large", "startup", "git_setup", "github_calls", "smoke_local",
+              "heroku_smoke", "deploy_smoke", "gate_install", "suite")
 DOC = ROOT / "docs" / "performance.md"
 
 

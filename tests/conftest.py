@@ -4,6 +4,9 @@ docs/design.md §8: real parts where users have real parts. The servers start on
 and only when a test asks for them. If the binaries are missing the fixtures FAIL (not skip),
 naming what to install: CI installs them (scripts/install-system-deps).
 
+Under pytest-xdist (scripts/test) each worker is its own test session: it starts its own servers
+on free ports, so a worker's databases, Redis keys and `flush()` never touch another's.
+
     postgres_server  (session)   PostgresServer: .host, .port, .url(dbname), .create_database(),
                                  .drop_database(name); TLS on, like Heroku Postgres
     postgres_url     (function)  "postgresql://postgres@127.0.0.1:PORT/<fresh database>"

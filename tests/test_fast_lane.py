@@ -55,4 +55,5 @@ def test_the_readme_shows_the_fast_lane_and_the_durations() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     development = readme.split("## Development", 1)[1].split("\n## ", 1)[0]
     assert 'pytest -m "not slow"' in development
+    assert "scripts/test" in development and "pytest-xdist" in development
     assert "--durations=15" in development

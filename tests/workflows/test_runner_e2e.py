@@ -34,7 +34,9 @@ from tests.workflows.expressions import Evaluator, Strict
 from tests.workflows.files import REPO, WORKFLOWS, triggers, workflow
 from tests.workflows.runner import Cancel, JobResult, JobRun, Machine, Meanwhile
 
-pytestmark = pytest.mark.slow  # the whole workflows run by the runner emulator
+# The whole workflows run by the runner emulator: several jobs per test, each bounded by the
+# runner's step timeout, so the test's own bound is theirs, not pytest-timeout's default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 AUTH = "backend_v2/api/routes/auth.py"
 PR = 7
