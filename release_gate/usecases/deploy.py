@@ -89,6 +89,7 @@ class _Run:
     ours: ReleaseRef | None = None
     started: bool = False
     passed: bool = False
+    undone: bool = False  # production was put back (or the decision not to was made) once
 
     def say(self, text: str) -> None:
         print(f"[deploy] {text}", file=self.out, flush=True)
@@ -143,7 +144,11 @@ def _deploy(*, number: int, head: str, api: DeployApi, heroku: HerokuApi, target
             read: Callable[[], Deployment], guard: SignalGuard, report: Path | None,
             out: TextIO) -> int:
     app = target.app
-    before = heroku.current_release(app)
+    now = heroku.current(app)
+    if now.pending is not None:  # someone's release phase is running: one deploy at a time
+        raise SmokeRefused(f"release v{now.pending.version} of {app} is still pending (its "
+                           f"release phase runs): wait for it, then dispatch again")
+    before = now.release
     record = DeployRecord(app=app, head=head,
                           before=f"v{before.version} @ {(before.commit or '?')[:SHORT]}")
     state = _Run(number, head, app, api, heroku, settings, guard, out, record, _ref(before))
@@ -158,7 +163,12 @@ def _deploy(*, number: int, head: str, api: DeployApi, heroku: HerokuApi, target
                             on_result=lambda result: _after_smoke(state, result))
     except BaseException as error:
         if state.started and not state.passed:
-            _undo(state, interrupted=isinstance(error, (SmokeInterrupted, KeyboardInterrupt)))
+            try:
+                _undo(state, interrupted=isinstance(error, (SmokeInterrupted,
+                                                            KeyboardInterrupt)))
+            except Exception as undo_error:  # say it, and keep the first error
+                state.say(f"the rollback failed too: {_short(undo_error)}; check production")
+                state.record.rollback = f"not rolled back: the rollback failed ({undo_error})"
             _post(state, StatusState.ERROR, clip_description(
                 f"Deploy did not complete: {_short(error)}", keep_end=_suffix(state)))
         _write_report(report, state.record)
@@ -250,6 +260,9 @@ def _failed_before_smoke(state: _Run, failure: str, report: Path | None) -> int:
 
 def _undo(state: _Run, *, interrupted: bool) -> None:
     """Roll back to the release read at the start, only over the release this run made."""
+    if state.undone:
+        return
+    state.undone = True
     if state.record.build and not state.record.build_status:
         # Heroku offers no way to cancel a build: it will release when it finishes.
         note = (f"build {state.record.build} was still running when the deploy stopped: if it "
@@ -284,6 +297,8 @@ def _suffix(state: _Run) -> str:
     text = state.record.rollback
     if not text:
         return ""
+    if "rollback failed" in text:
+        return "; rollback FAILED: check production"
     if "still running" in text:
         return "; NOT rolled back: the build was still running (check production)"
     if text.startswith("not rolled back"):

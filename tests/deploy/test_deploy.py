@@ -354,3 +354,13 @@ def test_sigterm_during_the_build_says_heroku_will_release_it(world: World) -> N
     assert state == "error"
     assert description.endswith("; NOT rolled back: the build was still running (check "
                                 "production)")
+
+
+def test_a_pending_release_means_another_deploy_is_under_way(world: World) -> None:
+    world.open_pr({AUTH: "router = 1\n"})
+    world.prod.fake.add_release(APP, description="Deploy 5555555", commit="5" * 40,
+                                status="pending")
+    code, out = world.deploy()
+    assert code == 2, out
+    assert "release v2 of raxx-api-prod is still pending (its release phase runs)" in out
+    assert world.prod.fake.apps[APP].builds == []
