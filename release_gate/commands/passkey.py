@@ -16,17 +16,24 @@ from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from release_gate.core.smoke_config.schema import AUTHENTICATOR_PROFILES
+
     parser.add_argument("--options", required=True, metavar="FILE",
                         help="registration options JSON (`-` for standard input)")
     parser.add_argument("--origin", required=True,
                         help="WebAuthn origin for clientDataJSON, e.g. https://raxx.app")
     parser.add_argument("--rp-id", help="RP id (default: rp.id from the options)")
+    parser.add_argument("--authenticator", default=AUTHENTICATOR_PROFILES[0],
+                        choices=AUTHENTICATOR_PROFILES,
+                        help="the device to copy (docs/smoke.md, \"Authenticator profiles\"; "
+                             "default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     from release_gate.errors import ConfigError
+    from release_gate.smoke import profiles
     from release_gate.smoke.authenticator import AuthenticatorError, SyntheticAuthenticator
 
     # An origin is scheme://host[:port] (a browser never sends a bare host); without a scheme
@@ -47,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(options, dict):
         raise ConfigError(f"--options: {args.options} must hold a JSON object")
     try:
-        registration = SyntheticAuthenticator().register(options, origin=args.origin,
-                                                         rp_id=args.rp_id)
+        registration = SyntheticAuthenticator(
+            profile=profiles.by_name(args.authenticator)).register(
+                options, origin=args.origin, rp_id=args.rp_id)
     except AuthenticatorError as error:
         raise ConfigError(f"--options: {error}") from None
     json.dump(registration.credential, sys.stdout, indent=2)

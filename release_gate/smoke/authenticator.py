@@ -1,10 +1,12 @@
-"""A synthetic platform authenticator: one ES256 key, attestation `none` (docs/design.md §5 step 3).
+"""A synthetic authenticator: one key, attestation `none` (docs/design.md §5 step 3).
 
-It builds exactly what the runbook's harness builds, so py_webauthn's `verify_registration_response`
-accepts it without a phone: EC P-256 / ES256 (-7), `fmt` `none` with `attStmt` `{}`, flags
-UP|UV|AT, a zero AAGUID, a random 32-byte credential id, a COSE key with fixed-length 32-byte x/y,
-`cbor2.dumps`, unpadded base64url, and the options' challenge echoed byte for byte in
-`clientDataJSON`. The same key can then sign an assertion (the optional login round).
+It builds what the runbook's harness builds, so py_webauthn's `verify_registration_response`
+accepts it without a phone: `fmt` `none` with `attStmt` `{}`, a zero AAGUID, a random 32-byte
+credential id, a COSE key with fixed-length coordinates, `cbor2.dumps`, unpadded base64url, and
+the options' challenge echoed byte for byte in `clientDataJSON`. Which device it copies (key
+type, flags, sign counter) is its profile (profiles.py); the same key then signs assertions
+(the optional login round). Before it signs it runs the browser's checks (client_checks.py),
+so an origin or RP id that a real device would refuse is refused here too.
 """
 
 from __future__ import annotations
@@ -19,20 +21,33 @@ from urllib.parse import urlsplit
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from release_gate.smoke import client_checks
 from release_gate.smoke.codec import DecodeError, b64url, b64url_decode
+from release_gate.smoke.profiles import (
+    DEFAULT,
+    EDDSA,
+    ES256,
+    NoSupportedAlgorithm,
+    Profile,
+)
 
-ES256 = -7
-FLAG_UP = 0x01
-FLAG_UV = 0x04
-FLAG_AT = 0x40
 ZERO_AAGUID = bytes(16)
 CREDENTIAL_ID_LENGTH = 32
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
 class AuthenticatorError(ValueError):
     """The options cannot be answered by this authenticator; the message says why."""
+
+
+class ClientRefused(AuthenticatorError):
+    """The browser's own checks refuse the origin or RP id: a real device would not sign."""
+
+    def __init__(self, refusal: client_checks.Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class Registration:
     rp_id: str
     origin: str
     client_data: dict[str, Any]
+    algorithm: int = ES256
+    flags: int = 0
 
     @property
     def credential_id_b64(self) -> str:
@@ -60,13 +77,17 @@ def unwrap_options(options: Mapping[str, Any], key: str | None = "publicKey"
 
 
 class SyntheticAuthenticator:
-    """One credential. Inject `randbytes` / `private_key` to make it deterministic in tests."""
+    """One credential of one device profile. Inject `randbytes` / `private_key` to make it
+    deterministic in tests (the key's type must be the one the options' order picks)."""
 
-    def __init__(self, *, private_key: ec.EllipticCurvePrivateKey | None = None,
+    def __init__(self, *, profile: Profile = DEFAULT, private_key: PrivateKey | None = None,
                  randbytes: Callable[[int], bytes] = os.urandom) -> None:
-        self._key = private_key or ec.generate_private_key(ec.SECP256R1())
-        if not isinstance(self._key.curve, ec.SECP256R1):
-            raise AuthenticatorError(f"ES256 needs a P-256 key, found {self._key.curve.name}")
+        if isinstance(private_key, ec.EllipticCurvePrivateKey) and not isinstance(
+                private_key.curve, ec.SECP256R1):
+            raise AuthenticatorError(f"ES256 needs a P-256 key, found {private_key.curve.name}")
+        self.profile = profile
+        self._given_key = private_key
+        self._key: PrivateKey | None = None
         self._randbytes = randbytes
         self._credential_id: bytes | None = None
         self._user_handle: str | None = None
@@ -76,25 +97,41 @@ class SyntheticAuthenticator:
     def credential_id(self) -> bytes | None:
         return self._credential_id
 
+    def choose_algorithm(self, options: Mapping[str, Any]) -> int:
+        """The algorithm a browser would pick for these options with this device."""
+        params = unwrap_options(options).get("pubKeyCredParams")
+        if not isinstance(params, list):
+            raise AuthenticatorError("the options have no `pubKeyCredParams` list")
+        try:
+            return self.profile.choose(params)
+        except NoSupportedAlgorithm as error:
+            raise AuthenticatorError(str(error)) from None
+
+    def _new_key(self, algorithm: int) -> PrivateKey:
+        given = self._given_key
+        if given is not None:
+            if (algorithm == EDDSA) != isinstance(given, ed25519.Ed25519PrivateKey):
+                raise AuthenticatorError(f"the injected key cannot sign algorithm {algorithm}")
+            return given
+        if algorithm == EDDSA:
+            return ed25519.Ed25519PrivateKey.generate()
+        return ec.generate_private_key(ec.SECP256R1())
+
     def cose_public_key(self) -> bytes:
-        numbers = self._key.public_key().public_numbers()
-        return cbor2.dumps({
-            1: 2,  # kty: EC2
-            3: ES256,  # alg
-            -1: 1,  # crv: P-256
-            -2: numbers.x.to_bytes(32, "big"),  # fixed length: a short x/y is a classic bug
-            -3: numbers.y.to_bytes(32, "big"),
-        })
+        if self._key is None:
+            raise AuthenticatorError("no key yet: register first")
+        return cose_key(self._key)
 
     def register(self, options: Mapping[str, Any], *, origin: str,
                  rp_id: str | None = None) -> Registration:
         opts = unwrap_options(options)
         challenge = _challenge(opts)
-        _require_es256(opts)
+        algorithm = self.choose_algorithm(opts)
         rp = _mapping(opts.get("rp"))
         effective_rp_id = rp_id or rp.get("id") or urlsplit(origin).hostname
         if not effective_rp_id:
             raise AuthenticatorError("no RP id: the options have no rp.id and none is configured")
+        _client_checks(origin, str(effective_rp_id))
         user = _mapping(opts.get("user"))
         if isinstance(user.get("id"), str):
             self._user_handle = user["id"]
@@ -102,15 +139,16 @@ class SyntheticAuthenticator:
         credential_id = self._randbytes(CREDENTIAL_ID_LENGTH)
         if len(credential_id) != CREDENTIAL_ID_LENGTH:
             raise AuthenticatorError(f"randbytes gave {len(credential_id)} bytes, expected 32")
-        cose_key = self.cose_public_key()
+        self._key = self._new_key(algorithm)
+        flags = self.profile.flags
         auth_data = (
             _rp_id_hash(effective_rp_id)
-            + bytes([FLAG_UP | FLAG_UV | FLAG_AT])
+            + bytes([flags])
             + (0).to_bytes(4, "big")
             + ZERO_AAGUID
             + len(credential_id).to_bytes(2, "big")
             + credential_id
-            + cose_key
+            + cose_key(self._key)
         )
         attestation_object = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = {"type": "webauthn.create", "challenge": challenge, "origin": origin,
@@ -124,40 +162,41 @@ class SyntheticAuthenticator:
             "response": {
                 "clientDataJSON": b64url(client_data_json),
                 "attestationObject": b64url(attestation_object),
-                "transports": ["internal"],
+                "transports": list(self.profile.transports),
             },
-            "authenticatorAttachment": "platform",
+            "authenticatorAttachment": self.profile.attachment,
             "clientExtensionResults": {},
         }
         self._credential_id = credential_id
         self._sign_count = 0
         return Registration(credential=credential, credential_id=credential_id,
                             challenge=challenge, rp_id=effective_rp_id, origin=origin,
-                            client_data=client_data)
+                            client_data=client_data, algorithm=algorithm, flags=flags)
 
     def authenticate(self, options: Mapping[str, Any], *, origin: str,
                      rp_id: str | None = None) -> dict[str, Any]:
         """Sign an assertion (AuthenticationResponseJSON) with the registered key."""
-        if self._credential_id is None:
+        if self._credential_id is None or self._key is None:
             raise AuthenticatorError("no credential yet: register before authenticating")
         opts = unwrap_options(options)
         challenge = _challenge(opts)
         effective_rp_id = rp_id or opts.get("rpId") or urlsplit(origin).hostname
         if not effective_rp_id:
             raise AuthenticatorError("no RP id: the options have no rpId and none is configured")
+        _client_checks(origin, str(effective_rp_id))
         allowed = opts.get("allowCredentials") or []
         cred_id = b64url(self._credential_id)
         if allowed and not any(isinstance(c, Mapping) and c.get("id") == cred_id for c in allowed):
             raise AuthenticatorError(
                 f"allowCredentials does not list the registered credential {cred_id[:16]}...")
-        self._sign_count += 1
-        auth_data = (_rp_id_hash(str(effective_rp_id)) + bytes([FLAG_UP | FLAG_UV])
+        if self.profile.counts_signatures:
+            self._sign_count += 1
+        auth_data = (_rp_id_hash(str(effective_rp_id)) + bytes([self.profile.assertion_flags])
                      + self._sign_count.to_bytes(4, "big"))
         client_data_json = json.dumps(
             {"type": "webauthn.get", "challenge": challenge, "origin": origin,
              "crossOrigin": False}, separators=(",", ":")).encode()
-        signature = self._key.sign(auth_data + hashlib.sha256(client_data_json).digest(),
-                                   ec.ECDSA(hashes.SHA256()))
+        signature = _sign(self._key, auth_data + hashlib.sha256(client_data_json).digest())
         response: dict[str, Any] = {
             "clientDataJSON": b64url(client_data_json),
             "authenticatorData": b64url(auth_data),
@@ -166,7 +205,34 @@ class SyntheticAuthenticator:
         if self._user_handle is not None:
             response["userHandle"] = self._user_handle
         return {"id": cred_id, "rawId": cred_id, "type": "public-key", "response": response,
-                "authenticatorAttachment": "platform", "clientExtensionResults": {}}
+                "authenticatorAttachment": self.profile.attachment,
+                "clientExtensionResults": {}}
+
+
+def cose_key(key: PrivateKey) -> bytes:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        raw = key.public_key().public_bytes_raw()
+        return cbor2.dumps({1: 1, 3: EDDSA, -1: 6, -2: raw})  # kty OKP, crv Ed25519
+    numbers = key.public_key().public_numbers()
+    return cbor2.dumps({
+        1: 2,  # kty: EC2
+        3: ES256,  # alg
+        -1: 1,  # crv: P-256
+        -2: numbers.x.to_bytes(32, "big"),  # fixed length: a short x/y is a classic bug
+        -3: numbers.y.to_bytes(32, "big"),
+    })
+
+
+def _sign(key: PrivateKey, data: bytes) -> bytes:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(data)
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def _client_checks(origin: str, rp_id: str) -> None:
+    refused = client_checks.refusal(origin, rp_id)
+    if refused is not None:
+        raise ClientRefused(refused)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -187,15 +253,3 @@ def _challenge(opts: Mapping[str, Any]) -> str:
         raise AuthenticatorError(
             f"the options' challenge is not unpadded base64url: {error}") from None
     return challenge
-
-
-def _require_es256(opts: Mapping[str, Any]) -> None:
-    params = opts.get("pubKeyCredParams")
-    if not isinstance(params, list):
-        raise AuthenticatorError("the options have no `pubKeyCredParams` list")
-    algs = [p.get("alg") for p in params if isinstance(p, Mapping)]
-    if not any(isinstance(p, Mapping) and p.get("alg") == ES256
-               and p.get("type", "public-key") == "public-key" for p in params):
-        raise AuthenticatorError(
-            f"the options do not allow ES256 (-7): pubKeyCredParams offer {algs}; "
-            "this synthetic authenticator only makes EC P-256 / ES256 credentials")

@@ -210,6 +210,29 @@ def _router(s: Symptom) -> Diagnosis:
         cause, step.format(app=s.app), OURS)
 
 
+def _device_would_refuse(s: Symptom) -> Diagnosis:
+    """The browser's checks (smoke/client_checks.py) refuse the origin or RP id: no phone
+    would sign, whatever the backend accepts. Names both values."""
+    names = s.settings.names
+    origin, rp_id = s.origin or "unknown", s.rp_id or s.options_rp_id or "unknown"
+    causes = {
+        "origin-not-secure": "the origin is not a secure context (https, or http on localhost)",
+        "origin-is-ip": "the origin's host is an IP address, and an RP id must be a domain",
+        "rp-id-not-suffix": "the RP id is neither the origin's host nor a registrable domain "
+                            "suffix of it",
+    }
+    return Diagnosis(
+        s.code or "device-would-refuse",
+        f"Step {s.step}: a real device would refuse origin {origin} with RP id {rp_id} "
+        f"({s.detail})",
+        f"{causes.get(s.code, 'the browser refuses this origin and RP id')}: "
+        f"navigator.credentials.create() fails on the phone before the authenticator signs, "
+        "so no real signup can work with this pair",
+        f"Make {names.origin_var} an https origin whose host is {names.rp_id_var} or a "
+        f"subdomain of it (origin {origin}, RP id {rp_id} now; smoke.origin / smoke.rp_id "
+        "when the smoke's own values are wrong)", OURS)
+
+
 def _check(code: str) -> Callable[[Symptom], bool]:
     return lambda s: s.kind is FailureKind.CHECK and s.code == code
 
@@ -401,6 +424,7 @@ ROWS: tuple[Row, ...] = (
         "login-failed", f"Sign-in with the registered key failed ({s.detail})",
         "The stored public key or sign count is not usable, or the login path regressed",
         "Check webauthn_credentials.public_key for this user and the login/verify logs", OURS)),
+    (lambda s: s.kind is FailureKind.CLIENT, _device_would_refuse),
     (lambda s: s.kind is FailureKind.AUTHENTICATOR, lambda s: Diagnosis(
         "options-unusable", f"Step 3 cannot answer the registration options ({s.detail})",
         "begin-with-token's options changed shape (challenge, rp, pubKeyCredParams)",

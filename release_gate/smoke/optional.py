@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from release_gate.smoke.authenticator import AuthenticatorError
+from release_gate.smoke.authenticator import AuthenticatorError, ClientRefused
 from release_gate.smoke.plan import SmokePlan
 from release_gate.smoke.result import FailureKind, SmokeResult, StepId
 from release_gate.smoke.steps import (
@@ -13,6 +14,7 @@ from release_gate.smoke.steps import (
     StepFailed,
     body_detail,
     check_complete,
+    client_refused,
     field_value,
     fill,
     post,
@@ -30,10 +32,13 @@ def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     first = post(plan, state, StepId.LOGIN, endpoints.login_begin,
                  fill(bodies.login_begin, values), writes=False)
     options = first.json()
+    start = time.perf_counter()
     try:
         assertion = plan.authenticator.authenticate(
             options if isinstance(options, Mapping) else {},
             origin=state.registration.origin, rp_id=plan.rp_id or plan.settings.rp_id)
+    except ClientRefused as refused:
+        raise client_refused("login", f"POST {endpoints.login_begin}", refused, start) from None
     except AuthenticatorError as error:
         raise StepFailed(StepId.LOGIN, f"POST {endpoints.login_begin}", str(error),
                          kind=FailureKind.CHECK, exchange=first, detail=str(error)) from None

@@ -41,6 +41,7 @@ class FailureKind(StrEnum):
     BACKEND = "backend"  # the mint command or the database failed
     CHECK = "check"  # an answer or a row that is not what the flow needs
     AUTHENTICATOR = "authenticator"  # the registration options cannot be answered
+    CLIENT = "client"  # the browser's checks refuse the origin / RP id (client_checks.py)
     INTERRUPTED = "interrupted"  # a signal ended the run
     INTERNAL = "internal"  # a bug in the smoke itself
 

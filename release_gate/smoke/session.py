@@ -226,7 +226,8 @@ def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
 
 
 def _steps(run: _Run, live: _Live, record: DeploymentRecord | None = None) -> SmokeResult:
-    from release_gate.smoke import report
+    from release_gate.smoke import profiles, report
+    from release_gate.smoke.authenticator import SyntheticAuthenticator
     from release_gate.smoke.client import ApiClient
     from release_gate.smoke.deadline import Deadline
     from release_gate.smoke.plan import ServerLog, SmokePlan
@@ -244,7 +245,9 @@ def _steps(run: _Run, live: _Live, record: DeploymentRecord | None = None) -> Sm
                          origin=live.origin, rp_id=live.rp_id, target_note=live.note,
                          server_log=(ServerLog.from_now(log) if log else live.server_log),
                          pause_after=run.pause, deadline=deadline, hooks=live.hooks,
-                         heroku_line=live.heroku_line)
+                         heroku_line=live.heroku_line,
+                         authenticator=SyntheticAuthenticator(
+                             profile=profiles.by_name(run.settings.authenticator)))
         result = run_smoke(plan, guard=run.guard)
     if record is not None:
         _deployed_after(run, record)

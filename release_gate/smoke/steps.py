@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from release_gate.core.smoke_config.settings import table_of
-from release_gate.smoke.authenticator import AuthenticatorError, Registration, unwrap_options
+from release_gate.smoke.authenticator import (
+    AuthenticatorError,
+    ClientRefused,
+    Registration,
+    unwrap_options,
+)
 from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.client import Exchange
 from release_gate.smoke.codec import DecodeError, b64url_decode
 from release_gate.smoke.plan import SmokePlan
+from release_gate.smoke.profiles import KEY_NAMES, flag_names
 from release_gate.smoke.result import FailureKind, SmokeResult, StepId, StepRecord
 from release_gate.smoke.transcript import prefix
 
@@ -195,9 +201,16 @@ def begin(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
 
 def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     title = "build synthetic credential"
-    plan.out.step(StepId.CREDENTIAL, "building synthetic credential (EC P-256, fmt=none)...")
     assert state.options is not None
     start = time.perf_counter()
+    authenticator = plan.authenticator
+    profile = authenticator.profile
+    try:
+        key = KEY_NAMES[authenticator.choose_algorithm(state.options)]
+    except AuthenticatorError:
+        key = "no usable algorithm"  # register() raises it again, with the reason
+    plan.out.step(StepId.CREDENTIAL, f"building synthetic credential ({key}, fmt=none, {profile.name} "
+                       f"profile: flags {flag_names(profile.flags)})...")
     rp_id = plan.rp_id or plan.settings.rp_id
     origin = plan.origin or plan.settings.origin
     derived = origin is None or rp_id is None
@@ -205,7 +218,10 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
         origin = f"https://{rp_id or options_rp_id(state.options)}"
     state.origin = origin
     try:
-        registration = plan.authenticator.register(state.options, origin=origin, rp_id=rp_id)
+        registration = authenticator.register(state.options, origin=origin, rp_id=rp_id)
+    except ClientRefused as refused:
+        state.rp_id = refused.refusal.rp_id
+        raise client_refused(StepId.CREDENTIAL, title, refused, start) from None
     except AuthenticatorError as error:
         raise StepFailed(StepId.CREDENTIAL, title, str(error), kind=FailureKind.AUTHENTICATOR,
                          detail=str(error),
@@ -228,6 +244,14 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
     result.credential_id = registration.credential_id_b64
     plan.out.step(StepId.CREDENTIAL, f"OK cred_id={prefix(registration.credential_id_b64, 16)} "
                        "clientData challenge matches options challenge")
+
+
+def client_refused(step: str, title: str, refused: ClientRefused, start: float) -> StepFailed:
+    """A browser would refuse before signing: the run fails here, before verify is sent."""
+    return StepFailed(step, title, f"a real device would refuse: {refused}",
+                      kind=FailureKind.CLIENT,
+                      code=refused.refusal.code, detail=str(refused),
+                      latency_ms=(time.perf_counter() - start) * 1000)
 
 
 def options_rp_id(options: Mapping[str, Any] | None) -> str | None:

@@ -22,6 +22,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from release_gate.smoke import profiles
 from release_gate.smoke.authenticator import AuthenticatorError, SyntheticAuthenticator
 from release_gate.smoke.codec import DecodeError, b64url, b64url_decode
 from tests.smoke.cbor import cbor_decode_strict
@@ -65,7 +66,8 @@ def test_registration_verifies_with_py_webauthn_requiring_user_verification() ->
 
 def test_registration_has_the_runbook_shape_and_decodes_strictly() -> None:
     options = _options()
-    registration = SyntheticAuthenticator(randbytes=lambda n: b"\x07" * n).register(
+    registration = SyntheticAuthenticator(profile=profiles.GENERIC,
+                                          randbytes=lambda n: b"\x07" * n).register(
         options, origin=ORIGIN)
     decoded = _strict_walk(registration.credential)
     attestation = decoded["attestation"]
@@ -122,11 +124,12 @@ def test_options_wrapped_in_public_key_are_accepted() -> None:
     assert registration.challenge == options["challenge"]
 
 
-def test_refuses_options_without_es256() -> None:
+@pytest.mark.parametrize("profile", [profiles.ICLOUD_KEYCHAIN, profiles.GENERIC])
+def test_es256_only_profiles_refuse_options_without_es256(profile: profiles.Profile) -> None:
     options = _options(algs=[COSEAlgorithmIdentifier.EDDSA,
                              COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256])
     with pytest.raises(AuthenticatorError, match=r"do not allow ES256 \(-7\).*\[-8, -257\]"):
-        SyntheticAuthenticator().register(options, origin=ORIGIN)
+        SyntheticAuthenticator(profile=profile).register(options, origin=ORIGIN)
 
 
 def test_refuses_a_padded_challenge() -> None:
@@ -143,14 +146,34 @@ def test_rp_id_from_config_overrides_options() -> None:
     assert registration.rp_id == "raxx.app"
 
 
-def test_assertion_with_the_same_key_verifies() -> None:
-    authenticator = SyntheticAuthenticator()
-    options = _options()
+# profile -> (algorithm picked from py_webauthn's default order, EdDSA first; flags; backed up)
+PROFILE_FACTS = {
+    "icloud-keychain": (-7, 0x5D, True),
+    "security-key": (-8, 0x45, False),
+    "generic": (-7, 0x45, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROFILE_FACTS))
+def test_each_profile_registers_and_signs_in_as_its_device(name: str) -> None:
+    algorithm, flags, backed_up = PROFILE_FACTS[name]
+    profile = profiles.by_name(name)
+    authenticator = SyntheticAuthenticator(profile=profile)
+    options = json.loads(options_to_json(generate_registration_options(
+        rp_id=RP_ID, rp_name="Raxx", user_name="smoke-test+1@moosequest.net", user_id=b"u1")))
+    assert options["pubKeyCredParams"][0]["alg"] == -8  # py_webauthn offers EdDSA first
     registration = authenticator.register(options, origin=ORIGIN)
+    assert (registration.algorithm, registration.flags) == (algorithm, flags)
+    assert registration.credential["authenticatorAttachment"] == profile.attachment
     verified = verify_registration_response(
         credential=registration.credential, expected_challenge=b64url_decode(options["challenge"]),
         expected_rp_id=RP_ID, expected_origin=ORIGIN, require_user_verification=True)
-    for expected_count in (1, 2):
+    assert verified.credential_backed_up is backed_up
+    assert verified.credential_device_type == ("multi_device" if backed_up else "single_device")
+    assert verified.aaguid == "00000000-0000-0000-0000-000000000000"
+    assert cbor_decode_strict(verified.credential_public_key)[3] == algorithm
+    stored_count = verified.sign_count
+    for _ in (1, 2):  # the login step signs with the same key type
         auth_options = json.loads(options_to_json(generate_authentication_options(
             rp_id=RP_ID, user_verification=UserVerificationRequirement.REQUIRED,
             allow_credentials=[PublicKeyCredentialDescriptor(id=verified.credential_id)])))
@@ -159,8 +182,28 @@ def test_assertion_with_the_same_key_verifies() -> None:
             credential=assertion, expected_challenge=b64url_decode(auth_options["challenge"]),
             expected_rp_id=RP_ID, expected_origin=ORIGIN,
             credential_public_key=verified.credential_public_key,
-            credential_current_sign_count=expected_count - 1, require_user_verification=True)
-        assert result.new_sign_count == expected_count
+            credential_current_sign_count=stored_count, require_user_verification=True)
+        assert result.credential_backed_up is backed_up
+        # A synced passkey never counts (signCount stays 0); the others count up.
+        assert result.new_sign_count == (0 if name == "icloud-keychain" else stored_count + 1)
+        stored_count = result.new_sign_count
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.permutations([-8, -7, -257, -36, -37, -48]), name=st.sampled_from(
+    sorted(PROFILE_FACTS)))
+def test_the_first_offered_algorithm_the_device_supports_is_picked(order: list[int],
+                                                                    name: str) -> None:
+    profile = profiles.by_name(name)
+    options = _options(algs=[COSEAlgorithmIdentifier(a) for a in order])
+    expected = next(a for a in order if a in profile.algorithms)
+    registration = SyntheticAuthenticator(profile=profile).register(options, origin=ORIGIN)
+    assert registration.algorithm == expected
+    verify_registration_response(credential=registration.credential,
+                                 expected_challenge=b64url_decode(options["challenge"]),
+                                 expected_rp_id=RP_ID, expected_origin=ORIGIN,
+                                 supported_pub_key_algs=[COSEAlgorithmIdentifier(a)
+                                                         for a in order])
 
 
 def test_assertion_refuses_options_that_do_not_allow_our_credential() -> None:

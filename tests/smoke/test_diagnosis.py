@@ -71,6 +71,8 @@ CASES = [
              "dynos running\""), "heroku-h14", "release-gate"),
     (Symptom("login", "http", 400), "login-failed", "release-gate"),
     (Symptom("3", "authenticator", detail="no ES256"), "options-unusable", "release-gate"),
+    (Symptom("3", "client", code="rp-id-not-suffix", origin="http://localhost:8767",
+             rp_id="raxx.app"), "rp-id-not-suffix", "release-gate"),
     (Symptom("2", "http", 502, "bad gateway"), "server-error", "release-gate"),
     (Symptom("2", "transport", detail="ConnectError"), "unreachable", "release-gate"),
     (Symptom("4", "interrupted", detail="SIGTERM"), "interrupted", "release-gate"),

@@ -43,7 +43,8 @@ PASS_TRANSCRIPT = [
     r"\[step 1\] OK token=eyJ2IjoxLCJlbWFp\.\.\.[A-Za-z0-9_-]{8}",
     r"\[step 2\] POST /api/auth/register/begin-with-token \.\.\.",
     r"\[step 2\] OK challenge=[A-Za-z0-9_-]{16}\.\.\. user\.id=[A-Za-z0-9_-]{8}\.\.\.",
-    r"\[step 3\] building synthetic credential \(EC P-256, fmt=none\)\.\.\.",
+    r"\[step 3\] building synthetic credential \(EC P-256, fmt=none, icloud-keychain profile: "
+    r"flags UP\|UV\|BE\|BS\|AT\)\.\.\.",
     r"\[step 3\] using origin=http://localhost:\d+ rp_id=localhost",
     r"\[step 3\] OK cred_id=(?P<cred>[A-Za-z0-9_-]{16})\.\.\. clientData challenge matches "
     r"options challenge",
@@ -96,6 +97,51 @@ def test_optional_login_and_replay_steps(postgres_url: str, redis_url: str,
         assert "[replay] OK refused with 400 (Invalid or expired signup link)" in done.stdout
         assert target.rows(email)["users"] == 0
     assert [s["step"] for s in report["steps"]][-3:] == ["login", "replay", "teardown"]
+
+
+@pytest.mark.parametrize(("profile", "key"), [("icloud-keychain", "EC P-256"),
+                                              ("security-key", "Ed25519"),
+                                              ("generic", "EC P-256")])
+def test_each_authenticator_profile_registers_and_signs_in(
+        profile: str, key: str, postgres_url: str, redis_url: str, tmp_path: Path) -> None:
+    # The sandbox's py_webauthn offers EdDSA first: the security key answers with Ed25519, and
+    # the login round signs with that same key (the Ed25519 path: storage, then login).
+    email = new_email()
+    with sandbox(postgres_url, redis_url) as target:
+        section = smoke_section(target.server, authenticator=profile, steps={"login": True})
+        done, report = target.smoke(tmp_path, email=email, section=section)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"[step 3] building synthetic credential ({key}, fmt=none, {profile} profile" \
+        in done.stdout
+    assert "[login] OK signed in with the registered key" in done.stdout
+    assert report["verdict"] == "PASS"
+
+
+# (WEBAUTHN_ORIGIN, WEBAUTHN_RP_ID) of the target, each refused by Chromium's create() -> id
+BROWSER_REFUSED = {
+    "localhost-origin-raxx-rp-id": ("http://localhost:8767", "raxx.app", "rp-id-not-suffix"),
+    "ip-origin": ("http://127.0.0.1:8765", "127.0.0.1", "origin-is-ip"),
+    "non-suffix": ("https://signup.raxx.app", "raxx.dev", "rp-id-not-suffix"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROWSER_REFUSED))
+def test_a_pair_a_browser_refuses_fails_before_verify(case: str, postgres_url: str,
+                                                      redis_url: str, tmp_path: Path) -> None:
+    origin, rp_id, diagnosis = BROWSER_REFUSED[case]
+    email = new_email()
+    with sandbox(postgres_url, redis_url, WEBAUTHN_ORIGIN=origin,
+                 WEBAUTHN_RP_ID=rp_id) as target:
+        done, report = target.smoke(tmp_path, email=email,
+                                    section=smoke_section(target.server, origin=origin))
+        assert target.rows(email)["users"] == 0
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    assert "SMOKE VERDICT: FAIL" in out and "[step 4]" not in out
+    assert "[step 3] FAIL" in out and "a real device would refuse" in out
+    failure = report["failure"]
+    assert failure["step"] == "3" and failure["diagnosis"]["id"] == diagnosis
+    assert origin in failure["diagnosis"]["symptom"] and rp_id in failure["diagnosis"]["symptom"]
 
 
 # fault -> (failing step, diagnosis id, the runbook's "likely cause" text)

@@ -23,6 +23,9 @@ from release_gate.core.smoke_config import heroku_settings
 
 MINT_BACKENDS = ("command", "python", "heroku")
 DATABASE_BACKENDS = ("sql", "heroku")
+# The synthetic authenticator's device profiles (smoke/profiles.py); the first is the default,
+# the runbook's device: the team signs up on an iPhone, with an iCloud Keychain passkey.
+AUTHENTICATOR_PROFILES = ("icloud-keychain", "security-key", "generic")
 
 SCHEMA: Mapping[str, Any] = _object({
     "title": {**_STR, "description": "First line of the transcript header."},
@@ -37,6 +40,11 @@ SCHEMA: Mapping[str, Any] = _object({
     "origin": {**_OPT_STR, "description": "WebAuthn origin for clientDataJSON; default "
                                           "https://<rp.id from the options>."},
     "rp_id": {**_OPT_STR, "description": "RP id; default rp.id from the registration options."},
+    "authenticator": {"enum": list(AUTHENTICATOR_PROFILES),
+                      "description": "The device the synthetic authenticator copies: "
+                                     "icloud-keychain (default: ES256, backed-up passkey), "
+                                     "security-key (EdDSA when offered, not backed up) or "
+                                     "generic (ES256, flags UP|UV|AT)."},
     "email_domain": {**_STR, "description": "Domain of the default smoke-test+<unix-ts>@ email."},
     "email_prefix": {**_STR, "description": "Local part before +<unix-ts> of the default email."},
     "protected_emails": {"type": "array", "items": _STR,

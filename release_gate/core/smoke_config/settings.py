@@ -21,6 +21,7 @@ from release_gate.core.smoke_config import heroku_settings
 # The schema and the SQL parameter check live in schema.py (config.py needs only them);
 # re-exported for the smoke's modules that read them from here.
 from release_gate.core.smoke_config.schema import (  # noqa: F401
+    AUTHENTICATOR_PROFILES,
     DATABASE_BACKENDS,
     MINT_BACKENDS,
     SCHEMA,
@@ -160,6 +161,7 @@ class SmokeSettings:
     prod_url: str = production_section.DEFAULT_API_URL
     origin: str | None = None
     rp_id: str | None = None
+    authenticator: str = AUTHENTICATOR_PROFILES[0]  # smoke/profiles.py
     email_domain: str = "moosequest.net"
     email_prefix: str = "smoke-test"
     protected_emails: tuple[str, ...] = ("kris@moosequest.net",)
@@ -206,6 +208,7 @@ def parse(raw: Mapping[str, Any] | None) -> SmokeSettings:
         prod_url=raw.get("prod_url", d.prod_url).rstrip("/"),
         origin=raw.get("origin", d.origin),
         rp_id=raw.get("rp_id", d.rp_id),
+        authenticator=raw.get("authenticator", d.authenticator),
         email_domain=raw.get("email_domain", d.email_domain),
         email_prefix=raw.get("email_prefix", d.email_prefix),
         protected_emails=tuple(e.strip().lower()
