@@ -93,6 +93,9 @@ class GitHubEnv:
     # Who an app installation token writes as (RELEASE_GATE_BOT_LOGIN; GITHUB_TOKEN is the
     # Actions app's installation token and writes as github-actions[bot]).
     bot_login: str = ACTIONS_LOGIN
+    # release-gate's docs/rules.md at the version that runs (action.yml sets
+    # RELEASE_GATE_DOCS_URL from the action's repository and ref): findings link their rule.
+    rules_doc: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, repository: str | None = None
@@ -118,7 +121,16 @@ class GitHubEnv:
             event_name=environ.get("GITHUB_EVENT_NAME"),
             event_path=environ.get("GITHUB_EVENT_PATH"),
             bot_login=environ.get("RELEASE_GATE_BOT_LOGIN") or ACTIONS_LOGIN,
+            rules_doc=_rules_doc(environ.get("RELEASE_GATE_DOCS_URL")),
         )
+
+
+def _rules_doc(docs_url: str | None) -> str | None:
+    """`<docs>/rules.md` for an http(s) docs URL; anything else links nothing."""
+    docs = (docs_url or "").strip().rstrip("/")
+    if not docs.startswith(("https://", "http://")) or any(c in docs for c in " ()<>\n"):
+        return None
+    return f"{docs}/rules.md"
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation_lines(evaluation: Evaluation) -> list[str]:
-    """One `::error` per finding, on its file and line when it has one."""
+def annotation_lines(evaluation: Evaluation, *, rules_doc: str | None = None) -> list[str]:
+    """One `::error` per finding, on its file and line when it has one; the message ends with
+    the rule's documentation (docs/rules.md#<rule-id>) when its URL is known."""
     lines = []
     for finding in evaluation.findings:
         props = [f"file={_escape_property(finding.path)}"]
@@ -31,7 +32,10 @@ def annotation_lines(evaluation: Evaluation) -> list[str]:
             props.append(f"line={finding.line}")
         title = f"release-gate {finding.outcome.value}: {finding.rule}"
         props.append(f"title={_escape_property(title)}")
-        lines.append(f"::error {','.join(props)}::{_escape_data(finding.message)}")
+        message = finding.message
+        if rules_doc:
+            message += f" (rule {finding.rule}: {rules_doc}#{finding.rule})"
+        lines.append(f"::error {','.join(props)}::{_escape_data(message)}")
     for rule_id in evaluation.unreachable:  # core/reach.py: no silent CLEAR
         title = _escape_property(f"release-gate: rule {rule_id} cannot fire")
         lines.append(f"::warning title={title}::{_escape_data(reach.message(rule_id))}")

@@ -40,6 +40,13 @@ class Links:
     repository: str  # owner/name
     pr_number: int
     workflow_file: str = "smoke.yml"
+    # URL of release-gate's docs/rules.md at the version that ran (RELEASE_GATE_DOCS_URL, set
+    # by action.yml); each finding links to its rule's section there, as linters link a rule.
+    rules_doc: str | None = None
+
+    def rule(self, rule_id: str) -> str:
+        """The rule id in code format, linked to its section of docs/rules.md when known."""
+        return rule_link(rule_id, self.rules_doc)
 
     def blob(self, path: str, sha: str, line: int | None) -> str:
         url = f"{self.server_url}/{self.repository}/blob/{sha}/{quote(path)}"
@@ -57,6 +64,37 @@ class Links:
         return f"{self.server_url}/{self.repository}/actions/workflows/{self.workflow_file}"
 
 
+def rule_link(rule_id: str, rules_doc: str | None) -> str:
+    return f"[`{rule_id}`]({rules_doc}#{rule_id})" if rules_doc else f"`{rule_id}`"
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    """One smoke result on this PR, for the comment's history table (kept in its state)."""
+
+    head: str
+    verdict: str  # PASS | FAIL
+    release: int | None
+    at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"head": self.head, "verdict": self.verdict, "release": self.release,
+                "at": self.at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> SmokeRun | None:
+        try:
+            release = data.get("release")
+            return cls(str(data["head"]), str(data["verdict"]),
+                       int(release) if release is not None else None,
+                       datetime.fromisoformat(str(data["at"])))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+
+
+HISTORY_ROWS = 10  # the newest; older runs are in the Actions history
+
+
 @dataclass(frozen=True)
 class CommentState:
     """The machine-readable part of the comment: which head it describes, which head passed."""
@@ -66,6 +104,7 @@ class CommentState:
     # A sensitive config change on production after the PASS (`release-gate watch-config`
     # records it here, so every later run of the gate keeps holding the PASS against it).
     config_change: ConfigChange | None = None
+    history: tuple[SmokeRun, ...] = ()
 
 
 def _change_to_json(change: ConfigChange) -> dict[str, Any]:
@@ -94,8 +133,12 @@ def parse_state(body: str) -> CommentState | None:
         return None
     try:
         data = json.loads(match.group(1))
+        runs = data.get("history") or []
+        history = tuple(r for r in (SmokeRun.from_json(item) for item in runs
+                                    if isinstance(runs, list)) if r is not None)
         return CommentState(head=str(data["head"]), pass_head=data.get("pass_head"),
-                            config_change=_change_from_json(data.get("config_change")))
+                            config_change=_change_from_json(data.get("config_change")),
+                            history=history[-HISTORY_ROWS:])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -104,6 +147,8 @@ def _header(state: CommentState) -> list[str]:
     data: dict[str, Any] = {"head": state.head, "pass_head": state.pass_head}
     if state.config_change is not None:
         data["config_change"] = _change_to_json(state.config_change)
+    if state.history:
+        data["history"] = [run.to_json() for run in state.history]
     payload = json.dumps(data, sort_keys=True)
     return [MARKER, f"<!-- release-gate:state {payload} -->"]
 
@@ -127,7 +172,7 @@ def _finding_line(finding: Finding, links: Links, head: str) -> str:
     icon = "⛔" if finding.outcome is Outcome.BLOCKED else "🟡"
     where = finding.path if finding.line is None else f"{finding.path}:{finding.line}"
     url = links.blob(finding.path, head, finding.line)
-    return f"- {icon} [`{where}`]({url}) · `{finding.rule}`: {finding.message}"
+    return f"- {icon} [`{where}`]({url}) · {links.rule(finding.rule)}: {finding.message}"
 
 
 def pass_facts_text(evidence: SmokeEvidence) -> str:
@@ -141,9 +186,15 @@ def pass_facts_text(evidence: SmokeEvidence) -> str:
     return f"smoke ran against {facts.label}{within}, {at} on {facts.where}"
 
 
-def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
+def smoke_lines(evidence: SmokeEvidence, links: Links, *, blocked: bool = False) -> list[str]:
     sha7 = evidence.head[:7]
     out: list[str] = []
+    if blocked and not evidence.passed:
+        out.append(f"- ⏸️ the smoke waits for the fix: no PASS can lift a block. Once the "
+                   f"blocking finding is fixed, production must run the new head, then: "
+                   f"`{links.dispatch_command}`")
+        out.extend(f"- {note}" for note in evidence.notes)
+        return out
     change = evidence.config_change
     if change is not None and evidence.decisive is not None:
         facts = pass_facts_text(evidence) or str(evidence.decisive.description)
@@ -167,8 +218,10 @@ def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
         out.append(f"- ❌ the latest smoke on `{sha7}` FAILED{desc}, {run_link}. Fix and re-run: "
                    f"`{links.dispatch_command}`")
     else:
-        out.append(f"- ⏳ no smoke PASS for `{sha7}` yet. Run it: `{links.dispatch_command}` "
-                   f"(or [Run workflow]({links.workflow_page}) with pr = {links.pr_number})")
+        out.append(f"- ⏳ no smoke PASS for `{sha7}` yet. Production must run `{sha7}` first "
+                   f"(deploy it: the smoke refuses another commit); then run it: "
+                   f"`{links.dispatch_command}` (or [Run workflow]({links.workflow_page}) with "
+                   f"pr = {links.pr_number})")
     if evidence.running is not None:
         target = evidence.running.target_url
         link = f" ([run]({target}))" if target else ""
@@ -181,22 +234,84 @@ def smoke_lines(evidence: SmokeEvidence, links: Links) -> list[str]:
     return out
 
 
+def title(evaluation: Evaluation, evidence: SmokeEvidence) -> str:
+    """The heading says the state the PR is in (a counted PASS is no longer "required")."""
+    if evaluation.verdict is Verdict.NEEDS_SMOKE and evidence.passed:
+        return "✅ release-gate: prod smoke passed"
+    return _TITLE[evaluation.verdict]
+
+
+def lead(evaluation: Evaluation, evidence: SmokeEvidence, links: Links) -> str:
+    """The top sentence, in full (the status description is clipped at 140 characters)."""
+    sha7 = evaluation.head[:7]
+    blocking = [f for f in evaluation.findings if f.outcome is Outcome.BLOCKED]
+    if blocking:
+        first = blocking[0]
+        where = first.path if first.line is None else f"{first.path}:{first.line}"
+        more = (f" ({len(blocking) - 1} more blocking finding"
+                f"{'s' if len(blocking) > 2 else ''} below.)" if len(blocking) > 1 else "")
+        return (f"**Blocked** by {links.rule(first.rule)} at "
+                f"[`{where}`]({links.blob(first.path, evaluation.head, first.line)}): "
+                f"{first.message}. Fix this first: no smoke PASS can lift a block.{more}")
+    if evidence.passed:
+        facts = pass_facts_text(evidence)
+        return (f"The prod smoke passed for `{sha7}`{': ' + facts if facts else ''}. The gate "
+                "is satisfied; the checklist's other items are for the people who merge.")
+    return (f"This head changes what the signup smoke guards: production must run `{sha7}`, "
+            "then the prod smoke must PASS on it before this PR can merge.")
+
+
+def history(previous: CommentState | None, evidence: SmokeEvidence) -> tuple[SmokeRun, ...]:
+    """The PR's smoke runs so far: the previous comment's list plus the decisive status on
+    this head, once (an unchanged PR renders the same body)."""
+    runs = list(previous.history if previous is not None else ())
+    decisive = evidence.decisive
+    if decisive is not None and evidence.kept_from is None and decisive.state in (
+            "success", "failure", "error"):
+        run = SmokeRun(head=decisive.sha or evidence.head,
+                       verdict="PASS" if decisive.state == "success" else "FAIL",
+                       release=evidence.facts.release if evidence.facts else None,
+                       at=decisive.created_at)
+        if run not in runs:
+            runs.append(run)
+    return tuple(sorted(runs, key=lambda r: r.at)[-HISTORY_ROWS:])
+
+
+def history_table(runs: tuple[SmokeRun, ...], links: Links) -> list[str]:
+    if not runs:
+        return []
+    out = ["", "**Smoke history on this PR**", "", "| head | verdict | release | when |",
+           "| --- | --- | --- | --- |"]
+    for run in reversed(runs):
+        mark = "✅ PASS" if run.verdict == "PASS" else "❌ **FAIL**"
+        release = f"v{run.release}" if run.release is not None else "–"
+        out.append(f"| [`{run.head[:7]}`]({links.commit(run.head)}) | {mark} | {release} | "
+                   f"{run.at.strftime('%Y-%m-%d %H:%M UTC')} |")
+    return out
+
+
 def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, *,
            links: Links, previous: str | None = None, max_findings: int = MAX_FINDINGS) -> str:
     """The checklist comment for a flagged PR (needs-smoke or blocked)."""
     head = evaluation.head
+    blocked = evaluation.verdict is Verdict.BLOCKED
+    runs = history(parse_state(previous) if previous else None, evidence)
     out = _header(CommentState(head=head, pass_head=evidence.pass_head,
-                               config_change=evidence.config_change))
+                               config_change=evidence.config_change, history=runs))
     out += [
-        f"### {_TITLE[evaluation.verdict]}",
+        f"### {title(evaluation, evidence)}",
+        "",
+        lead(evaluation, evidence, links),
         "",
         f"Head [`{head[:7]}`]({links.commit(head)}) · status `release-gate`: "
-        f"**{status.state.value}** ({status.description})",
+        f"**{status.state.value}**",
         "",
         "**What matched**",
         "",
     ]
-    shown = evaluation.findings[:max_findings]
+    # Blocking findings first: they decide, and no PASS lifts them.
+    ordered = sorted(evaluation.findings, key=lambda f: f.outcome is not Outcome.BLOCKED)
+    shown = ordered[:max_findings]
     out.extend(_finding_line(f, links, head) for f in shown)
     if len(evaluation.findings) > len(shown):
         out.append(f"- … and {len(evaluation.findings) - len(shown)} more (see the job summary "
@@ -204,13 +319,18 @@ def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, 
     if evaluation.checklist:
         ticked_by_hand = _hand_ticked(previous)
         out += ["", "**Checklist**", ""]
-        for raw in evaluation.checklist:
-            item = raw.replace("<PR>", str(links.pr_number))
+        items = [raw.replace("<PR>", str(links.pr_number)) for raw in evaluation.checklist]
+        if blocked:  # the fixes first; the smoke items wait for them
+            items.sort(key=is_smoke_item)
+        for item in items:
             # Evidence, never a hand tick, decides the smoke items.
-            done = evidence.passed if is_smoke_item(item) else item in ticked_by_hand
-            out.append(f"- [{'x' if done else ' '}] {item}")
+            smoke = is_smoke_item(item)
+            done = evidence.passed if smoke else item in ticked_by_hand
+            waits = " _(waits for the fix above)_" if blocked and smoke and not done else ""
+            out.append(f"- [{'x' if done else ' '}] {item}{waits}")
     out += ["", f"**Smoke** (`{SMOKE_CONTEXT}`)", ""]
-    out += smoke_lines(evidence, links)
+    out += smoke_lines(evidence, links, blocked=blocked)
+    out += history_table(runs, links)
     if evaluation.notes:
         out += [""]
         out.extend(f"<sub>{note}</sub><br>" for note in evaluation.notes)

@@ -114,7 +114,8 @@ def _refresh(api: GateApi, pull: PullInfo, *, rules: str | None, clone: str | No
     for note in ctx.notes:  # how the PR was read (a clone that could not be, a fallback...)
         print(f"release-gate: PR #{pull.number}: {note}", file=out)
     links = Links(server_url=api.env.server_url, repository=api.repository,
-                  pr_number=pull.number, workflow_file=chosen.config.settings.smoke_workflow)
+                  pr_number=pull.number, workflow_file=chosen.config.settings.smoke_workflow,
+                  rules_doc=api.env.rules_doc)
     statuses = api.statuses(pull.head_sha)
     gate_statuses = sorted((s for s in statuses if s.context == GATE_CONTEXT),
                            key=lambda s: (s.created_at, s.id), reverse=True)
@@ -153,7 +154,7 @@ def _refresh(api: GateApi, pull: PullInfo, *, rules: str | None, clone: str | No
           f"{evaluation.verdict.value}; {GATE_CONTEXT} = {status.state.value} "
           f"({status.description}){'' if status_posted or dry_run else ' (already posted)'}; "
           f"comment {comment_action}", file=out)
-    for line in actions.annotation_lines(evaluation):
+    for line in actions.annotation_lines(evaluation, rules_doc=links.rules_doc):
         print(line, file=out)
     return GateResult(pull=pull, evaluation=evaluation, evidence=found, status=status,
                       links=links, status_posted=status_posted, comment_action=comment_action)

@@ -206,7 +206,13 @@ def test_text_and_markdown_formats(backend: GitRepo, capsys: pytest.CaptureFixtu
     assert "NEEDS SMOKE" in text and "backend_v2/api/routes/auth.py" in text and "[ ]" in text
     assert main([*base, "--format", "markdown"]) == 3
     md = capsys.readouterr().out
-    assert "needs-smoke" in md and "| `auth-routes` |" in md and "- [ ]" in md
+    assert "needs-smoke" in md and "- [ ]" in md
+    # The rule links to its documentation; neither narrow column can wrap mid-word, and no
+    # placeholder of the PR number is left (check knows no PR).
+    assert "| [auth\u2011routes](docs/rules.md#auth-routes) |" in md
+    assert "| 🟡&nbsp;needs\u2011smoke |" in md
+    assert "<PR>" not in md and "pr=<" not in md
+    assert "`gh workflow run smoke.yml -f pr=` followed by the PR's number" in md
 
 
 def test_console_script_on_this_repository() -> None:
