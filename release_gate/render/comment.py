@@ -290,6 +290,12 @@ def history_table(runs: tuple[SmokeRun, ...], links: Links) -> list[str]:
     return out
 
 
+def _unclipped(description: str) -> str:
+    """The status description beside its state, unless GitHub's limit cut it (the top
+    sentence has it whole then)."""
+    return "" if description.endswith("…") else f" ({description})"
+
+
 def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, *,
            links: Links, previous: str | None = None, max_findings: int = MAX_FINDINGS) -> str:
     """The checklist comment for a flagged PR (needs-smoke or blocked)."""
@@ -304,7 +310,7 @@ def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, 
         lead(evaluation, evidence, links),
         "",
         f"Head [`{head[:7]}`]({links.commit(head)}) · status `release-gate`: "
-        f"**{status.state.value}**",
+        f"**{status.state.value}**{_unclipped(status.description)}",
         "",
         "**What matched**",
         "",

@@ -77,6 +77,10 @@ class Symptom:
     origin: str | None = None  # what step 3 wrote into clientDataJSON
     rp_id: str | None = None  # what step 3 hashed into authenticatorData
     options_rp_id: str | None = None  # rp.id of the registration options (the server's)
+    # What the hints name: the Heroku app for production (or a URL target with Heroku
+    # backends), the sandbox's own log and environment for `--target sandbox`, else the target.
+    target: str = "prod"  # sandbox | prod | url
+    on_heroku: bool = True
 
     def __post_init__(self) -> None:
         # A kind given as its word ("http") becomes the enum member, and an unknown word is
@@ -89,6 +93,30 @@ class Symptom:
 
     def says(self, message: str) -> bool:
         return message.lower() in self.body_lower
+
+    def logs(self) -> str:
+        """Where the target's log is read."""
+        if self.on_heroku:
+            return f"heroku logs --app {self.app}"
+        if self.target == "sandbox":
+            return "the sandbox's log (the [server log] lines of the run)"
+        return "the target's log (`--server-log FILE` lets the smoke read it)"
+
+    def config(self, variable: str | None = None) -> str:
+        """Where the target's configuration (one variable, or all) is read."""
+        if self.on_heroku:
+            grep = f" | grep {variable}" if variable else ""
+            return f"heroku config --app {self.app}{grep}"
+        what = variable or "its configuration"
+        if self.target == "sandbox":
+            return f"{what} in the environment of the sandbox (`release-gate sandbox`)"
+        return f"{what} on the target"
+
+    def processes(self) -> str:
+        if self.on_heroku:
+            return f"`heroku ps --app {self.app}`"
+        return "that the sandbox process is running" if self.target == "sandbox" else \
+            "that the target is up"
 
     def fast(self) -> bool:
         if self.latency_ms is None:
@@ -162,8 +190,7 @@ def _origin_mismatch(s: Symptom) -> Diagnosis:
         f"one the backend expects ({expected or 'not stated'}): a configuration mismatch, not "
         "a challenge-store miss or an encoding regression",
         f"Set smoke.origin to the backend's origin{' ' + expected if expected else ''}, or "
-        f"fix {names.origin_var} on the target (heroku config --app {s.app} | grep "
-        f"{names.origin_var})", OURS)
+        f"fix {names.origin_var} on the target ({s.config(names.origin_var)})", OURS)
 
 
 def _rp_id_mismatch(s: Symptom) -> Diagnosis:
@@ -176,8 +203,7 @@ def _rp_id_mismatch(s: Symptom) -> Diagnosis:
         f"The RP id the smoke hashed into authenticatorData ({s.rp_id or 'unknown'}) is not "
         f"the backend's (its options say rp.id={server or 'unknown'})",
         f"Set smoke.rp_id to {server} or remove it (the options' rp.id is the default), or "
-        f"fix {names.rp_id_var} on the target (heroku config --app {s.app} | grep "
-        f"{names.rp_id_var})" if server else
+        f"fix {names.rp_id_var} on the target ({s.config(names.rp_id_var)})" if server else
         f"Check smoke.rp_id against {names.rp_id_var} on the target", OURS)
 
 
@@ -275,7 +301,7 @@ def _miss(s: Symptom) -> Diagnosis:
         "in-process challenge store split across gunicorn processes (--preload copy-on-write), "
         "or a Redis store that is unreachable, expired (60 s TTL) or not used",
         "Check Redis connectivity; look for `webauthn.challenge_miss` and "
-        f"`webauthn.challenge_stored store=` in `heroku logs --app {s.app}` (store=redis "
+        f"`webauthn.challenge_stored store=` in {s.logs()} (store=redis "
         "expected); shared state must live in Redis or Postgres, never a module-level dict",
         RCA)
 
@@ -287,7 +313,9 @@ def _timeout(s: Symptom) -> Diagnosis:
         "timeout",
         f"Step {s.step} timed out ({what}{', ' + s.backend if s.backend else ''}; {s.detail})",
         "Dyno boot under load, or a slow dependency (database, Redis) on the target",
-        f"Re-run the smoke; if it persists, check Heroku metrics (heroku logs --app {s.app}) "
+        ("Re-run the smoke; if it persists, check Heroku metrics "
+         if s.on_heroku else "Re-run the smoke; if it persists, check ")
+        + f"({s.logs()}) "
         "and the database/Redis latency",
         RUNBOOK)
 
@@ -317,7 +345,7 @@ ROWS: tuple[Row, ...] = (
         "deadline", f"The smoke ran out of time at step {s.step} ({s.detail})",
         "The target or a backend answers too slowly or not at all (a hung dyno, a slow "
         "database, an answer trickled a byte at a time)",
-        f"Re-run; if it persists check heroku logs --app {s.app} and the database latency; "
+        f"Re-run; if it persists check {s.logs()} and the database latency; "
         "raise smoke.timeouts.total only for a target known to be that slow", OURS)),
     (lambda s: s.kind is FailureKind.TIMEOUT, _timeout),
     (lambda s: s.kind is FailureKind.TOO_LARGE, lambda s: Diagnosis(
@@ -347,7 +375,7 @@ ROWS: tuple[Row, ...] = (
         "dyno-failed", f"Step {s.step}: {s.detail}",
         "The one-off dyno's connection dropped, or its command ended without reporting an "
         "exit status (dyno killed, platform incident)",
-        f"Re-run the smoke; check `heroku ps --app {s.app}` and the Heroku status page; if "
+        f"Re-run the smoke; check {s.processes()} and the Heroku status page; if "
         "step 5 did not finish, `release-gate smoke cleanup --email <email>`", OURS)),
     (lambda s: s.step == StepId.MINT and s.kind is FailureKind.BACKEND
      and s.detail.startswith(MINT_NOT_UNDERSTOOD), lambda s: Diagnosis(
@@ -361,7 +389,7 @@ ROWS: tuple[Row, ...] = (
     (lambda s: s.step == StepId.MINT and s.kind is FailureKind.BACKEND, lambda s: Diagnosis(
         "mint-failed", f"Step 1 fails with `{s.detail}`",
         f"{s.settings.names.signing_key} not set on the target (or the mint command is broken)",
-        f"heroku config --app {s.app} | grep {s.settings.names.signing_key} (for a local mint "
+        f"{s.config(s.settings.names.signing_key)} (for a local mint "
         f"command: check {s.settings.names.signing_key} in its environment; its output is "
         "above)", RUNBOOK)),
     (_http(StepId.BEGIN, (400, 401, 403), _invalid_token), lambda s: Diagnosis(
@@ -377,7 +405,8 @@ ROWS: tuple[Row, ...] = (
         f"{s.settings.names.registration_flag} is off (or smoke.endpoints.begin is not a route "
         "of the target)" if s.settings.endpoints.begin != "/api/auth/register/begin-with-token"
         else f"{s.settings.names.registration_flag} is off",
-        f"Check feature flags via heroku config --app {s.app}", RUNBOOK)),
+        f"Check feature flags via {s.config(s.settings.names.registration_flag)}"
+        if not s.on_heroku else f"Check feature flags via {s.config()}", RUNBOOK)),
     (_mismatch(_ORIGIN_MISMATCH), _origin_mismatch),
     (_mismatch(_RP_ID_MISMATCH), _rp_id_mismatch),
     (_verify_failed_is_miss, _miss),
@@ -438,12 +467,12 @@ ROWS: tuple[Row, ...] = (
     (lambda s: s.kind is FailureKind.HTTP and (s.http_status or 0) >= 500, lambda s: Diagnosis(
         "server-error", f"Step {s.step} returns {s.http_status}",
         "The app raised (database error, missing config, crash)",
-        f"Read the traceback: heroku logs --app {s.app}", OURS)),
+        f"Read the traceback: {s.logs()}", OURS)),
     (lambda s: s.kind is FailureKind.TRANSPORT, lambda s: Diagnosis(
         "unreachable", f"Step {s.step} got no HTTP answer ({s.detail})",
         "The API URL is wrong, the app is down, or DNS/TLS failed",
         f"Check the URL (--target, or {s.settings.env.api_url} for prod) and "
-        f"`heroku ps --app {s.app}`", OURS)),
+        f"{s.processes()}", OURS)),
     (lambda s: s.kind is FailureKind.BACKEND, lambda s: Diagnosis(
         "database-failed", f"Step {s.step} cannot read the database ({s.detail})",
         "The database URL, credentials or SQL (smoke.sql) do not fit the target",

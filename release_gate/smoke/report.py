@@ -45,6 +45,7 @@ def to_dict(result: SmokeResult) -> dict[str, Any]:
         # deployment was not checked (no --pr, or a target that is not production).
         "deployment": result.deployment.to_dict() if result.deployment is not None else None,
         "failure": failure,
+        "rerun": result.rerun,
     }
 
 

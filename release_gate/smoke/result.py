@@ -76,6 +76,7 @@ class Failure:
     http_status: int | None = None
     body: str | None = None
     latency_ms: float | None = None
+    log_lines: tuple[str, ...] = ()  # the target's log lines shown with the failure
 
 
 @dataclass
@@ -123,6 +124,7 @@ class SmokeResult:
     deployment: DeploymentRecord | None = None  # production's deployment (`smoke --pr` only)
     wall_ms: float = 0.0
     waiting_ms: float = 0.0  # time spent waiting on the target (HTTP, mint, database)
+    rerun: str = ""  # the command that runs this smoke again, as it was run
 
     @property
     def passed(self) -> bool:

@@ -165,13 +165,19 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
         backend=(plan.minter.description if failed.step == StepId.MINT
                  else plan.database.description if failed.step == StepId.DATABASE else ""),
         settings=plan.settings, origin=state.origin, rp_id=state.rp_id,
-        options_rp_id=steps.options_rp_id(state.options))
+        options_rp_id=steps.options_rp_id(state.options), target=plan.target,
+        on_heroku=plan.target == "prod" or plan.heroku_line is not None)
     diagnosis = diagnose(symptom)
+    log_lines: list[str] = []
+    if log:
+        health = plan.settings.endpoints.health or "\0"
+        log_lines = [excerpt(line, plan.settings.limits.excerpt_chars)
+                     for line in log.strip().splitlines() if health not in line][-LOG_TAIL_LINES:]
     result.failure = Failure(step=failed.step, title=failed.title, message=failed.message,
                              diagnosis=diagnosis, http_status=symptom.http_status,
                              body=(excerpt(exchange.body, plan.settings.limits.excerpt_chars)
                                    if exchange else None),
-                             latency_ms=failed.latency_ms)
+                             latency_ms=failed.latency_ms, log_lines=tuple(log_lines))
     if failed.latency_ms is not None:
         result.steps.append(StepRecord(failed.step, failed.title, False, failed.latency_ms,
                                        symptom.http_status, failed.message))
@@ -186,11 +192,8 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
             out.step(failed.step, f"output: {line}")
     out.step(failed.step, f"likely cause: {diagnosis.likely_cause}")
     out.step(failed.step, f"next step: {diagnosis.next_step}")
-    if log:
-        health = plan.settings.endpoints.health or "\0"
-        lines = [line for line in log.strip().splitlines() if health not in line]
-        for line in lines[-LOG_TAIL_LINES:]:
-            out.line(f"[server log] {excerpt(line, plan.settings.limits.excerpt_chars)}")
+    for line in log_lines:
+        out.line(f"[server log] {line}")
 
 
 def _teardown(plan: SmokePlan, state: steps.RunState, result: SmokeResult,

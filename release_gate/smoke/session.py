@@ -249,12 +249,23 @@ def _steps(run: _Run, live: _Live, record: DeploymentRecord | None = None) -> Sm
                          authenticator=SyntheticAuthenticator(
                              profile=profiles.by_name(run.settings.authenticator)))
         result = run_smoke(plan, guard=run.guard)
+    result.rerun = rerun_command(run, result.api_url)
     if record is not None:
         _deployed_after(run, record)
         result.deployment = record
     if run.request.report is not None:
         report.write(run.request.report, result, run.out.masker)
     return result
+
+
+def rerun_command(run: _Run, api_url: str) -> str:
+    """The command that runs this smoke again against the same target (a fresh email)."""
+    if run.target.is_sandbox:
+        fault = run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
+        return "release-gate smoke --target sandbox" + (f" --sandbox-fault {fault}"
+                                                         if fault else "")
+    target = "prod" if run.target.kind == fences.PROD else api_url
+    return f"{run.settings.env.allow_prod}=1 release-gate smoke --target {target}"
 
 
 def _pause(env: Mapping[str, str]) -> tuple[str, float] | None:

@@ -186,3 +186,21 @@ def test_configured_names_replace_the_runbook_teams() -> None:
     assert no_row.next_step.endswith("check passkeys.store")
     nonce = diagnose(Symptom("5", "check", code="nonce-not-recorded", settings=settings))
     assert "invites_redeemed" in nonce.symptom and "bootstrap" not in nonce.symptom
+
+
+# Rows that only a Heroku target can produce (its log session, its one-off dynos).
+_HEROKU_ONLY = {"challenge-store-memory", "log-no-info", "log-evidence-missing", "log-unavailable",
+                "dyno-failed"}
+
+
+@pytest.mark.parametrize("target", ["sandbox", "url"])
+def test_every_hint_names_the_target_actually_used(target: str) -> None:
+    from dataclasses import replace
+
+    for symptom, expected, _ in CASES:
+        if expected in _HEROKU_ONLY or symptom.code.startswith("log-"):
+            continue
+        diagnosis = diagnose(replace(symptom, target=target, on_heroku=False))
+        text = f"{diagnosis.likely_cause} {diagnosis.next_step}"
+        assert "heroku logs" not in text and "heroku config" not in text, (expected, text)
+        assert "raxx-api-prod" not in text, (expected, text)

@@ -43,12 +43,61 @@ def test_a_failed_run_says_where_why_and_what_next(tmp_path: Path) -> None:
     path.write_text(json.dumps(report.to_dict(_failed())), "utf-8")
     code, text = _main(str(path))
     assert code == 0
-    assert text.startswith("### Signup smoke: FAIL on prod\n")
-    assert "| 5 db \\| check | FAILED | 3.0 |" in text
-    assert "**Failed at step 5:** cred_count=0" in text
+    assert text.startswith("### ❌ Signup smoke: **FAIL** on production (`https://api.example`)\n")
+    assert "| step | status | HTTP | ms | detail |" in text
+    assert "| **step 5: db \\| check** | ❌ **FAIL** |  | 3 |" in text
+    assert "**❌ Failed at step 5:** cred_count=0" in text
+    assert "- diagnosis: `cred-count-zero` (runbook)" in text
     assert "- next step: check webauthn_service.verify_registration" in text
-    assert "Teardown: ran, ok; deleted {'user': 1}" in text
+    assert "Teardown ok: deleted 1 user row." in text
+    assert "{'" not in text
     assert "Interrupted by SIGINT." in text
+
+
+def _run_sandbox(tmp_path: Path, *extra: str) -> tuple[dict, str]:
+    from tests.smoke._harness import base_env, cli, run
+
+    path = tmp_path / f"report{len(extra)}.json"
+    done = run(cli("smoke", "--target", "sandbox", "--report", str(path), *extra), base_env(),
+               timeout=90)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    code, text = _main(str(path))
+    assert code == 0
+    return json.loads(path.read_text("utf-8")), text
+
+
+def test_a_pass_and_a_fail_look_different_and_name_the_target_used(tmp_path: Path) -> None:
+    passed, pass_text = _run_sandbox(tmp_path)
+    failed, fail_text = _run_sandbox(tmp_path, "--sandbox-fault", "challenge-store-split")
+    assert passed["verdict"] == "PASS" and failed["verdict"] == "FAIL"
+    assert pass_text.startswith("### ✅ Signup smoke: PASS on the local sandbox\n")
+    assert fail_text.startswith("### ❌ Signup smoke: **FAIL** on the local sandbox\n")
+    for text in (pass_text, fail_text):
+        assert "| step | status | HTTP | ms | detail |" in text
+        assert "teardown teardown" not in text and "{'" not in text and "None" not in text
+        assert "on url" not in text
+        # A sandbox run: no production app, and no temporary directory in a step title.
+        assert "heroku" not in text.lower() and "raxx-api-prod" not in text
+        assert "/tmp/" not in text
+        assert "Run it again: `release-gate smoke --target sandbox" in text
+        assert "```mermaid\ngantt\n" in text
+    assert "❌ **FAIL**" not in pass_text and ":crit," not in pass_text
+    assert "sqlite:///…/sandbox.sqlite3" in pass_text
+    row = next(line for line in fail_text.splitlines() if line.startswith("| **step 4"))
+    assert "| ❌ **FAIL** | 400 |" in row
+    assert ":crit, " in fail_text  # the failing step is red in the gantt
+    assert "**❌ Failed at step 4 (HTTP 400):**" in fail_text
+    assert "- diagnosis: `challenge-miss` (RCA 2026-05-25)" in fail_text
+    assert "<summary>The target's log</summary>" in fail_text
+    assert "webauthn.challenge_miss store=memory" in fail_text
+    assert "--sandbox-fault challenge-store-split`" in fail_text
+
+
+def test_commands_and_names_are_in_code_format() -> None:
+    text = summary.code_format("Check feature flags via heroku config --app raxx-api-prod; "
+                               "set smoke.origin or WEBAUTHN_ORIGIN (`already code`)")
+    assert text == ("Check feature flags via `heroku config --app raxx-api-prod`; set "
+                    "`smoke.origin` or `WEBAUTHN_ORIGIN` (`already code`)")
 
 
 def test_no_report_is_said_plainly(tmp_path: Path) -> None:

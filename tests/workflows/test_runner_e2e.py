@@ -249,7 +249,7 @@ def test_pending_then_smoke_pass_then_success_then_pending_after_a_push(world: W
     assert world.status("release-gate") == ("success", f"Prod smoke PASS on {head[:7]}")
     assert smoke.step("Clean up after a cancelled smoke (runbook \"Prod-write safety\")"
                       ).outcome == "skipped"
-    assert "### Signup smoke: PASS on prod" in smoke.summary
+    assert "### ✅ Signup smoke: PASS on production (`" in smoke.summary
     report = json.loads((smoke.artifacts / f"smoke-report-pr-{PR}" / "smoke-report.json"
                          ).read_text("utf-8"))
     assert report["verdict"] == "PASS"
