@@ -4,10 +4,11 @@ One row per symptom: the runbook's table, the RCA's challenge-store miss, and th
 the smoke adds beyond the runbook (replay accepted, nonce not recorded, login failed, ...).
 The first matching row wins, so specific rows come before general ones.
 
-The RCA's precise signal was latency: verify answered 400 in 1 ms, before any database or crypto
-work could have run, so the challenge lookup had missed. The smoke measures every step and a
-health-check round trip; when the target's log is available, its `webauthn.challenge_miss` line
-(the RCA's fix: "turns a negative signal into a positive one") settles the question outright.
+The RCA's signal was latency: verify answered 400 in 1 ms, before any database or crypto work
+could have run. But an origin or RP id mismatch fails as fast, with the same body, so latency is
+shown as evidence and decides nothing: the target's log does (`webauthn.challenge_miss`, the
+RCA's fix: "turns a negative signal into a positive one", or the verify failure's reason).
+Without such a line, the diagnosis lists the candidates and the evidence that would decide.
 """
 
 from __future__ import annotations
@@ -274,12 +275,40 @@ def log_awaited(step: str, kind: FailureKind, status: int | None) -> Callable[[s
     return _settles_verify if read_from_log else None
 
 
+def _verify_undecided(s: Symptom) -> bool:
+    """A verify 400 with no log line that settles it: a challenge miss, an origin or RP id
+    mismatch and an attestation parsing regression all answer the same body, and all fail
+    before any database work, so neither the body nor the latency tells them apart."""
+    return (_http(StepId.VERIFY, 400, _verification_failed)(s)
+            and not (s.log is not None and _settles_verify(s.log)))
+
+
 def _verify_failed_is_miss(s: Symptom) -> bool:
-    if not _http(StepId.VERIFY, 400, _verification_failed)(s):
-        return False
-    if s.log is not None and _settles_verify(s.log):
-        return MISS_LOG in s.log  # the log settles it either way
-    return s.fast()
+    return (_http(StepId.VERIFY, 400, _verification_failed)(s) and s.log is not None
+            and MISS_LOG in s.log)  # the log settles it either way
+
+
+def _undecided(s: Symptom) -> Diagnosis:
+    speed = (f"it answered in {_ms(s.latency_ms)} against a {_ms(s.baseline_ms)} health-check "
+             "round trip" + (" (fast, as all three are: none reaches the database)"
+                             if s.fast() else "") if s.latency_ms is not None else "")
+    names = s.settings.names
+    where = ("pass `--server-log FILE` (the target's log) and re-run" if not s.on_heroku
+             else f"read {s.logs()} around the verify request (smoke.heroku.logs reads it "
+                  "for you)")
+    return Diagnosis(
+        "verify-undecided",
+        f"Step 4 returns 400 {s.settings.messages.verification_failed}"
+        + (f"; {speed}" if speed else "") + "; no target log settles which cause it is",
+        "One of three causes that answer the same body, not told apart without the target's "
+        "log: (1) a challenge-store miss (RCA 2026-05-25: in-process store split across "
+        f"processes, or Redis unreachable); (2) an origin or RP id the backend does not expect "
+        f"(smoke.origin / smoke.rp_id vs {names.origin_var} / {names.rp_id_var}); (3) Challenge "
+        "mismatch in the synthetic credential, or CBOR encoding regression (attestation "
+        "parsing)",
+        f"To decide, {where}: `{MISS_LOG}` means (1); `{VERIFY_FAILED_LOG}` with an origin or "
+        f"RP id reason means (2); `{VERIFY_FAILED_LOG}` with a CBOR or attestation reason means "
+        "(3)", OURS)
 
 
 def _ms(value: float | None) -> str:
@@ -313,10 +342,9 @@ def _timeout(s: Symptom) -> Diagnosis:
         "timeout",
         f"Step {s.step} timed out ({what}{', ' + s.backend if s.backend else ''}; {s.detail})",
         "Dyno boot under load, or a slow dependency (database, Redis) on the target",
-        ("Re-run the smoke; if it persists, check Heroku metrics "
-         if s.on_heroku else "Re-run the smoke; if it persists, check ")
-        + f"({s.logs()}) "
-        "and the database/Redis latency",
+        (f"Re-run the smoke; if it persists, check Heroku metrics ({s.logs()}) "
+         if s.on_heroku else f"Re-run the smoke; if it persists, check {s.logs()} ")
+        + "and the database/Redis latency",
         RUNBOOK)
 
 
@@ -409,6 +437,7 @@ ROWS: tuple[Row, ...] = (
         if not s.on_heroku else f"Check feature flags via {s.config()}", RUNBOOK)),
     (_mismatch(_ORIGIN_MISMATCH), _origin_mismatch),
     (_mismatch(_RP_ID_MISMATCH), _rp_id_mismatch),
+    (_verify_undecided, _undecided),
     (_verify_failed_is_miss, _miss),
     (_http(StepId.VERIFY, 400, _verification_failed), lambda s: Diagnosis(
         "verification-failed",

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from release_gate.errors import GateError
 
@@ -46,11 +47,15 @@ class LocalSandbox:
     """
 
     def __init__(self, env: Mapping[str, str], *, health_path: str = "/healthz",
-                 start_timeout_s: float = 30.0, fault: str | None = None) -> None:
+                 start_timeout_s: float = 30.0, fault: str | None = None,
+                 origin: str | None = None, rp_id: str | None = None) -> None:
         self._base_env = dict(env)
         self._health_path = health_path or "/healthz"
         self._timeout_s = start_timeout_s
         self._fault = fault
+        # smoke.origin / smoke.rp_id from --rules: the sandbox then expects them (a rehearsal of
+        # the team's own pair); by default http://localhost:<port> and localhost.
+        self._origin, self._rp_id = origin, rp_id
         self._keep = bool(self._base_env.get("RELEASE_GATE_KEEP_SANDBOX"))
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
@@ -74,7 +79,9 @@ class LocalSandbox:
         self._dir = Path(tempfile.mkdtemp(prefix="release-gate-smoke-"))
         self.port = free_port()
         self.api_url = f"http://{HOST}:{self.port}"
-        self.origin = f"http://localhost:{self.port}"
+        self.origin = self._origin or f"http://localhost:{self.port}"
+        self.rp_id = self._rp_id or (urlsplit(self._origin).hostname or "localhost"
+                                     if self._origin else "localhost")
         self.database_url = f"sqlite:///{self._dir / 'sandbox.sqlite3'}"
         self.log_path = self._dir / "sandbox.log"
         env = {k: v for k, v in self._base_env.items()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from release_gate.core.deployment import Deployment, change_problem
 from release_gate.core.smoke_config.settings import SmokeSettings
-from release_gate.core.target import Target
+from release_gate.core.target import Target, TargetKind
 from release_gate.errors import GateError, SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
@@ -204,7 +204,16 @@ def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
     from release_gate.smoke.local import LocalSandbox
 
     settings, fault = run.settings, run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
-    sandbox = started or LocalSandbox(run.env, fault=run.request.sandbox_fault)
+    if settings.origin or settings.rp_id:
+        # Honour smoke.origin / smoke.rp_id: the sandbox must expect them, so the one started
+        # early (with its localhost defaults, before the rules were read) is replaced.
+        if started is not None:
+            started.stop()
+            started = None
+        run.out.line(f"[sandbox] expecting smoke.origin={settings.origin or '(from rp_id)'} "
+                     f"smoke.rp_id={settings.rp_id or '(the origin host)'} from the rules")
+    sandbox = started or LocalSandbox(run.env, fault=run.request.sandbox_fault,
+                                      origin=settings.origin, rp_id=settings.rp_id)
     run.out.masker.add(sandbox.signing_key, partial=False)
     with sandbox:
         # The sandbox boots in its own process meanwhile: the heavy imports below (httpx,
@@ -264,7 +273,7 @@ def rerun_command(run: _Run, api_url: str) -> str:
         fault = run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
         return "release-gate smoke --target sandbox" + (f" --sandbox-fault {fault}"
                                                          if fault else "")
-    target = "prod" if run.target.kind == fences.PROD else api_url
+    target = "prod" if run.target.kind == TargetKind.PROD else api_url
     return f"{run.settings.env.allow_prod}=1 release-gate smoke --target {target}"
 
 

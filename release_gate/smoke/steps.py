@@ -209,8 +209,9 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
         key = KEY_NAMES[authenticator.choose_algorithm(state.options)]
     except AuthenticatorError:
         key = "no usable algorithm"  # register() raises it again, with the reason
-    plan.out.step(StepId.CREDENTIAL, f"building synthetic credential ({key}, fmt=none, {profile.name} "
-                       f"profile: flags {flag_names(profile.flags)})...")
+    plan.out.step(StepId.CREDENTIAL, f"building synthetic credential ({key}, fmt=none, "
+                                     f"{profile.name} profile: flags "
+                                     f"{flag_names(profile.flags)})...")
     rp_id = plan.rp_id or plan.settings.rp_id
     origin = plan.origin or plan.settings.origin
     derived = origin is None or rp_id is None

@@ -27,6 +27,9 @@ class RunEnv(Protocol):
     @property
     def event_path(self) -> str | None: ...
 
+    @property
+    def rules_doc(self) -> str | None: ...  # docs/rules.md of the release-gate that runs
+
 
 class PullChanges(ClosableContext, Protocol):
     """A PR's changes, with how they were read (shown in the verdict's notes)."""

@@ -20,16 +20,17 @@ CASES = [
     (Symptom("2", "http", 400, '{"detail":"Invalid or expired signup link"}'),
      "wrong-signing-key", "runbook"),
     (Symptom("2", "http", 404, '{"detail":"Not Found"}'), "registration-disabled", "runbook"),
+    # Without a log that settles it, a verify 400 is not guessed (slow or fast alike).
     (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=40, baseline_ms=3),
-     "verification-failed", "runbook"),
+     "verify-undecided", "release-gate"),
     (Symptom("4", "http", 400, '{"detail":"signup session not found"}'), "session-not-found",
      "runbook"),
     (Symptom("5", "check", code="no-credential-row", detail="cred_count=0"), "no-credential-row",
      "runbook"),
     (Symptom("5", "timeout", detail="timed out"), "timeout", "runbook"),
-    # The RCA: a 400 from verify in 1 ms, before any DB or crypto work.
+    # The RCA's 1 ms 400: an origin mismatch answers as fast, so latency alone decides nothing.
     (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=1.2, baseline_ms=0.4),
-     "challenge-miss", "RCA 2026-05-25"),
+     "verify-undecided", "release-gate"),
     (Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=30, log="... webauthn.challenge_miss "
              "store=redis user_id=7"), "challenge-miss", "RCA 2026-05-25"),
     # The log settles it against a fast answer too.
@@ -204,3 +205,31 @@ def test_every_hint_names_the_target_actually_used(target: str) -> None:
         text = f"{diagnosis.likely_cause} {diagnosis.next_step}"
         assert "heroku logs" not in text and "heroku config" not in text, (expected, text)
         assert "raxx-api-prod" not in text, (expected, text)
+
+
+@pytest.mark.parametrize("latency", [0.5, 1.0, 4.0, 40.0, 400.0])
+def test_without_a_log_a_verify_400_lists_the_candidates_and_what_decides(latency: float) -> None:
+    # An origin mismatch, a challenge miss and a CBOR regression answer the same body: the
+    # diagnosis names all three and the log lines that decide, never one of them.
+    for on_heroku in (False, True):
+        diagnosis = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=latency,
+                                     baseline_ms=0.5, on_heroku=on_heroku,
+                                     target="prod" if on_heroku else "url"))
+        assert diagnosis.id == "verify-undecided"
+        for candidate in ("challenge-store miss", "origin or RP id", "CBOR"):
+            assert candidate in diagnosis.likely_cause
+        assert "webauthn.challenge_miss" in diagnosis.next_step
+        assert ("--server-log" in diagnosis.next_step) is not on_heroku
+
+
+@pytest.mark.parametrize(("log", "expected"), [
+    ("webauthn.challenge_miss store=redis user_id=7", "challenge-miss"),
+    (ORIGIN_LOG, "origin-mismatch"),
+    ("webauthn.registration_verify_failed user_id=1 reason=Could not decode CBOR",
+     "verification-failed"),
+])
+def test_with_a_log_at_hand_the_log_decides(log: str, expected: str) -> None:
+    for latency in (0.5, 40.0):
+        diagnosis = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=latency,
+                                     baseline_ms=0.5, log=log))
+        assert diagnosis.id == expected

@@ -21,7 +21,16 @@ import pytest
 import yaml
 
 from tests.servers import ServerProcess, run_uvicorn_app
-from tests.smoke._harness import REPO, base_env, cli, new_email, run, sandbox, smoke_section
+from tests.smoke._harness import (
+    REPO,
+    base_env,
+    cli,
+    new_email,
+    run,
+    sandbox,
+    smoke_section,
+    write_rules,
+)
 
 pytestmark = pytest.mark.slow  # the smoke end to end against another backend
 
@@ -109,7 +118,7 @@ FAILURES = {
                   ("Step 2 returns 401 invite rejected", "wrong INVITE_SIGNING_SECRET")),
     "origin mismatch": ({"ACME_ORIGIN": "https://login.acme.test"}, SECRET, "4",
                         "origin-mismatch", (f"({ORIGIN})", "(https://login.acme.test)",
-                                            "grep ACME_ORIGIN")),
+                                            "ACME_ORIGIN on the target")),
     "no row": ({"ACME_FAULT": "skip-passkey-insert"}, SECRET, "5", "no-credential-row",
                ("cred_count=0 in passkeys", "check Acme.add_passkey")),
 }
@@ -146,6 +155,24 @@ def test_sandbox_with_a_wrong_origin_is_an_origin_mismatch(postgres_url: str, re
     assert f"({expected})" in diagnosis["likely_cause"]
     assert f"Set smoke.origin to the backend's origin {expected}" in diagnosis["next_step"]
     assert "challenge" not in diagnosis["likely_cause"].split(":")[0]
+
+
+def test_without_the_server_log_a_wrong_origin_is_not_guessed(postgres_url: str, redis_url: str,
+                                                              tmp_path: Path) -> None:
+    # The same wrong origin with no log at hand: the candidates and the deciding evidence, never
+    # a challenge miss or a CBOR regression picked by latency.
+    with sandbox(postgres_url, redis_url) as target:
+        section = smoke_section(target.server, origin="http://localhost:1")
+        rules = write_rules(tmp_path / "rules.yaml", section)
+        for attempt in range(3):
+            report = tmp_path / f"report{attempt}.json"
+            done = run(cli("smoke", "--target", target.server.base_url, "--rules", str(rules),
+                           "--email", new_email(), "--report", str(report)), target.env())
+            assert done.returncode == 1, done.stdout + done.stderr
+            diagnosis = json.loads(report.read_text("utf-8"))["failure"]["diagnosis"]
+            assert diagnosis["id"] == "verify-undecided", done.stdout
+            assert "origin or RP id" in diagnosis["likely_cause"]
+            assert "--server-log" in diagnosis["next_step"]
 
 
 def test_other_backend_imports_nothing_from_release_gate() -> None:

@@ -72,3 +72,26 @@ def test_a_refused_run_stops_the_early_started_sandbox(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert not list(tmp_path.glob("release-gate-smoke-*"))
     assert processes_with(marker) == []
+
+
+def test_smoke_origin_in_the_rules_is_honoured_by_the_sandbox(tmp_path: Path) -> None:
+    # The team's own pair, rehearsed locally: the sandbox is started expecting it.
+    from tests.smoke._harness import write_rules
+
+    rules = write_rules(tmp_path / "rules.yaml", {"origin": "https://raxx.app",
+                                                  "mint": {"backend": "command"},
+                                                  "database": {"backend": "sql"}})
+    done = run(cli("smoke", "--target", "sandbox", "--rules", str(rules)), base_env(),
+               timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[sandbox] expecting smoke.origin=https://raxx.app" in done.stdout
+    assert "Origin: https://raxx.app" in done.stdout and "RP id: raxx.app" in done.stdout
+    # A pair no browser accepts fails at step 3 on the sandbox too.
+    rules = write_rules(tmp_path / "refused.yaml", {"origin": "http://localhost:8767",
+                                                    "rp_id": "raxx.app",
+                                                    "mint": {"backend": "command"},
+                                                    "database": {"backend": "sql"}})
+    done = run(cli("smoke", "--target", "sandbox", "--rules", str(rules)), base_env(),
+               timeout=90)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[step 3] FAIL" in done.stdout and "a real device would refuse" in done.stdout

@@ -115,7 +115,8 @@ SCHEMA: Mapping[str, Any] = _object({
     "diagnosis": _object({
         "fast_verify_ms": {"type": "number", "minimum": 0,
                            "description": "A verify 400 answered within this many ms above the "
-                                          "health-check round trip is the RCA's challenge miss."},
+                                          "health-check round trip is reported as fast "
+                                          "(evidence; only the target's log decides)."},
         "messages": _object({
             "invalid_token": _STR, "verification_failed": _STR, "session_not_found": _STR,
         }, "Text (case-insensitive) in the backend's error bodies that marks a symptom."),
