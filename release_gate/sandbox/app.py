@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from release_gate.sandbox import login, registration
+from release_gate.sandbox import login, registration, signup_page
 from release_gate.sandbox.logs import configure_logging
 from release_gate.sandbox.settings import Settings
 from release_gate.sandbox.state import build_state
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sandbox = state
     app.include_router(registration.router)
     app.include_router(login.router)
+    app.include_router(signup_page.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

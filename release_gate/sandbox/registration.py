@@ -16,11 +16,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from webauthn import generate_registration_options, options_to_json, verify_registration_response
 from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
+from webauthn.registration.generate_registration_options import default_supported_pub_key_algs
 
 from release_gate.sandbox import tokens
 from release_gate.sandbox.attestation import regress_attestation
@@ -67,7 +69,7 @@ def begin_with_token(body: BeginBody, state: State) -> JSONResponse:
         raise HTTPException(status_code=400, detail=INVALID_LINK) from None
     options = generate_registration_options(
         rp_id=state.settings.rp_id, rp_name=state.settings.rp_name, user_name=claims.email,
-        user_id=user_handle(user_id),
+        user_id=user_handle(user_id), supported_pub_key_algs=_algorithms(state),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.PREFERRED,
             user_verification=UserVerificationRequirement.PREFERRED))
@@ -95,7 +97,8 @@ def verify_with_token(body: VerifyBody, state: State) -> JSONResponse:
     try:
         verified = verify_registration_response(
             credential=credential, expected_challenge=challenge,
-            expected_rp_id=state.settings.rp_id, expected_origin=state.settings.origin)
+            expected_rp_id=state.settings.rp_id, expected_origin=state.settings.origin,
+            supported_pub_key_algs=_algorithms(state) or DEFAULT_ALGORITHMS)
     except Exception as error:  # py_webauthn raises several types for malformed input
         logger.warning("webauthn.registration_verify_failed user_id=%d reason=%s",
                        user_id, str(error).replace("\n", " "))
@@ -108,6 +111,14 @@ def verify_with_token(body: VerifyBody, state: State) -> JSONResponse:
     logger.info("webauthn.registration_verified user_id=%d credential_id=%s...",
                 user_id, credential_id[:16])
     return JSONResponse({"status": "ok", "user_id": user_id})
+
+
+DEFAULT_ALGORITHMS = list(default_supported_pub_key_algs)
+
+
+def _algorithms(state: SandboxState) -> list[COSEAlgorithmIdentifier] | None:
+    algorithms = state.settings.algorithms
+    return [COSEAlgorithmIdentifier(a) for a in algorithms] if algorithms else None
 
 
 def _claims(token: str, state: SandboxState, event: str) -> tokens.TokenClaims:

@@ -34,6 +34,9 @@ class Settings:
     # the sandbox can stand in for production when the smoke checks the deployed commit.
     slug_commit: str | None = None
     release_version: str | None = None
+    # COSE algorithms the registration options offer, in order (SANDBOX_PUBKEY_ALGS, e.g.
+    # "-7" or "-8,-7"); empty: py_webauthn's default list, EdDSA first.
+    algorithms: tuple[int, ...] = ()
 
     def __repr__(self) -> str:
         # Keep the signing key out of tracebacks and logs.
@@ -63,7 +66,18 @@ class Settings:
             slow_seconds=_number(env, "SANDBOX_SLOW_SECONDS", DEFAULT_SLOW_SECONDS, float),
             slug_commit=env.get("HEROKU_SLUG_COMMIT") or None,
             release_version=env.get("HEROKU_RELEASE_VERSION") or None,
+            algorithms=_algorithms(env.get("SANDBOX_PUBKEY_ALGS")),
         )
+
+
+def _algorithms(raw: str | None) -> tuple[int, ...]:
+    if not raw or not raw.strip():
+        return ()
+    try:
+        return tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ValueError(f"SANDBOX_PUBKEY_ALGS must be COSE algorithm numbers separated by "
+                         f"commas (e.g. -8,-7), got {raw!r}") from None
 
 
 def _number(env: Mapping[str, str], name: str, default: _Num, kind: type[_Num]) -> _Num:
