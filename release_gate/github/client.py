@@ -94,7 +94,7 @@ class GitHubEnv:
     # Actions app's installation token and writes as github-actions[bot]).
     bot_login: str = ACTIONS_LOGIN
     # release-gate's docs/rules.md at the version that runs (action.yml sets
-    # RELEASE_GATE_DOCS_URL from the action's repository and ref): findings link their rule.
+    # RELEASE_GATE_SOURCE_URL from the action's repository and ref): findings link their rule.
     rules_doc: str | None = None
 
     @classmethod
@@ -121,16 +121,19 @@ class GitHubEnv:
             event_name=environ.get("GITHUB_EVENT_NAME"),
             event_path=environ.get("GITHUB_EVENT_PATH"),
             bot_login=environ.get("RELEASE_GATE_BOT_LOGIN") or ACTIONS_LOGIN,
-            rules_doc=_rules_doc(environ.get("RELEASE_GATE_DOCS_URL")),
+            rules_doc=_rules_doc(environ.get("RELEASE_GATE_SOURCE_URL")),
         )
 
 
-def _rules_doc(docs_url: str | None) -> str | None:
-    """`<docs>/rules.md` for an http(s) docs URL; anything else links nothing."""
-    docs = (docs_url or "").strip().rstrip("/")
-    if not docs.startswith(("https://", "http://")) or any(c in docs for c in " ()<>\n"):
+RULES_DOC = "docs/rules.md"  # in release-gate's source tree, one section per rule id
+
+
+def _rules_doc(source_url: str | None) -> str | None:
+    """docs/rules.md under release-gate's source URL (http(s)); anything else links nothing."""
+    source = (source_url or "").strip().rstrip("/")
+    if not source.startswith(("https://", "http://")) or any(c in source for c in " ()<>\n"):
         return None
-    return f"{docs}/rules.md"
+    return f"{source}/{RULES_DOC}"
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class Links:
     repository: str  # owner/name
     pr_number: int
     workflow_file: str = "smoke.yml"
-    # URL of release-gate's docs/rules.md at the version that ran (RELEASE_GATE_DOCS_URL, set
+    # URL of release-gate's docs/rules.md at the version that ran (RELEASE_GATE_SOURCE_URL, set
     # by action.yml); each finding links to its rule's section there, as linters link a rule.
     rules_doc: str | None = None
 

@@ -110,12 +110,13 @@ def _lines(body: str) -> list[str]:
 
 def test_the_heading_says_the_state_after_a_counted_pass() -> None:
     evaluation = _evaluation(Outcome.NEEDS_SMOKE)
-    passed = collect([_status()], head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+    passed = collect([_status()], head=HEAD, expect=EXPECT, on_branch=on_main,
+                     fetch_run=lambda _id: _run())
     status = gate_status(evaluation, smoke_passed_on_head=True)
     green = render(evaluation, passed, status, links=LINKS)
     assert _lines(green)[0] == "### ✅ release-gate: prod smoke passed"
     assert "prod smoke required" not in green
-    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    none = collect([], head=HEAD, expect=EXPECT, on_branch=on_main, fetch_run=lambda _id: None)
     waiting = render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
                      links=LINKS)
     assert _lines(waiting)[0] == "### 🟡 release-gate: prod smoke required"
@@ -123,7 +124,7 @@ def test_the_heading_says_the_state_after_a_counted_pass() -> None:
 
 def test_a_blocked_pr_leads_with_the_blocking_finding_its_fix_and_the_full_text() -> None:
     evaluation = _blocked()
-    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    none = collect([], head=HEAD, expect=EXPECT, on_branch=on_main, fetch_run=lambda _id: None)
     status = gate_status(evaluation, smoke_passed_on_head=False)
     assert status.description.endswith("…")  # GitHub's 140 characters
     body = render(evaluation, none, status, links=DOC_LINKS)
@@ -147,7 +148,7 @@ def test_a_blocked_pr_leads_with_the_blocking_finding_its_fix_and_the_full_text(
 
 def test_the_run_it_line_says_production_must_run_the_head_first() -> None:
     evaluation = _evaluation(Outcome.NEEDS_SMOKE)
-    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    none = collect([], head=HEAD, expect=EXPECT, on_branch=on_main, fetch_run=lambda _id: None)
     body = render(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
                   links=LINKS)
     line = next(line for line in body.splitlines() if line.startswith("- ⏳"))
@@ -158,11 +159,11 @@ def test_the_run_it_line_says_production_must_run_the_head_first() -> None:
 def test_the_comment_keeps_the_prs_smoke_history() -> None:
     evaluation = _evaluation(Outcome.NEEDS_SMOKE)
     failed = collect([_status("failure", description="FAIL at step 4 (challenge-miss)")],
-                     head=HEAD, expect=EXPECT, fetch_run=lambda _id: _run())
+                     head=HEAD, expect=EXPECT, on_branch=on_main, fetch_run=lambda _id: _run())
     first = render(evaluation, failed, gate_status(evaluation, smoke_passed_on_head=False),
                    links=LINKS)
     passed = collect([_status(at=T0 + timedelta(hours=2), id=2)], head=HEAD, expect=EXPECT,
-                     fetch_run=lambda _id: _run())
+                     on_branch=on_main, fetch_run=lambda _id: _run())
     status = gate_status(evaluation, smoke_passed_on_head=True)
     second = render(evaluation, passed, status, links=LINKS, previous=first)
     lines = second.splitlines()
@@ -180,12 +181,12 @@ def test_annotations_and_the_job_summary_link_each_rule() -> None:
     from release_gate.render.actions import annotation_lines, summary
 
     env = GitHubEnv.from_environ({"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/api",
-                                  "RELEASE_GATE_DOCS_URL": DOCS.rsplit("/", 1)[0]})
+                                  "RELEASE_GATE_SOURCE_URL": DOCS.rsplit("/", 2)[0]})
     assert env.rules_doc == DOCS
     evaluation = _blocked()
     lines = annotation_lines(evaluation, rules_doc=env.rules_doc)
     assert lines[1].endswith(f"(rule begin-verify-pairing: {DOCS}#begin-verify-pairing)")
-    none = collect([], head=HEAD, expect=EXPECT, fetch_run=lambda _id: None)
+    none = collect([], head=HEAD, expect=EXPECT, on_branch=on_main, fetch_run=lambda _id: None)
     text = summary(evaluation, none, gate_status(evaluation, smoke_passed_on_head=False),
                    links=DOC_LINKS)
     assert f"[`auth-routes`]({DOCS}#auth-routes)" in text
