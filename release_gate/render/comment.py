@@ -161,6 +161,11 @@ def is_smoke_item(item: str) -> bool:
     return any(mark in item for mark in _SMOKE_ITEM_MARKS)
 
 
+def _after_smoke(item: str) -> bool:
+    """The smoke itself, or a step that comes after it (tapping the URL on a device)."""
+    return is_smoke_item(item) or "smoke" in item.lower()
+
+
 _TITLE = {
     Verdict.BLOCKED: "⛔ release-gate: blocked",
     Verdict.NEEDS_SMOKE: "🟡 release-gate: prod smoke required",
@@ -326,13 +331,14 @@ def render(evaluation: Evaluation, evidence: SmokeEvidence, status: GateStatus, 
         ticked_by_hand = _hand_ticked(previous)
         out += ["", "**Checklist**", ""]
         items = [raw.replace("<PR>", str(links.pr_number)) for raw in evaluation.checklist]
-        if blocked:  # the fixes first; the smoke items wait for them
-            items.sort(key=is_smoke_item)
+        if blocked:  # the fixes first; the smoke and what follows it wait for them
+            items.sort(key=_after_smoke)
         for item in items:
             # Evidence, never a hand tick, decides the smoke items.
             smoke = is_smoke_item(item)
             done = evidence.passed if smoke else item in ticked_by_hand
-            waits = " _(waits for the fix above)_" if blocked and smoke and not done else ""
+            waits = (" _(waits for the fix above)_" if blocked and _after_smoke(item)
+                     and not done else "")
             out.append(f"- [{'x' if done else ' '}] {item}{waits}")
     out += ["", f"**Smoke** (`{SMOKE_CONTEXT}`)", ""]
     out += smoke_lines(evidence, links, blocked=blocked)

@@ -125,7 +125,7 @@ def _render_smoke(report: Mapping[str, Any]) -> str:
              "| step | status | HTTP | ms | detail |", "| --- | --- | --- | --- | --- |"]
     for step in steps:
         ok = bool(step.get("ok"))
-        status = "✅ ok" if ok else "❌ **FAIL**"
+        status = "✅&nbsp;ok" if ok else "❌&nbsp;**FAIL**"
         name = _cell(_step_name(step))
         http = step.get("http_status")
         cells = [name if ok else f"**{name}**", status, str(http) if http else "",

@@ -45,7 +45,7 @@ def test_a_failed_run_says_where_why_and_what_next(tmp_path: Path) -> None:
     assert code == 0
     assert text.startswith("### ❌ Signup smoke: **FAIL** on production (`https://api.example`)\n")
     assert "| step | status | HTTP | ms | detail |" in text
-    assert "| **step 5: db \\| check** | ❌ **FAIL** |  | 3 |" in text
+    assert "| **step 5: db \\| check** | ❌&nbsp;**FAIL** |  | 3 |" in text
     assert "**❌ Failed at step 5:** cred_count=0" in text
     assert "- diagnosis: `cred-count-zero` (runbook)" in text
     assert "- next step: check webauthn_service.verify_registration" in text
@@ -81,10 +81,10 @@ def test_a_pass_and_a_fail_look_different_and_name_the_target_used(tmp_path: Pat
         assert "/tmp/" not in text
         assert "Run it again: `release-gate smoke --target sandbox" in text
         assert "```mermaid\ngantt\n" in text
-    assert "❌ **FAIL**" not in pass_text and ":crit," not in pass_text
+    assert "**FAIL**" not in pass_text and ":crit," not in pass_text
     assert "sqlite:///…/sandbox.sqlite3" in pass_text
     row = next(line for line in fail_text.splitlines() if line.startswith("| **step 4"))
-    assert "| ❌ **FAIL** | 400 |" in row
+    assert "| ❌&nbsp;**FAIL** | 400 |" in row
     assert ":crit, " in fail_text  # the failing step is red in the gantt
     assert "**❌ Failed at step 4 (HTTP 400):**" in fail_text
     assert "- diagnosis: `challenge-miss` (RCA 2026-05-25)" in fail_text
