@@ -65,3 +65,17 @@ def test_an_origin_without_scheme_or_host_is_refused(origin: str, tmp_path: Path
     captured = capsys.readouterr()
     assert f"--origin: {origin!r} is not an origin: give scheme and host" in captured.err
     assert captured.out == ""
+
+
+def test_a_pair_a_browser_refuses_is_refused_and_a_profile_can_be_chosen(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "options.json"
+    path.write_text(json.dumps(_options()))
+    assert cli.main(["passkey", "--options", str(path), "--origin",
+                     "http://localhost:8767"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "a browser on http://localhost:8767 refuses it" in captured.err
+    assert cli.main(["passkey", "--options", str(path), "--origin", "https://raxx.app",
+                     "--authenticator", "security-key"]) == 0
+    credential = json.loads(capsys.readouterr().out)
+    assert credential["authenticatorAttachment"] == "cross-platform"
