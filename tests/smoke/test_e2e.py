@@ -253,7 +253,9 @@ def test_mint_failure_is_step_1_with_the_signing_key_diagnosis(
     assert report["failure"]["diagnosis"]["id"] == "mint-failed"
     assert "symptom: Step 1 fails with `mint command exited 1`" in done.stdout
     assert "[step 1] output: BOOTSTRAP_TOKEN_SIGNING_KEY is not set" in done.stdout
-    assert "heroku config --app raxx-api-prod | grep BOOTSTRAP" in done.stdout
+    # A URL target with a local mint: the hint names the target, not a Heroku app.
+    assert "BOOTSTRAP_TOKEN_SIGNING_KEY on the target" in done.stdout
+    assert "heroku" not in report["failure"]["diagnosis"]["next_step"].lower()
     assert "[teardown] nothing to delete" in done.stdout
 
 
