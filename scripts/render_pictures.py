@@ -33,9 +33,9 @@ from release_gate.smoke.result import (  # noqa: E402
     Diagnosis,
     Failure,
     SmokeResult,
+    SmokeVerdict,
     StepRecord,
     Teardown,
-    Verdict,
 )
 from tests.evidence_data import EXPECT, HEAD, T0, on_main, run, status  # noqa: E402
 
@@ -117,7 +117,7 @@ def summary_states() -> dict[str, str]:
     base = dict(target="prod", api_url="https://api.raxx.app",
                 email="smoke-test+1795354498@moosequest.net", started_at="2026-11-22T13:34:59Z",
                 wall_ms=16200.0, rerun="RAXX_SMOKE_ALLOW_PROD=1 release-gate smoke --target prod")
-    passed = SmokeResult(**base, verdict=Verdict.PASS, steps=_steps(None),  # type: ignore[arg-type]
+    passed = SmokeResult(**base, verdict=SmokeVerdict.PASS, steps=_steps(None),  # type: ignore[arg-type]
                          user_id=42, cred_count=1,
                          teardown=Teardown(ran=True, ok=True, deleted={
                              "credential": 1, "recovery code": 0, "user": 1}))
@@ -127,7 +127,7 @@ def summary_states() -> dict[str, str]:
         "The challenge stored in step 2 is not visible to the process serving verify",
         "Check Redis connectivity; look for `webauthn.challenge_miss` in heroku logs --app "
         "raxx-api-prod (store=redis expected)", "RCA 2026-05-25")
-    failed = SmokeResult(**base, verdict=Verdict.FAIL, steps=_steps("4"),  # type: ignore[arg-type]
+    failed = SmokeResult(**base, verdict=SmokeVerdict.FAIL, steps=_steps("4"),  # type: ignore[arg-type]
                          user_id=None, failure=Failure(
                              "4", "POST /api/auth/register/verify-with-token",
                              "passkey verification failed", miss, http_status=400,

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from release_gate.core.smoke_config.settings import SmokeSettings, table_of
+from release_gate.core.target import TargetKind
 from release_gate.smoke import log_evidence
 from release_gate.smoke.backend_types import MINT_NOT_UNDERSTOOD
 from release_gate.smoke.result import Diagnosis, FailureKind, StepId
@@ -80,7 +81,7 @@ class Symptom:
     options_rp_id: str | None = None  # rp.id of the registration options (the server's)
     # What the hints name: the Heroku app for production (or a URL target with Heroku
     # backends), the sandbox's own log and environment for `--target sandbox`, else the target.
-    target: str = "prod"  # sandbox | prod | url
+    target: TargetKind = TargetKind.PROD
     on_heroku: bool = True
 
     def __post_init__(self) -> None:
@@ -99,7 +100,7 @@ class Symptom:
         """Where the target's log is read."""
         if self.on_heroku:
             return f"heroku logs --app {self.app}"
-        if self.target == "sandbox":
+        if self.target == TargetKind.SANDBOX:
             return "the sandbox's log (the [server log] lines of the run)"
         return "the target's log (`--server-log FILE` lets the smoke read it)"
 
@@ -109,14 +110,14 @@ class Symptom:
             grep = f" | grep {variable}" if variable else ""
             return f"heroku config --app {self.app}{grep}"
         what = variable or "its configuration"
-        if self.target == "sandbox":
+        if self.target == TargetKind.SANDBOX:
             return f"{what} in the environment of the sandbox (`release-gate sandbox`)"
         return f"{what} on the target"
 
     def processes(self) -> str:
         if self.on_heroku:
             return f"`heroku ps --app {self.app}`"
-        return "that the sandbox process is running" if self.target == "sandbox" else \
+        return "that the sandbox process is running" if self.target == TargetKind.SANDBOX else \
             "that the target is up"
 
     def fast(self) -> bool:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from release_gate.core.target import TargetKind
 from release_gate.smoke import optional, steps
 from release_gate.smoke.backend_types import BackendError
 from release_gate.smoke.deadline import Deadline
@@ -166,7 +167,7 @@ def _fail(plan: SmokePlan, state: steps.RunState, result: SmokeResult,
                  else plan.database.description if failed.step == StepId.DATABASE else ""),
         settings=plan.settings, origin=state.origin, rp_id=state.rp_id,
         options_rp_id=steps.options_rp_id(state.options), target=plan.target,
-        on_heroku=plan.target == "prod" or plan.heroku_line is not None)
+        on_heroku=plan.target == TargetKind.PROD or plan.heroku_line is not None)
     diagnosis = diagnose(symptom)
     log_lines: list[str] = []
     if log:

@@ -273,7 +273,7 @@ def rerun_command(run: _Run, api_url: str) -> str:
         fault = run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
         return "release-gate smoke --target sandbox" + (f" --sandbox-fault {fault}"
                                                          if fault else "")
-    target = "prod" if run.target.kind == TargetKind.PROD else api_url
+    target = TargetKind.PROD.value if run.target.kind == TargetKind.PROD else api_url
     return f"{run.settings.env.allow_prod}=1 release-gate smoke --target {target}"
 
 

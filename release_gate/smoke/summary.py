@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from release_gate.core.target import TargetKind
+
 NO_REPORT = ("### Signup smoke: no report\n\nThe smoke wrote no report: it was refused before it "
              "started (see the step log for the fence that held) or the job was killed.\n")
 
@@ -46,9 +48,9 @@ def _cell(text: object) -> str:
 
 def _target(report: Mapping[str, Any]) -> str:
     kind, url = report.get("target"), report.get("api_url")
-    if kind == "sandbox":
+    if kind == TargetKind.SANDBOX:
         return "the local sandbox"
-    if kind == "prod":
+    if kind == TargetKind.PROD:
         return f"production (`{url}`)"
     return f"`{url}`"
 

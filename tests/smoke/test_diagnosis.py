@@ -191,7 +191,7 @@ def test_configured_names_replace_the_runbook_teams() -> None:
 
 # Rows that only a Heroku target can produce (its log session, its one-off dynos).
 _HEROKU_ONLY = {"challenge-store-memory", "log-no-info", "log-evidence-missing", "log-unavailable",
-                "dyno-failed"}
+                "dyno-failed", "release-changed"}
 
 
 @pytest.mark.parametrize("target", ["sandbox", "url"])
@@ -199,7 +199,8 @@ def test_every_hint_names_the_target_actually_used(target: str) -> None:
     from dataclasses import replace
 
     for symptom, expected, _ in CASES:
-        if expected in _HEROKU_ONLY or symptom.code.startswith("log-"):
+        if (expected in _HEROKU_ONLY or expected.startswith("heroku-")
+                or symptom.code.startswith("log-")):
             continue
         diagnosis = diagnose(replace(symptom, target=target, on_heroku=False))
         text = f"{diagnosis.likely_cause} {diagnosis.next_step}"
