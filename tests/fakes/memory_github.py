@@ -33,6 +33,7 @@ class MemoryEnv:
     server_url: str = SERVER_URL
     run_url: str | None = f"{SERVER_URL}/{REPOSITORY}/actions/runs/1000"
     event_path: str | None = None
+    rules_doc: str | None = None  # no release-gate source URL: findings name their rule only
 
 
 def sha_of(tree: Tree, salt: str = "") -> str:
