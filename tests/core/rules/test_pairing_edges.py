@@ -1,0 +1,114 @@
+"""`route-pairing` when a side cannot be read: the verdict never turns CLEAR for want of a file.
+
+docs/design.md "Fail closed": a touched file whose head content the adapter could not get is a
+finding; a touched file whose base is unknown (unreadable, over the size cap, unparsable) makes
+the base side incomplete, so every orphan in the head counts as this PR's, old debt included
+(RCA 2026-05-25, contributing factor 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from release_gate.core import engine
+from release_gate.core.rules.pyscope import MAX_PYTHON_BYTES
+from release_gate.core.verdict import Finding, Outcome, Verdict
+from tests.core.rules.helpers import line_of, pr
+from tests.core.rules.test_pairing import AUTH, BASE, OLD, POLICY, TOKEN, auth, judge
+from tests.fakes.context import FakeContext
+
+UTIL = "backend_v2/api/util.py"
+LEGACY = auth("/begin-legacy", prefix="/register")  # an orphan that predates every PR here
+LEGACY_LINE = line_of(LEGACY, '"/begin-legacy"')
+
+
+def without(ctx: FakeContext, *, base: str | None = None, head: str | None = None,
+            unreadable: str | None = None) -> FakeContext:
+    """`ctx` with a file missing from a side, and/or a change whose content is unknown."""
+    files = tuple(dataclasses.replace(c, content_known=False, unknown_reason="too large")
+                  if c.path == unreadable else c for c in ctx.changes.files)
+    return FakeContext(
+        dataclasses.replace(ctx.changes, files=files),
+        {p: d for p, d in ctx.base_files.items() if p != base},
+        {p: d for p, d in ctx.head_files.items() if p != head},
+    )
+
+
+def where(findings: list[Finding]) -> list[tuple[str, int | None]]:
+    return [(f.path, f.line) for f in findings]
+
+
+def test_a_touched_file_the_adapter_could_not_read_blocks_and_names_it() -> None:
+    ctx = without(pr(BASE, {**BASE, AUTH: auth(*OLD, body="return 1")}), head=AUTH,
+                  unreadable=AUTH)
+    (finding,) = judge(ctx)
+    assert (finding.path, finding.line, finding.outcome) == (AUTH, None, Outcome.BLOCKED)
+    assert f"{AUTH} could not be read at the head" in finding.message
+    assert engine.evaluate(POLICY, ctx).verdict is Verdict.BLOCKED
+
+
+def test_an_unreadable_touched_file_without_route_words_elsewhere_still_blocks() -> None:
+    # No readable file mentions a route: the tree is not scanned, the read failure still counts.
+    ctx = without(pr({**BASE, UTIL: "X = 1\n"}, {**BASE, UTIL: "X = 2\n"}), head=UTIL,
+                  unreadable=UTIL)
+    assert where(judge(ctx)) == [(UTIL, None)]
+
+
+def test_a_touched_file_whose_content_is_known_but_absent_at_the_head_is_not_a_read_error(
+) -> None:
+    ctx = without(pr(BASE, {**BASE, AUTH: auth(*OLD, body="return 1")}), head=AUTH)
+    assert judge(ctx) == []
+
+
+OLD_DEBT = ({**BASE, TOKEN: LEGACY}, {**BASE, TOKEN: LEGACY, AUTH: auth(*OLD, body="return 1")})
+
+
+def test_old_debt_in_an_untouched_file_is_not_this_prs_when_the_base_is_readable() -> None:
+    assert judge(pr(*OLD_DEBT)) == []
+
+
+def test_an_unreadable_base_of_a_touched_file_makes_every_head_orphan_count() -> None:
+    ctx = without(pr(*OLD_DEBT), base=AUTH)
+    (finding,) = judge(ctx)
+    assert (finding.path, finding.line) == (TOKEN, LEGACY_LINE)
+    assert "has no /api/auth/register/verify-legacy" in finding.message
+
+
+def test_an_unreadable_base_without_route_words_at_the_head_still_scans_the_tree() -> None:
+    # The touched file says nothing about routes at the head, but what it said at the base is
+    # unknown: it may have held the twin, so the tree is read and the orphan counts.
+    base = {**BASE, TOKEN: LEGACY, UTIL: "X = 1\n"}
+    ctx = without(pr(base, {**base, UTIL: "X = 2\n"}), base=UTIL)
+    assert where(judge(ctx)) == [(TOKEN, LEGACY_LINE)]
+
+
+def test_an_oversized_base_of_a_touched_file_makes_every_head_orphan_count() -> None:
+    huge = auth(*OLD) + "\n" + "#" * MAX_PYTHON_BYTES + "\n"
+    base, head = OLD_DEBT
+    assert where(judge(pr({**base, AUTH: huge}, head))) == [(TOKEN, LEGACY_LINE)]
+
+
+def test_a_base_exactly_at_the_cap_is_parsed() -> None:
+    text = auth(*OLD) + "\n#"
+    at_cap = text + "#" * (MAX_PYTHON_BYTES - len(text.encode()) - 1) + "\n"
+    assert len(at_cap.encode()) == MAX_PYTHON_BYTES
+    base, head = OLD_DEBT
+    assert judge(pr({**base, AUTH: at_cap}, head)) == []
+
+
+def test_an_unreadable_base_of_a_renamed_file_counts_under_its_old_path() -> None:
+    moved = "backend_v2/api/routes/auth2.py"
+    base, head = OLD_DEBT
+    main = base["backend_v2/api/main.py"]
+    head = {**{p: d for p, d in head.items() if p != AUTH}, moved: base[AUTH],
+            "backend_v2/api/main.py": main}
+    ctx = pr(base, head, renames={moved: AUTH})
+    assert judge(ctx) == []  # the rename alone: the old debt stays the old debt
+    assert where(judge(without(ctx, base=AUTH))) == [(TOKEN, LEGACY_LINE)]
+
+
+def test_an_added_file_has_no_base_to_miss() -> None:
+    added = "backend_v2/api/routes/extra.py"
+    base, head = OLD_DEBT
+    head = {**base, added: "X = 1\n"}
+    assert judge(pr(base, head)) == []
