@@ -13,16 +13,22 @@ from release_gate.core.verdict import Evaluation, Finding, sort_findings
 _CITATION = re.compile(r"\s*\(([^()`]*)\)\s*$")
 
 
+# A checklist item names the team's production app as `<APP>`: rules.yaml's smoke.heroku_app,
+# the one the smoke and the PASS's production check use (never a hard-coded app).
+APP_PLACEHOLDER = "<APP>"
+
+
 def evaluate(config: Config, ctx: ChangeContext, *, notes: tuple[str, ...] = ()) -> Evaluation:
     findings: list[Finding] = []
     checklist: list[str] = []
+    app = str(config.smoke.get("heroku_app") or "$HEROKU_APP")
     for rule in config.rules:
         found = rule.evaluate(ctx)
         if not found:
             continue
         findings.extend(found)
         for item in rule.checklist:
-            merge_item(checklist, item)
+            merge_item(checklist, item.replace(APP_PLACEHOLDER, app))
     return Evaluation(
         base=ctx.changes.base,
         head=ctx.changes.head,

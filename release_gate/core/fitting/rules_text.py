@@ -20,8 +20,7 @@ from release_gate.core.fitting.survey import (
 )
 
 # Files the gate depends on (docs/install.md): editing one is flagged (gate-self-protection).
-GATE_FILES = ("rules.yaml", ".github/workflows/release-gate*.yml", ".github/workflows/smoke.yml",
-              ".github/workflows/config-watch.yml", ".github/dependabot.yml",
+GATE_FILES = ("rules.yaml", ".github/workflows/**", ".github/dependabot.yml",
               ".github/actions/release-gate/**", "action.yml")
 NOT_CONFIG = ["rules.yaml", "docs/**", "*.png", "*.jpg", "*.jpeg", "*.gif", "*.webp", "*.ico",
               "*.woff", "*.woff2", "*.ttf", "*.otf", "*.pdf", "*.zip", "*.gz"]
@@ -60,7 +59,6 @@ def _smoke_items() -> list[str]:
 
 
 def render(survey: Survey, team: TeamValues) -> str:
-    app = team.heroku_app or "<APP>"
     out = [
         "# release-gate policy, fitted to this repository by `release-gate init` (docs/init.md).",
         "# Source: the Signup E2E Smoke Runbook (\"When to run\") and the RCA of the 2026-05-25 "
@@ -99,14 +97,14 @@ def render(survey: Survey, team: TeamValues) -> str:
     path_rule("bootstrap-token-service", "Bootstrap token service changed",
               survey.token_services, "bootstrap-token (signed link) modules")
     _migrations(out, survey, omitted)
-    _config(out, survey, app)
+    _config(out, survey)
     _process_model(out, survey, omitted)
     _ast_rules(out, survey)
     out.extend([
         "  # The gate protecting itself: its policy, workflows and action (docs/install.md).",
         "  - id: gate-self-protection",
         "    kind: path",
-        "    description: The release gate's own policy or workflows changed",
+        "    description: The release gate's own policy, workflows or action changed",
         "    outcome: needs-smoke",
         "    paths:",
         *[f"      - {_q(p)}" for p in GATE_FILES],
@@ -144,7 +142,7 @@ def _migrations(out: list[str], survey: Survey, omitted: list[str]) -> None:
                 "    checklist: *smoke", ""])
 
 
-def _config(out: list[str], survey: Survey, app: str) -> None:
+def _config(out: list[str], survey: Survey) -> None:
     names = sorted({*CANONICAL_VARIABLES, *survey.variables})
     out.append("  # Runbook: a config change to the signing key, RP id, origin or Redis URL, "
                "wherever the name")
@@ -161,15 +159,16 @@ def _config(out: list[str], survey: Survey, app: str) -> None:
         "    outcome: needs-smoke", f"    patterns: [{_q(pattern)}]",
         f"    exclude: {_list(NOT_CONFIG)}",
         "    checklist:",
-        f"      - {_q(_config_item(app, names))}",
+        f"      - {_q(_config_item(names))}",
         "      - \"Run the prod signup smoke on this PR's head (`gh workflow run smoke.yml -f "
         "pr=<PR>`) and get `release-gate/smoke` = PASS\"",
         ""])
 
 
-def _config_item(app: str, names: Sequence[str]) -> str:
+def _config_item(names: Sequence[str]) -> str:
+    # `<APP>`: smoke.heroku_app, filled in when the checklist is made (core/engine.py).
     grep = "|".join(names)
-    return (f"Heroku config of the target app matches the change (`heroku config --app {app} | "
+    return (f"Heroku config of the target app matches the change (`heroku config --app <APP> | "
             f"grep -E '{grep}'`)")
 
 

@@ -85,7 +85,8 @@ CASES = [
      Verdict.NEEDS_SMOKE, {"sensitive-config"}),
     ("rp id in workflow env", [change(".github/workflows/deploy.yml",
                                       added=["      WEBAUTHN_RP_ID: raxx.app"])],
-     Verdict.NEEDS_SMOKE, {"sensitive-config"}),
+     # Every workflow is a file the gate depends on (it could post the gate's statuses).
+     Verdict.NEEDS_SMOKE, {"sensitive-config", "gate-self-protection"}),
     ("other env var", [change("app.json", added=['"SENTRY_DSN": {}'])], Verdict.CLEAR, set()),
     ("Procfile", [change("Procfile", added=["web: gunicorn app:app"])],
      Verdict.NEEDS_SMOKE, {"process-model-files"}),
