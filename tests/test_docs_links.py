@@ -70,3 +70,31 @@ def test_the_checks_see_a_broken_link_and_a_missing_document() -> None:
     source = ROOT / "release_gate" / "any.py"
     assert missing_documents('"""As ROADMAP.md says (docs/design.md §4)."""', source=source) == [
         "ROADMAP.md"]
+
+
+SECTION = re.compile(r"\b((?:docs/)?[\w-]+\.md),? [\"“]([^\"”\n]{3,80})[\"”]")
+
+
+def _headings(page: Path) -> set[str]:
+    text = CODE_BLOCK.sub("", page.read_text(encoding="utf-8"))
+    return {re.sub(r"^\d+\.\s*", "", h.strip().strip("`")).strip().lower()
+            for h in re.findall(r"^#+\s+(.*)$", text, re.MULTILINE)}
+
+
+def test_cited_sections_exist() -> None:
+    """`docs/install.md, "Why the gate is safe"` must name a heading of that page (action.yml
+    cited one that never existed)."""
+    missing = []
+    for source in [*CITING, ROOT / "action.yml"]:
+        if not source.is_file():
+            continue
+        text = " ".join(source.read_text(encoding="utf-8", errors="replace").split())
+        text = re.sub(r"\s*#\s*", " ", text)
+        for doc, section in SECTION.findall(text):
+            page = ROOT / doc if (ROOT / doc).is_file() else ROOT / "docs" / doc
+            if not page.is_file():
+                continue
+            wanted = re.sub(r"^\d+\.\s*", "", section.strip().strip("`")).lower()
+            if not any(wanted == h or h.startswith(wanted) for h in _headings(page)):
+                missing.append(f"{source.relative_to(ROOT)} cites {doc}, \"{section}\"")
+    assert not missing, "; ".join(sorted(set(missing)))

@@ -2,7 +2,7 @@
 
 Exit 0 whenever it evaluated and posted, whatever the verdict (the status, not the job, blocks
 the merge); on any failure it posts `error` where it still can and exits non-zero (1, or 2 for a
-bad rules.yaml): docs/design.md, "Statuses and exit codes". `--dry-run` prints what it would post
+bad rules.yaml): docs/design.md §2. `--dry-run` prints what it would post
 and writes nothing. The use case itself is pr_gate.py.
 """
 

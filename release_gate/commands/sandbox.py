@@ -30,11 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release_gate.errors import ConfigError
-    from release_gate.sandbox.server import serve
+    from release_gate.errors import ConfigError, GateError
+    from release_gate.sandbox.server import CannotListen, DidNotStart, serve
 
     try:
         serve(host=args.host, port=args.port, fault=args.fault)
-    except ValueError as error:  # a bad environment value, named by settings.py
-        raise ConfigError(f"sandbox: {error}") from error
+    except (ValueError, CannotListen) as error:  # a bad environment value, a busy port
+        raise ConfigError(f"sandbox: {error}") from None
+    except DidNotStart as error:
+        raise GateError(f"sandbox: {error}") from None
     return 0

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from release_gate.core import config
     from release_gate.core.config_drift import LastPass
     from release_gate.core.smoke_config.settings import parse
-    from release_gate.errors import ConfigError
+    from release_gate.errors import ConfigError, HerokuError
     from release_gate.github.client import GitHubEnv, Transport
     from release_gate.github.gate import GitHubGate
     from release_gate.heroku.api import HerokuApi, check_app_name
@@ -38,13 +38,22 @@ def run(args: argparse.Namespace) -> int:
     rules = args.rules or ("rules.yaml" if Path("rules.yaml").is_file() else None)
     loaded = config.load_file(rules) if rules else config.load_default()
     settings = parse(loaded.smoke)
-    app = check_app_name(args.app or env.get(settings.env.heroku_app) or loaded.production.app)
+    try:  # a malformed app name is bad input (exit 2), not a Heroku failure
+        app = check_app_name(args.app or env.get(settings.env.heroku_app)
+                             or loaded.production.app)
+    except HerokuError as error:
+        raise ConfigError(str(error)) from None
     use_github = not args.no_github
     if not use_github and args.since_release is None:
         raise ConfigError("--no-github needs --since-release N: without GitHub there is no "
                           "last counted smoke PASS to count from")
-    api = (GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env)) if use_github
-           else None)
+    api = None
+    if use_github:
+        api = GitHubGate(GitHubEnv.from_environ(
+            env, needs="watch-config needs a token to find the last counted smoke PASS and "
+                       "re-open the gate (or report only: --no-github --since-release N)",
+            repo_hint="set GITHUB_REPOSITORY=OWNER/NAME (or report only: --no-github "
+                      "--since-release N)"), Transport.from_environ(env))
     try:
         heroku = HerokuApi.from_env(env)
         releases = heroku.releases(app)

@@ -28,7 +28,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from release_gate.core.evidence import ACTIONS_LOGIN, RunRecord, StatusRecord
 from release_gate.core.verdict import StatusState, clip_description
-from release_gate.errors import GitHubError
+from release_gate.errors import ConfigError, GitHubError
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -98,15 +98,21 @@ class GitHubEnv:
     rules_doc: str | None = None
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], *, repository: str | None = None
+    def from_environ(cls, environ: Mapping[str, str], *, repository: str | None = None,
+                     needs: str = "the PR check needs a token to read the PR and post its "
+                                  "status",
+                     repo_hint: str = "pass --repo OWNER/NAME or set GITHUB_REPOSITORY"
                      ) -> GitHubEnv:
+        """`needs`: why this command needs a token (said when it is missing); `repo_hint`: how
+        this command is told the repository. Both are bad input (exit 2), not a gate failure."""
         token = environ.get("GITHUB_TOKEN", "")
         if not token:
-            raise GitHubError("GITHUB_TOKEN is not set: the PR check needs a token to read the "
-                              "PR and post its status")
+            raise ConfigError(f"GITHUB_TOKEN is not set: {needs}")
         repo = repository or environ.get("GITHUB_REPOSITORY", "")
-        if not repo or repo.count("/") != 1:
-            raise GitHubError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
+        if not repo:
+            raise ConfigError(f"no GitHub repository: {repo_hint}")
+        if repo.count("/") != 1 or not all(repo.split("/")):
+            raise ConfigError(f"repository {repo!r} is not OWNER/NAME: {repo_hint}")
         server = environ.get("GITHUB_SERVER_URL", DEFAULT_SERVER_URL).rstrip("/")
         run_url = None
         run_id, run_repo = environ.get("GITHUB_RUN_ID"), environ.get("GITHUB_REPOSITORY")

@@ -39,6 +39,7 @@ from heroku3.models.release import Release as Heroku3Release
 from requests.adapters import HTTPAdapter
 
 from release_gate.errors import HerokuError
+from release_gate.heroku.brief import brief
 
 DEFAULT_API_URL = "https://api.heroku.com"
 KEY_ENV, URL_ENV = "HEROKU_API_KEY", "HEROKU_API_URL"
@@ -567,4 +568,4 @@ def _json_list(response: requests.Response, what: str) -> list[Any]:
 
 
 def _short(error: Exception) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
+    return brief(error)

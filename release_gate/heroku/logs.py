@@ -33,6 +33,7 @@ import requests
 
 from release_gate.errors import HerokuError
 from release_gate.heroku.api import HerokuApi
+from release_gate.heroku.brief import brief
 
 MAX_LINES = 5_000  # lines kept (the newest); an app's log during one smoke is far fewer
 MAX_LINE = 2048  # characters kept of one line: at most ~10 MB in all
@@ -154,8 +155,8 @@ class LogTail:
             if self._stop.is_set():
                 return "stopped"
             if self.reconnects == 0 and self._response is None:  # it never opened
-                self.error = f"log stream failed: {' '.join(str(error).split())[:200]}"
-            return f"broke ({' '.join(str(error).split())[:120]})"
+                self.error = f"log stream failed: {brief(error)}"
+            return f"broke ({brief(error, 120)})"
 
     def _events(self, lines: Iterable[str]) -> Iterator[str]:
         """The log lines of a Server-Sent Events stream (`id:`, `data:`; a blank line ends an

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from release_gate.errors import HerokuError
+from release_gate.heroku.brief import brief
 
 EXIT_MARKER = "\uffff heroku-command-exit-status:"
 _EXIT_LINE = re.compile(r"\uffff heroku-command-exit-status: (\d+)[ \t]*(?:\r?\n|$)")
@@ -209,4 +210,4 @@ def _session(conn: ssl.SSLSocket, secret: str, dyno: str, boot_deadline: float,
 
 
 def _short(error: BaseException) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
+    return brief(error)

@@ -336,6 +336,35 @@ def _miss(s: Symptom) -> Diagnosis:
         RCA)
 
 
+# The server said its attestation parsing failed: the runbook's "CBOR encoding regression".
+_ATTESTATION_PARSE = re.compile(
+    r"attestation ?object|attestationObject|\bcbor\b|auth(?:enticator)? ?data|"
+    r"attested credential data|attStmt", re.IGNORECASE)
+
+
+def _verification_failed_row(s: Symptom) -> Diagnosis:
+    """Runbook step-4 row. The next step follows the evidence: a log or body blaming the
+    attestation parsing points at the parser, not at Redis (the challenge miss has its own row)."""
+    symptom = f"Step 4 returns 400 {s.settings.messages.verification_failed}"
+    said = _evidence(s, _ATTESTATION_PARSE)
+    if said is not None:
+        where, line = said
+        return Diagnosis(
+            "verification-failed", f"{symptom}; the {where} says `{line}`",
+            "Challenge mismatch in the synthetic credential, or CBOR encoding regression: here "
+            "the server's attestation parsing rejects the well-formed credential of step 3 "
+            "(cbor2, `none` attestation, the challenge echoed)",
+            "Read the server's attestationObject parsing (CBOR decoding, authData layout) in "
+            "the release under test and diff it against the last release that passed; the "
+            "credential printed by `release-gate passkey` reproduces it", RUNBOOK)
+    return Diagnosis(
+        "verification-failed", symptom,
+        "Challenge mismatch in the synthetic credential, or CBOR encoding regression (step 3 "
+        "confirmed the echoed challenge, so suspect the server's attestation parsing)",
+        "Check Redis connectivity; check that options[\"challenge\"] matches what was stored "
+        "in step 2", RUNBOOK)
+
+
 def _timeout(s: Symptom) -> Diagnosis:
     what = ("the mint" if s.step == StepId.MINT
             else "the database check" if s.step == StepId.DATABASE else "the API")
@@ -440,13 +469,7 @@ ROWS: tuple[Row, ...] = (
     (_mismatch(_RP_ID_MISMATCH), _rp_id_mismatch),
     (_verify_undecided, _undecided),
     (_verify_failed_is_miss, _miss),
-    (_http(StepId.VERIFY, 400, _verification_failed), lambda s: Diagnosis(
-        "verification-failed",
-        f"Step 4 returns 400 {s.settings.messages.verification_failed}",
-        "Challenge mismatch in the synthetic credential, or CBOR encoding regression (step 3 "
-        "confirmed the echoed challenge, so suspect the server's attestation parsing)",
-        "Check Redis connectivity; check that options[\"challenge\"] matches what was stored "
-        "in step 2", RUNBOOK)),
+    (_http(StepId.VERIFY, 400, _verification_failed), _verification_failed_row),
     (_http(StepId.VERIFY, 400, _session_not_found), lambda s: Diagnosis(
         "session-not-found", f"Step 4 returns 400 {s.settings.messages.session_not_found}",
         "User row was not created in step 2",

@@ -220,7 +220,10 @@ def run_cli(number: int, run: RunSmoke, *, target: Target, production: Productio
     """`smoke --pr N` from commands/smoke.py: GitHub settings from the Actions environment."""
     from release_gate.smoke.deployed import reader
 
-    api = GitHubGate(GitHubEnv.from_environ(env), Transport.from_environ(env))
+    api = GitHubGate(GitHubEnv.from_environ(
+        env, needs=f"smoke --pr {number} needs a token to post release-gate/smoke on the PR "
+                   "head (run without --pr to only smoke)",
+        repo_hint="set GITHUB_REPOSITORY=OWNER/NAME"), Transport.from_environ(env))
     read = None
     if production.not_production(target) is None:
         read = reader(production, env, timeout_s=settings.timeouts.http,

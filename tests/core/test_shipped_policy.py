@@ -28,9 +28,7 @@ def _install_md_files() -> list[str]:
     for name in named:
         if name.endswith("/"):
             continue  # a directory: its files are named too
-        if name.startswith(".github/"):
-            paths.add(name)
-        elif name in ("rules.yaml", "action.yml"):
+        if name.startswith(".github/") or name in ("rules.yaml", "action.yml"):
             paths.add(name)
         elif (ROOT / ".github" / "workflows" / name).is_file():
             paths.add(f".github/workflows/{name}")

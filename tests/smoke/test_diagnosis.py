@@ -234,3 +234,22 @@ def test_with_a_log_at_hand_the_log_decides(log: str, expected: str) -> None:
         diagnosis = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=latency,
                                      baseline_ms=0.5, log=log))
         assert diagnosis.id == expected
+
+
+CBOR_LOGS = [
+    "WARNING webauthn.registration_verify_failed user_id=3 reason=attestationObject was "
+    "malformed",
+    "webauthn.registration_verify_failed user_id=9 reason=authData too short",
+]
+
+
+@pytest.mark.parametrize("log", CBOR_LOGS)
+@pytest.mark.parametrize("latency", [1.0, 40.0])
+def test_a_log_blaming_the_attestation_parsing_leads_to_the_parser_not_redis(
+        log: str, latency: float) -> None:
+    found = diagnose(Symptom("4", "http", 400, VERIFY_FAILED, latency_ms=latency,
+                             baseline_ms=0.5, log=log))
+    assert found.id == "verification-failed"
+    assert "Redis" not in found.next_step
+    assert "attestationObject parsing" in found.next_step
+    assert log.split(" reason=")[-1].split(": ")[-1] in found.symptom

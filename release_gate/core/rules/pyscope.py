@@ -53,7 +53,7 @@ class PythonScope:
 @dataclass(frozen=True)
 class PythonRule:
     """The set-up every AST rule kind repeats: its files from rules.yaml, and its fail-closed
-    findings (docs/design.md, "Fail closed": a file that cannot be read or parsed blocks)."""
+    findings (docs/design.md §1, fail closed: a file that cannot be read or parsed blocks)."""
 
     DEFAULT_SCOPE: ClassVar[tuple[str, ...]]
     CANNOT_CHECK: ClassVar[str]  # "its routes cannot be checked for ..." (ends a clause)
