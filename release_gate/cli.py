@@ -18,11 +18,14 @@ from types import ModuleType
 from typing import NoReturn
 
 from release_gate import __version__
+from release_gate.commands import SANDBOX_MODULES
 from release_gate.errors import ConfigError, GateError, SmokeRefused
 
 # name -> (module, one-line help). Order is the order of `release-gate --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("release_gate.commands.init", "write a rules.yaml fitted to this repository"),
+    "doctor": ("release_gate.commands.doctor",
+               "check a live repository's set-up through the GitHub API"),
     "check": ("release_gate.commands.check", "judge a local change (base...head) offline"),
     "validate": ("release_gate.commands.validate", "validate rules files"),
     "pr": ("release_gate.commands.pr", "evaluate a pull request and post the release-gate status"),
@@ -42,6 +45,7 @@ EXIT_USAGE = 2
 # (pyproject.toml), so a PR's status check installs in seconds (docs/performance.md).
 EXTRAS: dict[str, str] = {"smoke": "smoke", "passkey": "smoke", "sandbox": "sandbox",
                           "watch-config": "smoke", "deploy": "smoke"}
+
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +125,8 @@ def _reader_gone() -> int:
 def _missing_extra(command: str, error: ModuleNotFoundError) -> int:
     """A command whose extra is not installed: one line naming the install that fixes it."""
     extra = EXTRAS.get(command, "all")
+    if (error.name or "").partition(".")[0] in SANDBOX_MODULES:
+        extra = "sandbox"
     print(f"release-gate: error: `{command}` needs the [{extra}] extra "
           f"(pip install 'release-gate[{extra}]'): {error}", file=sys.stderr)
     return EXIT_ERROR

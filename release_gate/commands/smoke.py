@@ -61,6 +61,22 @@ def fault_names() -> list[str]:
     return [str(name) for name in FAULTS]
 
 
+def _sandbox_installed() -> None:
+    """The sandbox runs in a child process: without its extra it would die there with a
+    traceback. Found missing here, cli.py says it in one line naming the [sandbox] extra."""
+    import importlib.util
+
+    from release_gate.commands import SANDBOX_MODULES
+
+    for name in SANDBOX_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def _rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE",
                         help="rules file with the smoke: section (default ./rules.yaml if "
@@ -83,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
                            f"[{', '.join(fault_names())}]")
     # The guard goes in before anything is started: from here a SIGINT/SIGTERM is recorded and
     # acted on at a safe point, so it can never leave the sandbox or its directory behind.
+    if args.target == "sandbox" and args.smoke_command != "cleanup":
+        _sandbox_installed()
     guard = SignalGuard()
     with guard.installed():
         try:

@@ -292,6 +292,11 @@ def _message(error: GithubException) -> str:
     return str(data or "")[:200]
 
 
+def api_errors(what: str) -> contextlib.AbstractContextManager[None]:
+    """`_api` for the other GitHub adapters: every transport failure is a GitHubError."""
+    return _api(what)
+
+
 @contextlib.contextmanager
 def _api(what: str) -> Iterator[None]:
     """Translate every transport failure into a GitHubError that says what we were doing."""
@@ -419,6 +424,17 @@ class GitHub:
 
     def _repo(self) -> Any:
         return self._gh().get_repo(self.env.repository)
+
+    def pygithub_repo(self) -> Any:
+        """The PyGithub repository (lazy): for an adapter reading what no method here covers
+        (github/setup_reads.py). Wrap its calls in `api_errors`."""
+        return self._repo()
+
+    def request_json(self, path: str) -> Any:
+        """GET `path` through PyGithub's requester (its retries and auth), for the endpoints
+        PyGithub has no method for."""
+        _, data = self._gh().requester.requestJsonAndCheck("GET", path)
+        return data
 
     def close(self) -> None:
         if self._client is not None:

@@ -88,3 +88,27 @@ def test_a_dns_failure_is_one_whole_line_naming_the_host() -> None:
     (line,) = done.stderr.strip().splitlines()
     assert "cannot resolve the host name api.no-such-host.invalid (DNS: " in line
     assert line.endswith(")") and "Fail)" not in line
+
+
+BLOCK = '''import sys
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == {module!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+sys.meta_path.insert(0, _Block())
+'''
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("module", ["uvicorn", "fastapi", "webauthn", "redis"])
+def test_a_sandbox_rehearsal_without_the_sandbox_extra_is_one_line_naming_it(
+        tmp_path: Path, module: str) -> None:
+    """install.md's `release-gate[smoke]` lacks what `smoke --target sandbox` runs."""
+    (tmp_path / "sitecustomize.py").write_text(BLOCK.format(module=module))
+    done = _cli("smoke", "--target", "sandbox",
+                env={"PYTHONPATH": f"{tmp_path}:{ROOT}"})
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (f"release-gate: error: `smoke` needs the [sandbox] extra (pip install "
+                    f"'release-gate[sandbox]'): No module named '{module}'")

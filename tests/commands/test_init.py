@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from release_gate.cli import main
 from release_gate.core import config
@@ -211,6 +212,8 @@ def test_init_workflows_are_ours_pinned_to_the_action_commit(
     assert f'"release-gate[${{extras}}] @ {pip}"' in smoke and '".[' not in smoke
     watch = (root / ".github/workflows/config-watch.yml").read_text()
     assert f'"release-gate[smoke] @ {pip}"' in watch
+    for name in ("release-gate.yml", "smoke.yml", "config-watch.yml"):  # valid workflows
+        assert yaml.safe_load((root / ".github/workflows" / name).read_text())["jobs"]
     assert (root / ".github/dependabot.yml").read_text() == (
         ROOT / ".github/dependabot.yml").read_text()
     # The settings still to make, as gh commands.
@@ -246,3 +249,22 @@ def test_the_shipped_dependabot_file_is_this_repositorys() -> None:
 def test_sandbox_copy_is_real() -> None:  # the fixtures above read the real backends
     assert "sandbox/registration.py" in SANDBOX and "otherbackend/app.py" in ACME
     assert shutil.which("git")
+
+
+def test_install_md_installs_what_the_workflows_install() -> None:
+    """docs/install.md's install lines are the workflows' own, pointed at the pinned commit (as
+    init writes them): a `release-gate[smoke] @ git+...` that drops the sandbox a rehearsal
+    needs is caught here."""
+    import re
+
+    install_md = (ROOT / "docs" / "install.md").read_text("utf-8")
+    shown = re.findall(r"uv pip install --quiet (\"release-gate\[[^\"]+\")", install_md)
+    pip = "git+https://github.com/OWNER/release-gate@<sha>"
+    for name in ("smoke.yml", "config-watch.yml"):
+        workflow_text = (ROOT / ".github" / "workflows" / name).read_text("utf-8")
+        for extras in re.findall(r'uv pip install --quiet "\.\[([^\]]+)\]"', workflow_text):
+            assert f'"release-gate[{extras}] @ {pip}"' in shown, (name, extras, shown)
+    smoke = (ROOT / ".github" / "workflows" / "smoke.yml").read_text("utf-8")
+    block = re.search(r"extras=smoke\n.*?uv pip install", smoke, re.S)
+    assert block and block.group(0).replace("          ", "") in install_md.replace(
+        "          ", "")

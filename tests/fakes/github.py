@@ -178,6 +178,13 @@ for _m, _t in [
     ("GET", "/user"),
     ("GET", "/repos/{owner}/{repo}/tarball/{ref}"),
     ("GET", "/codeload/{owner}/{repo}/legacy.tar.gz/{ref}"),
+    # The set-up `release-gate doctor` reads (docs.github.com/rest/repos/rules,
+    # /rest/deployments/environments, /rest/deployments/branch-policies,
+    # /rest/actions/secrets#list-environment-secrets).
+    ("GET", "/repos/{owner}/{repo}/rules/branches/{branch}"),
+    ("GET", "/repos/{owner}/{repo}/environments/{name}"),
+    ("GET", "/repos/{owner}/{repo}/environments/{name}/secrets"),
+    ("GET", "/repos/{owner}/{repo}/environments/{name}/deployment-branch-policies"),
 ]:
     _route(_m, _t)
 
@@ -218,6 +225,9 @@ class FakeGitHub:
         self.branches: dict[str, str] = {}  # branch name -> head sha (set_branch)
         self.tags: dict[str, str] = {}  # tag name -> commit sha (set_tag)
         self.archive_tokens: dict[str, str] = {}  # codeload token -> the commit it may fetch
+        # Rulesets (add_ruleset) and environments (add_environment), for `doctor`.
+        self.rulesets: list[dict[str, Any]] = []
+        self.environments: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.barriers: dict[tuple[str, str], threading.Barrier] = {}
         self.no_patch: set[str] = set()  # paths whose patch the files API omits ("too large")
@@ -314,6 +324,27 @@ class FakeGitHub:
         with self.lock:
             self._commit(sha)
             self.branches[name] = sha
+
+    def add_ruleset(self, rules: list[dict[str, Any]], *, branches: tuple[str, ...] = (),
+                    enforcement: str = "active") -> int:
+        """A repository ruleset on `branches` (default: the default branch): its rules as
+        `POST /rulesets` takes them ({"type": ..., "parameters": ...})."""
+        with self.lock:
+            self._ids += 1
+            self.rulesets.append({"id": self._ids, "rules": rules, "enforcement": enforcement,
+                                  "branches": branches or (self.default_branch,)})
+            return self._ids
+
+    def add_environment(self, name: str, *, reviewers: tuple[str, ...] = (),
+                        branch_policy: str | None = "custom",
+                        branch_policies: tuple[str, ...] = ("main",),
+                        secrets: tuple[str, ...] = ()) -> None:
+        """`branch_policy`: None (any branch), "protected" or "custom" (`branch_policies`)."""
+        with self.lock:
+            self._ids += 1
+            self.environments[name] = {"id": self._ids, "reviewers": reviewers,
+                                       "branch_policy": branch_policy,
+                                       "branch_policies": branch_policies, "secrets": secrets}
 
     def set_tag(self, name: str, sha: str) -> None:
         with self.lock:
@@ -740,7 +771,8 @@ class FakeGitHub:
                                             ) -> tuple[int, dict[str, str], Any]:
         ref = query.get("ref", "")
         with self.lock:
-            tree = self._commit(ref).tree
+            # A branch or tag name, as GitHub takes it (default: the default branch).
+            tree = self._commit(self.resolve(ref or self.default_branch)).tree
             data = tree.get(params["path"])
         if data is None:
             raise _HttpError(404, "Not Found")
@@ -752,6 +784,74 @@ class FakeGitHub:
                              "url": "", "git_url": None, "html_url": None,
                              "download_url": None}
         return 200, {}, self._content_json(params["path"], ref, data)
+
+    def _GET_repos_owner_repo_rules_branches_branch(self, params: Mapping[str, str],
+                                                    query: Mapping[str, str], **kw: Any
+                                                    ) -> tuple[int, dict[str, str], Any]:
+        # docs.github.com/rest/repos/rules#get-rules-for-a-branch: every ACTIVE rule applying
+        # to the branch, each with its ruleset's source and id.
+        with self.lock:
+            rules = [{**rule, "ruleset_source_type": "Repository",
+                      "ruleset_source": self.full_name, "ruleset_id": ruleset["id"]}
+                     for ruleset in self.rulesets if ruleset["enforcement"] == "active"
+                     and params["branch"] in ruleset["branches"]
+                     for rule in ruleset["rules"]]
+        return self._paginate(rules, query,
+                              f"/repos/{self.full_name}/rules/branches/{params['branch']}")
+
+    def _environment(self, params: Mapping[str, str]) -> dict[str, Any]:
+        env = self.environments.get(params["name"])
+        if env is None:
+            raise _HttpError(404, "Not Found")
+        return env
+
+    def _GET_repos_owner_repo_environments_name(self, params: Mapping[str, str], **kw: Any
+                                                ) -> tuple[int, dict[str, str], Any]:
+        # docs.github.com/rest/deployments/environments#get-an-environment
+        with self.lock:
+            env = self._environment(params)
+        api, full, name = self.api_url, self.full_name, params["name"]
+        rules: list[dict[str, Any]] = []
+        if env["reviewers"]:
+            rules.append({"id": env["id"] + 1, "node_id": "GA_r", "type": "required_reviewers",
+                          "prevent_self_review": False,
+                          "reviewers": [{"type": "User",
+                                         "reviewer": User(login, "User", 100 + i).json(api)}
+                                        for i, login in enumerate(env["reviewers"])]})
+        policy = None
+        if env["branch_policy"] is not None:
+            rules.append({"id": env["id"] + 2, "node_id": "GA_b", "type": "branch_policy"})
+            policy = {"protected_branches": env["branch_policy"] == "protected",
+                      "custom_branch_policies": env["branch_policy"] == "custom"}
+        return 200, {}, {
+            "id": env["id"], "node_id": "EN_x", "name": name,
+            "url": f"{api}/repos/{full}/environments/{name}",
+            "html_url": f"{self.server_url}/{full}/deployments/activity_log?environments_filter"
+                        f"={name}",
+            "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z",
+            "can_admins_bypass": True, "protection_rules": rules,
+            "deployment_branch_policy": policy,
+        }
+
+    def _GET_repos_owner_repo_environments_name_secrets(self, params: Mapping[str, str],
+                                                        **kw: Any
+                                                        ) -> tuple[int, dict[str, str], Any]:
+        # docs.github.com/rest/actions/secrets#list-environment-secrets: names, never values.
+        with self.lock:
+            names = self._environment(params)["secrets"]
+        return 200, {}, {"total_count": len(names), "secrets": [
+            {"name": name, "created_at": "2026-11-01T10:00:00Z",
+             "updated_at": "2026-11-01T10:00:00Z"} for name in names]}
+
+    def _GET_repos_owner_repo_environments_name_deployment_branch_policies(
+            self, params: Mapping[str, str], **kw: Any) -> tuple[int, dict[str, str], Any]:
+        # docs.github.com/rest/deployments/branch-policies#list-deployment-branch-policies
+        with self.lock:
+            env = self._environment(params)
+        policies = env["branch_policies"] if env["branch_policy"] == "custom" else ()
+        return 200, {}, {"total_count": len(policies), "branch_policies": [
+            {"id": env["id"] + 10 + i, "node_id": "MDE2", "name": name, "type": "branch"}
+            for i, name in enumerate(policies)]}
 
     def _GET_repos_owner_repo_git_blobs_sha(self, params: Mapping[str, str], **kw: Any
                                             ) -> tuple[int, dict[str, str], Any]:

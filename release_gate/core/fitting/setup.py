@@ -45,7 +45,7 @@ def workflow(name: str, template: str, pin: ActionPin) -> str:
         text = re.sub(
             r"      - name: release-gate \(action\.yml of the base checkout above\)\n"
             r"(?:        #.*\n)*        uses: \./.*\n",
-            f"      - name: release-gate (the pinned action: docs/install.md)\n"
+            f"      - name: release-gate (the pinned action, docs/install.md)\n"
             f"        uses: {pin.repository}@{pin.sha}\n", text)
     else:
         text = text.replace('".[${extras}]"', f'"release-gate[${{extras}}] @ {pin.pip}"')
@@ -108,5 +108,7 @@ def gh_commands(settings: RepoSettings) -> str:
         "\"release-gate config watch\"  # then:",
         f"gh secret set HEROKU_API_KEY --env config-watch --repo {repo}",
         "",
+        f"# Then check the set-up (docs/doctor.md): GITHUB_TOKEN=$(gh auth token) "
+        f"release-gate doctor --repo {repo}",
     ]
     return "\n".join(lines) + "\n"
