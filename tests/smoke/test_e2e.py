@@ -174,6 +174,9 @@ def test_fault_fails_at_its_step_with_the_runbook_diagnosis(
     assert "SMOKE VERDICT: FAIL" in out and "SMOKE VERDICT: PASS" not in out
     assert f"[step {step}] FAIL" in out
     assert f"likely cause: {cause}" in out or cause in out
+    # The sandbox is the target: no hint sends the operator to production's Heroku app.
+    assert "raxx-api-prod" not in json.dumps(report["failure"]["diagnosis"])
+    assert "heroku config" not in json.dumps(report["failure"]["diagnosis"])
     if fault == "cbor-regression":  # the next step follows the log, not "Check Redis"
         assert "attestationObject was malformed" in report["failure"]["diagnosis"]["symptom"]
         assert "Redis" not in report["failure"]["diagnosis"]["next_step"]
