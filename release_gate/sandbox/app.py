@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from release_gate.sandbox import login, registration, signup_page
+from release_gate.sandbox.contract import ContractMiddleware
 from release_gate.sandbox.logs import configure_logging
 from release_gate.sandbox.settings import Settings
 from release_gate.sandbox.state import build_state
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registration.router)
     app.include_router(login.router)
     app.include_router(signup_page.router)
+    if settings.contract_file:  # the team's endpoints and field names (contract.py)
+        app.add_middleware(ContractMiddleware, path=settings.contract_file)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -37,6 +37,8 @@ class Settings:
     # COSE algorithms the registration options offer, in order (SANDBOX_PUBKEY_ALGS, e.g.
     # "-7" or "-8,-7"); empty: py_webauthn's default list, EdDSA first.
     algorithms: tuple[int, ...] = ()
+    # The team's smoke: contract, written by the smoke (contract.py); None: the sandbox's own.
+    contract_file: str | None = None
 
     def __repr__(self) -> str:
         # Keep the signing key out of tracebacks and logs.
@@ -67,6 +69,7 @@ class Settings:
             slug_commit=env.get("HEROKU_SLUG_COMMIT") or None,
             release_version=env.get("HEROKU_RELEASE_VERSION") or None,
             algorithms=_algorithms(env.get("SANDBOX_PUBKEY_ALGS")),
+            contract_file=env.get("SANDBOX_CONTRACT_FILE") or None,
         )
 
 

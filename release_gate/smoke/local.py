@@ -10,6 +10,8 @@ is set.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import secrets
 import shutil
 import socket
@@ -21,9 +23,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_gate.errors import GateError
+
+if TYPE_CHECKING:
+    from release_gate.core.smoke_config.settings import SmokeSettings
 
 HOST = "127.0.0.1"
 STOP_TIMEOUT_S = 15.0  # the keeper's graceful stop (RELEASE_GATE_KEEP_SANDBOX) takes up to 10 s
@@ -37,6 +43,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+def contract_of(settings: SmokeSettings) -> dict[str, Any]:
+    """The smoke: section's HTTP contract as plain JSON (sandbox/contract.py reads it)."""
+    endpoints, bodies, responses = settings.endpoints, settings.bodies, settings.responses
+    routes = {endpoints.begin: "begin", endpoints.verify: "verify",
+              endpoints.login_begin: "login_begin", endpoints.login_verify: "login_verify"}
+    if endpoints.health:
+        routes[endpoints.health] = "health"
+    return {"routes": routes,
+            "bodies": {name: _plain(getattr(bodies, name))
+                       for name in ("begin", "verify", "login_begin", "login_verify")},
+            "options_key": responses.options_key, "user_id_field": responses.user_id_field,
+            "ok": _plain(responses.ok)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 class LocalSandbox:
@@ -95,6 +123,8 @@ class LocalSandbox:
         })
         if not env.get("REDIS_URL"):
             env.pop("REDIS_URL", None)  # the in-process challenge store
+        # The team's endpoints and field names, written by `follow()` once rules.yaml is read.
+        env["SANDBOX_CONTRACT_FILE"] = str(self._dir / "contract.json")
         self.env = env
         argv = [sys.executable, "-m", "release_gate.sandbox", "serve", "--host", HOST,
                 "--port", str(self.port)]
@@ -115,6 +145,16 @@ class LocalSandbox:
             self.stop()  # the directory goes with the failed start
             raise
         return self
+
+    def follow(self, contract: Mapping[str, Any]) -> None:
+        """Have the sandbox serve the team's contract (smoke.endpoints, bodies, responses:
+        `contract_of`), so a rehearsal runs the team's own smoke: section. Call before the first
+        request; the sandbox reads the file when it answers (sandbox/contract.py)."""
+        assert self._dir is not None, "start() first"
+        path = self._dir / "contract.json"
+        staged = path.with_suffix(".json.tmp")
+        staged.write_text(json.dumps(contract), encoding="utf-8")
+        os.replace(staged, path)  # whole or not at all: the sandbox may read it any moment
 
     def wait_ready(self, *, health_path: str | None = None, timeout_s: float | None = None,
                    interrupted: Callable[[], bool] = lambda: False) -> None:

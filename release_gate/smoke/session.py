@@ -201,7 +201,7 @@ def start_sandbox(env: Mapping[str, str], fault: str | None) -> LocalSandbox:
 
 
 def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
-    from release_gate.smoke.local import LocalSandbox
+    from release_gate.smoke.local import LocalSandbox, contract_of
 
     settings, fault = run.settings, run.request.sandbox_fault or run.env.get("SANDBOX_FAULT")
     if settings.origin or settings.rp_id:
@@ -226,6 +226,8 @@ def _sandbox(run: _Run, started: LocalSandbox | None) -> SmokeResult:
                      backends.build_database(settings, env=run.env, url=sandbox.database_url),
                      sandbox.origin, sandbox.rp_id, sandbox.log_path,
                      f"local sandbox{', fault ' + fault if fault else ''}")
+        # The rehearsal runs the team's own contract: their paths and field names.
+        sandbox.follow(contract_of(settings))
         # A signal while it boots ends the wait at once; the steps then stop on entry (FAIL,
         # "interrupted") and the sandbox is stopped on the way out.
         sandbox.wait_ready(health_path=settings.endpoints.health or "/healthz",
