@@ -237,6 +237,7 @@ def test_init_workflows_need_a_commit_pin(tmp_path: Path, action: str | None,
 
 @pytest.mark.parametrize("name", ["release-gate.yml", "smoke.yml", "config-watch.yml"])
 def test_the_shipped_workflow_templates_are_this_repositorys_workflows(name: str) -> None:
+    # Symbolic links in the repository (a wheel holds their content): they cannot drift.
     shipped = ROOT / "release_gate" / "data" / "workflows" / name
     assert shipped.read_text() == (ROOT / ".github" / "workflows" / name).read_text()
 
