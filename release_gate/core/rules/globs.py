@@ -100,7 +100,7 @@ class PathMatcher:
         """`files_only`: a glob not written as a directory (`dir/`, `dir/**`) matches the path
         itself only. gitignore lets `*.gz` match a directory `config.gz/` and so everything
         under it; an `exclude` of `*.gz` must not excuse `config.gz/production.env`
-        (docs/rules.md, "Globs")."""
+        (docs/rules.md: globs are gitignore-style, with two exceptions)."""
         used = []
         for glob in patterns:
             for p in pathspec.GitIgnoreSpec.from_lines([glob]).patterns:

@@ -92,7 +92,7 @@ class LogEvidenceSettings:
 
 @dataclass(frozen=True)
 class WaitSettings:
-    """Bounded waits on Heroku's own state (docs/heroku.md, "What a PASS proves")."""
+    """Bounded waits on Heroku's own state (docs/github.md, "What a PASS proves")."""
 
     dynos: float = 120.0
     release: float = 120.0
