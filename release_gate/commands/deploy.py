@@ -2,7 +2,7 @@
 
 Exit 0 PASS, 1 FAIL (or the deploy failed; production rolled back where it may be), 2 refused
 (a fence: fork, not needs-smoke, moved head, RAXX_SMOKE_ALLOW_PROD). The work is in
-release_gate/usecases/deploy.py; docs/runbook.md, "Deploy, smoke, roll back".
+release_gate/usecases/deploy.py; docs/heroku.md, "Deploy, smoke, roll back".
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`release-gate deploy --pr N`: build the PR head on production, wait until it serves, smoke
-it, and on a FAIL put production back (docs/runbook.md, "Deploy, smoke, roll back").
+it, and on a FAIL put production back (docs/heroku.md, "Deploy, smoke, roll back").
 
 1. fences, before anything is created on Heroku (core/deploy.py): the head comes from this
    repository, it is still the head that was dispatched, and the gate (re-judged now, nothing
