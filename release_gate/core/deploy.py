@@ -1,7 +1,7 @@
 """`release-gate deploy`: the decisions, pure (the use case in usecases/deploy.py does the I/O).
 
 One approved dispatch builds the PR head on production, waits until it serves, runs the smoke
-and, on a FAIL, puts production back on the release that ran before (docs/runbook.md, "Deploy,
+and, on a FAIL, puts production back on the release that ran before (docs/heroku.md, "Deploy,
 smoke, roll back"). What is decided here:
 
 - the fences before anything is created on Heroku: the head must come from this repository
@@ -25,7 +25,7 @@ AFTER_PASS = (KEEP, RESTORE)
 
 SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
-    "description": "`release-gate deploy` (docs/runbook.md, \"Deploy, smoke, roll back\").",
+    "description": "`release-gate deploy` (docs/heroku.md, \"Deploy, smoke, roll back\").",
     "properties": {
         "after_pass": {"enum": list(AFTER_PASS),
                        "description": "After a PASS: keep production on the PR head (default), "
