@@ -10,9 +10,9 @@ import pytest
 
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
-from release_gate.core.context import FakeContext
 from release_gate.core.fitting.rules_text import GATE_FILES
 from release_gate.core.verdict import Verdict
+from tests.fakes.context import FakeContext
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (ROOT / "rules.yaml").read_text("utf-8")
