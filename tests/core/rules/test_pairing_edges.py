@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from release_gate.core import engine
 from release_gate.core.rules.pyscope import MAX_PYTHON_BYTES
 from release_gate.core.verdict import Finding, Outcome, Verdict
@@ -112,3 +114,43 @@ def test_an_added_file_has_no_base_to_miss() -> None:
     base, head = OLD_DEBT
     head = {**base, added: "X = 1\n"}
     assert judge(pr(base, head)) == []
+
+
+def test_an_orphan_message_names_at_most_three_unparsable_files() -> None:
+    broken = {f"backend_v2/api/routes/broken{i}.py": "def broken(:\n  '/verify-x'\n"
+              for i in range(4)}
+    base = {**BASE, **broken}
+    found = judge(pr(base, {**base, AUTH: auth(*OLD, "/begin-x")}))
+    (orphan,) = [f for f in found if f.path == AUTH]
+    names = sorted(broken)
+    assert f"could not parse {', '.join(names[:3])} ..., which may define it" in orphan.message
+    assert sorted(f.path for f in found if f.path != AUTH) == names
+
+
+def test_three_unparsable_files_are_all_named_without_ellipsis() -> None:
+    broken = {f"backend_v2/api/routes/broken{i}.py": "def broken(:\n  '/verify-x'\n"
+              for i in range(3)}
+    base = {**BASE, **broken}
+    found = judge(pr(base, {**base, AUTH: auth(*OLD, "/begin-x")}))
+    (orphan,) = [f for f in found if f.path == AUTH]
+    assert f"could not parse {', '.join(sorted(broken))}, which may define it" in orphan.message
+
+
+@pytest.mark.parametrize("name", ["settings.VERIFY_X", "paths.begin_x", "BEGIN"])
+def test_a_pairing_word_path_that_is_not_a_literal_blocks_in_a_touched_file(name: str) -> None:
+    head = {**BASE, AUTH: auth(*OLD) + f"\n@router.post({name})\ndef dyn(): ...\n"}
+    (finding,) = judge(pr(BASE, head))
+    assert (finding.path, finding.line) == (AUTH, line_of(head[AUTH], name))
+    assert "cannot be checked" in finding.message
+
+
+@pytest.mark.parametrize("name", ["settings.STATUS", "STATUS_PATH"])
+def test_a_non_literal_path_without_a_pairing_word_is_not_a_finding(name: str) -> None:
+    head = {**BASE, AUTH: auth(*OLD) + f"\n@router.post({name})\ndef dyn(): ...\n"}
+    assert judge(pr(BASE, head)) == []
+
+
+def test_an_opaque_begin_path_in_an_untouched_file_is_old_debt() -> None:
+    opaque = auth(prefix="/register") + "\n@router.post(settings.BEGIN_X)\ndef dyn(): ...\n"
+    base = {**BASE, TOKEN: opaque}
+    assert judge(pr(base, {**base, AUTH: auth(*OLD, body="return 1")})) == []
