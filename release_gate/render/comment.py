@@ -59,6 +59,11 @@ class Links:
     def dispatch_command(self) -> str:
         return f"gh workflow run {self.workflow_file} -f pr={self.pr_number}"
 
+    def deploy_command(self, head: str) -> str:
+        """One approved dispatch that deploys `head`, smokes it and rolls back on a FAIL
+        (release-gate deploy, docs/runbook.md); `head` pins the commit the reviewer saw."""
+        return f"{self.dispatch_command} -f deploy=yes -f head={head}"
+
     @property
     def workflow_page(self) -> str:
         return f"{self.server_url}/{self.repository}/actions/workflows/{self.workflow_file}"
@@ -224,9 +229,10 @@ def smoke_lines(evidence: SmokeEvidence, links: Links, *, blocked: bool = False)
                    f"`{links.dispatch_command}`")
     else:
         out.append(f"- ⏳ no smoke PASS for `{sha7}` yet. Production must run `{sha7}` first "
-                   f"(deploy it: the smoke refuses another commit); then run it: "
-                   f"`{links.dispatch_command}` (or [Run workflow]({links.workflow_page}) with "
-                   f"pr = {links.pr_number})")
+                   f"(the smoke refuses another commit). Deploy, smoke and roll back on a FAIL "
+                   f"in one approved dispatch: `{links.deploy_command(evidence.head)}`; or "
+                   f"deploy it yourself, then run it: `{links.dispatch_command}` (or "
+                   f"[Run workflow]({links.workflow_page}) with pr = {links.pr_number})")
     if evidence.running is not None:
         target = evidence.running.target_url
         link = f" ([run]({target}))" if target else ""

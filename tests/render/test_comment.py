@@ -154,6 +154,9 @@ def test_the_run_it_line_says_production_must_run_the_head_first() -> None:
     line = next(line for line in body.splitlines() if line.startswith("- ⏳"))
     assert f"Production must run `{HEAD[:7]}` first" in line
     assert line.index("Production must run") < line.index("gh workflow run smoke.yml -f pr=7")
+    # the one-dispatch deploy is offered first, pinned to the head the reviewer saw
+    assert f"`gh workflow run smoke.yml -f pr=7 -f deploy=yes -f head={HEAD}`" in line
+    assert line.index("deploy=yes") < line.index("deploy it yourself")
 
 
 def test_the_comment_keeps_the_prs_smoke_history() -> None:
