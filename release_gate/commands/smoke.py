@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                            f"[{', '.join(fault_names())}]")
     # The guard goes in before anything is started: from here a SIGINT/SIGTERM is recorded and
     # acted on at a safe point, so it can never leave the sandbox or its directory behind.
-    if args.target == "sandbox" and args.smoke_command != "cleanup":
+    if args.target == TargetKind.SANDBOX and args.smoke_command != "cleanup":
         _sandbox_installed()
     guard = SignalGuard()
     with guard.installed():
