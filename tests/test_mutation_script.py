@@ -60,3 +60,21 @@ def test_a_partial_run_keeps_the_other_rows(mutation: ModuleType, tmp_path: Path
     assert "| `release_gate/core/changes.py` | 50 | 48 | 2 |" in text and "d2 @ b" in text
     assert text.count("release_gate/core/changes.py") == 1
     assert "83.3%" not in text  # the first changes.py row, 40 / (50 - 2 text-only), is gone
+
+
+def test_table_runs_nothing_and_lists_a_newly_named_equivalent(
+        mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc, listed = tmp_path / "reliability.md", tmp_path / "equivalents.txt"
+    row = mutation.Row("release_gate/core/changes.py", 50, 48, 2, 0, 0, 0, 30.0)
+    doc.write_text("# Reliability\n", "utf-8")
+    monkeypatch.setattr(mutation, "DOC", doc)
+    monkeypatch.setattr(mutation, "EQUIVALENTS", listed)
+    mutation.write_doc(mutation.table({row.module: mutation.row_line(row, measured="d @ a")}, {}))
+    listed.write_text("release_gate.core.changes.x_f__mutmut_1 both spellings mean the same\n",
+                      "utf-8")
+    monkeypatch.setattr(mutation, "run_module", None)  # --table must not run mutmut
+    monkeypatch.setattr(sys, "argv", ["mutation", "--table"])
+    assert mutation.main() == 0
+    text = doc.read_text("utf-8")
+    assert "| `release_gate/core/changes.py` | 50 | 48 | 2 |" in text and "d @ a" in text
+    assert "`release_gate.core.changes.x_f__mutmut_1`: both spellings mean the same" in text
