@@ -103,7 +103,7 @@ def container_kind(value: ast.expr, depth: int = 0) -> str | None:
     either branch of `a if c else b` / `a or b`, a walrus, and a tuple holding one.
     """
     if depth > 8:
-        return None
+        return "value (nested too deep to tell)"  # unsure: state (fail closed)
     for node_type, kind in _LITERAL_KINDS.items():
         if isinstance(value, node_type):
             return kind
@@ -156,8 +156,9 @@ def _module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             blocks = [stmt.body]
         elif isinstance(stmt, (ast.Try, ast.TryStar)):
-            blocks = [stmt.body, stmt.orelse, stmt.finalbody,
-                      *[handler.body for handler in stmt.handlers]]
+            # In source order: the first definition is the one a finding points at.
+            blocks = [stmt.body, *[handler.body for handler in stmt.handlers], stmt.orelse,
+                      stmt.finalbody]
         for block in reversed(blocks):
             stack.extend(reversed(block))
 
@@ -170,13 +171,24 @@ def _assigned_pairs(stmt: ast.stmt) -> Iterator[tuple[ast.Name, ast.expr]]:
     else:
         return
     for target in targets:
-        if isinstance(target, ast.Name):
-            yield target, value
-        elif (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
-              and len(target.elts) == len(value.elts)):
-            for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
-                if isinstance(sub_target, ast.Name):
-                    yield sub_target, sub_value
+        yield from _unpacked(target, value)
+
+
+def _unpacked(target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, ast.expr]]:
+    """Name -> value of an assignment, through nested unpacking: `(_a, _b), _c = ({}, []), 1`.
+    A starred name (`_head, *_rest = x`) is always a new list."""
+    if isinstance(target, ast.Name):
+        yield target, value
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        values: list[ast.expr] = [ast.Constant(None)] * len(target.elts)  # unknown values
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            values = value.elts
+        for sub_target, sub_value in zip(target.elts, values, strict=True):
+            if isinstance(sub_target, ast.Starred):
+                if isinstance(sub_target.value, ast.Name):
+                    yield sub_target.value, ast.List(elts=[], ctx=ast.Load())
+            else:
+                yield from _unpacked(sub_target, sub_value)
 
 
 def _walrus_pairs(stmt: ast.stmt) -> Iterator[tuple[ast.Name, ast.expr]]:
@@ -209,6 +221,7 @@ class _Scope:
     local: frozenset[str]
     declared_global: frozenset[str]
     enclosing_locals: frozenset[str]  # locals of enclosing functions (closures see them)
+    nonlocal_names: frozenset[str] = frozenset()
 
 
 def _own_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
@@ -251,7 +264,7 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
     qualname = name if parent.qualname == "<module>" else f"{parent.qualname}.{name}"
     if isinstance(node, ast.ClassDef):
         # A class body runs at import time; its methods do not see its names.
-        return _Scope(qualname, False, frozenset(), frozenset(), parent.enclosing_locals)
+        return _Scope(qualname, False, frozenset(), frozenset(), _closure(parent))
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
     local = _parameters(node)
     declared: set[str] = set()
@@ -270,9 +283,13 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
         elif isinstance(child, ast.ExceptHandler) and child.name:
             local.add(child.name)
     local -= declared
-    enclosing = parent.enclosing_locals | (parent.local if parent.is_function else frozenset())
     return _Scope(qualname, True, frozenset(local | nonlocal_names), frozenset(declared),
-                  frozenset(enclosing - declared))
+                  _closure(parent) - declared, frozenset(nonlocal_names))
+
+
+def _closure(parent: _Scope) -> frozenset[str]:
+    """The enclosing functions' locals a nested scope sees (a class body adds none)."""
+    return parent.enclosing_locals | (parent.local if parent.is_function else frozenset())
 
 
 def _roots(node: ast.expr, depth: int = 0) -> list[ast.Name]:
@@ -374,11 +391,50 @@ def _resolve(name: str, aliases: Mapping[str, frozenset[str]], module: Mapping[s
     return frozenset()
 
 
+def _bound(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr]]:
+    """Name -> what it may denote after `target = value` (or `for target in value`, whose
+    elements are parts of it): unpacked pairwise when the shapes match, else every name of the
+    target may denote (a part of) the whole value."""
+    if isinstance(target, ast.Name):
+        yield target.id, value
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value, value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
+                yield from _bound(sub_target, sub_value)
+        else:
+            for sub_target in target.elts:
+                yield from _bound(sub_target, value)
+
+
+def _iterated(value: ast.expr) -> list[ast.expr]:
+    """What a loop variable may be: an element of `value` (a part of it), also through
+    `.values()`, `.items()`, `enumerate()`, `reversed()`, `iter()` or a shallow copy
+    (`sorted()`, `list()`, `tuple()`: the same elements), or, for a literal
+    `(_a, _b)`, one of its elements."""
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return list(value.elts)
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("values", "items"):
+            return [func.value]
+        if (_dotted_last(func) in ("enumerate", "reversed", "iter", "sorted", "list", "tuple")
+                and value.args):
+            return _iterated(value.args[0])
+    return [value]
+
+
 def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container],
-             defaults: Mapping[str, str]) -> dict[str, frozenset[str]]:
+             defaults: Mapping[str, str],
+             enclosing: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """Local names that may denote a container: a default argument (`store=_challenges`, or
-    a mutable default), or an assignment / walrus from an expression that reaches one."""
-    aliases: dict[str, frozenset[str]] = {p: frozenset({c}) for p, c in defaults.items()}
+    a mutable default), an enclosing function's alias the scope does not rebind, or an
+    assignment / walrus / loop variable / `with ... as` from an expression that reaches one."""
+    aliases: dict[str, frozenset[str]] = {
+        name: reached for name, reached in enclosing.items()
+        if name not in scope.local or name in scope.nonlocal_names}
+    aliases.update({p: frozenset({c}) for p, c in defaults.items()})
     if isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = scope_node.args
         positional = [*args.posonlyargs, *args.args]
@@ -386,25 +442,34 @@ def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container]
                          strict=True))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
                   if d is not None]
+        # Defaults are evaluated where the `def` runs: the enclosing scope's names.
         outer = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
         for arg, default in pairs:
-            reached = frozenset().union(*(_resolve(r.id, {}, module, outer)
+            reached = frozenset().union(*(_resolve(r.id, enclosing, module, outer)
                                           for r in _roots(default)))
             if reached:
                 aliases[arg.arg] = aliases.get(arg.arg, frozenset()) | reached
     bindings: list[tuple[str, ast.expr]] = []
     for node in _own_nodes(scope_node):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            bindings.extend((t.id, node.value) for t in targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            bindings.append((node.target.id, node.value))
-    for _ in range(3):  # aliases of aliases, in any order
+        if isinstance(node, ast.Assign):
+            bindings.extend(pair for target in node.targets
+                            for pair in _bound(target, node.value))
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            bindings.extend(_bound(node.target, node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            bindings.extend(pair for element in _iterated(node.iter)
+                            for pair in _bound(node.target, element))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            bindings.extend(_bound(node.optional_vars, node.context_expr))
+    changed = True
+    while changed:  # aliases of aliases, in any order (they only grow: this ends)
+        changed = False
         for name, value in bindings:
             reached = frozenset().union(*(_resolve(r.id, aliases, module, scope)
                                           for r in _roots(value)))
             if reached - aliases.get(name, frozenset()):
                 aliases[name] = aliases.get(name, frozenset()) | reached
+                changed = True
     return aliases
 
 
@@ -422,15 +487,18 @@ def scan_state(tree: ast.Module, lines: list[str] | None = None) -> StateReport:
     mentioned = set(module) | {p for params in default_params.values() for p in params}
     mutations: set[Mutation] = set()
     module_scope = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
-    stack: list[tuple[ast.AST, _Scope]] = [(tree, module_scope)]
+    stack: list[tuple[ast.AST, _Scope, Mapping[str, frozenset[str]]]] = [
+        (tree, module_scope, {})]
     while stack:
-        scope_node, scope = stack.pop()
-        aliases = (_aliases(scope_node, scope, module, default_params.get(id(scope_node), {}))
-                   if scope.is_function else {})
+        scope_node, scope, enclosing = stack.pop()
+        # A class body passes its function's aliases through to its methods.
+        aliases = (_aliases(scope_node, scope, module, default_params.get(id(scope_node), {}),
+                            enclosing) if scope.is_function else dict(enclosing))
+        names = mentioned | set(aliases)
         for node in _own_nodes(scope_node):
             if isinstance(node, _SCOPES):
-                if _mentions(lines, node, mentioned):
-                    stack.append((node, _scope_of(node, scope)))
+                if _mentions(lines, node, names):
+                    stack.append((node, _scope_of(node, scope), aliases))
                 continue
             if not scope.is_function:
                 continue  # import-time filling of a table is not request-time state
