@@ -355,18 +355,21 @@ def test_what_runs_when_a_nested_def_or_class_is_defined_runs_in_the_enclosing_f
         _c = {}
         def f():
             @register(_c.setdefault("a", 1))
-            def g(x=_c.pop("b"), *, y, z=_c.pop("c")):
+            def g(x=_c.pop("b"),
+                  *, y, z=_c.popitem()):
                 return x
-            @register(_c.setdefault("d", 1))
-            class K(_c.pop("e"), metaclass=_c.pop("f")):
+            @register(_c.update())
+            class K(_c.clear(),
+                    metaclass=_c.sort()):
                 pass
-            h = lambda x=_c.pop("g"): x
-            async def i(*, x=_c.pop("h")):
+            h = lambda x=_c.append("g"): x
+            async def i(*, x=_c.remove("h")):
                 return x
             return g, K, h, i
     """) == [("_c", "f", "calls .setdefault()", 3), ("_c", "f", "calls .pop()", 4),
-             ("_c", "f", "calls .setdefault()", 6), ("_c", "f", "calls .pop()", 7),
-             ("_c", "f", "calls .pop()", 9), ("_c", "f", "calls .pop()", 10)]
+             ("_c", "f", "calls .popitem()", 5), ("_c", "f", "calls .update()", 7),
+             ("_c", "f", "calls .clear()", 8), ("_c", "f", "calls .sort()", 9),
+             ("_c", "f", "calls .append()", 11), ("_c", "f", "calls .remove()", 12)]
 
 
 def test_a_function_that_names_no_container_is_read_all_the_same_through_aliases() -> None:
