@@ -5,8 +5,9 @@
 mutation of them by a function: item assignment or augmented assignment, `del x[k]`, a mutating
 method (`.pop`, `.update`, `.setdefault`, `.append`, `.add`, `.clear`, ...; also on an element:
 `x[k].append`), `heapq`/`bisect`/`operator.setitem` helpers, `dict.update(x, ...)`,
-`getattr(x, "update")(...)`, or rebinding it through `global x`; followed through local aliases,
-walrus and conditional expressions and defaults bound to it. Mutable default arguments are
+`getattr(x, "update")(...)`, or rebinding it through `global x`; followed through local aliases
+(assignment, unpacking, walrus, loop variables, `with ... as`; also an enclosing function's),
+conditional expressions and defaults bound to it. Mutable default arguments are
 containers too. When unsure, it is state. Import-time filling (module-level code) is not a
 mutation. Pure: an AST in, a `StateReport` out; the
 `process-local-state` rule (rules/local_state.py) decides what of it blocks a PR.
