@@ -352,6 +352,10 @@ def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> b
     if lines is None or start is None or end is None:
         return True
     segment = "\n".join(lines[start - 1:end])
+    if not segment.isascii():
+        # Python reads identifiers NFKC-normalised: `_ｃ[k] = v` writes `_c`, whose name is
+        # not in the text. Only ASCII text is searched; anything else is read.
+        return True
     return any(name in segment for name in names)
 
 
