@@ -109,8 +109,9 @@ class ContentCheck:
         """Each line that some pattern matches on its own, with the leftmost matched text."""
         clock = clock or PatternClock()
         best: dict[int, tuple[int, str]] = {}  # line index -> (match start, matched text)
+        folded = _Folded(text)
         for pattern in self.patterns:
-            for index, start, word in _lines_matching(pattern, text, lines, clock):
+            for index, start, word in _lines_matching(pattern, text, lines, clock, folded):
                 if index not in best or start < best[index][0]:
                     best[index] = (start, word)
         return [(lines[index], best[index][1]) for index in sorted(best)]
@@ -123,22 +124,48 @@ class _TimedOut(Exception):
         self.line = line
 
 
+class _Folded:
+    """A file side's text lower-cased, made once and only if a case-insensitive pattern needs
+    it; None when the text is not ASCII (folded literals hold on ASCII text only)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._folded: str | None = None
+        self._made = False
+
+    def text(self) -> str | None:
+        if not self._made:
+            self._folded = self._text.lower() if self._text.isascii() else None
+            self._made = True
+        return self._folded
+
+
 def _lines_matching(pattern: LinePattern, text: str, lines: Sequence[Line],
-                    clock: PatternClock) -> Iterator[tuple[int, int, str]]:
+                    clock: PatternClock, folded: _Folded) -> Iterator[tuple[int, int, str]]:
     """(line index, start, matched text) of each line the pattern matches on its own.
 
     `text` is the lines joined by "\n". When the pattern is joinable, one search over it finds
     the candidates (C speed; per-line Python calls dominated `check` on a 100k-line PR) and
     only those lines are searched alone; otherwise every line holding a required literal is.
+    A case-insensitive pattern's literals are looked for in the lower-cased text when it is
+    ASCII (`_Folded`): a plain substring test, where `(?i)` had no prefilter at all.
     """
     literals = pattern.literals
     if not text and not lines:  # no lines join to "", where `x?` would match a line not there
         return
     if literals is not None and not any(lit in text for lit in literals):
         return
+    lowered = folded.text() if pattern.folded is not None else None
+    folded_literals = pattern.folded if lowered is not None else None
+    if folded_literals is not None and lowered is not None \
+            and not any(lit in lowered for lit in folded_literals):
+        return
     if not pattern.joinable:
         for index, line in enumerate(lines):
             if literals is not None and not any(lit in line.text for lit in literals):
+                continue
+            if folded_literals is not None and \
+                    not any(lit in line.text.lower() for lit in folded_literals):
                 continue
             own = _search(clock, pattern, line.text, line)
             if own is not None:

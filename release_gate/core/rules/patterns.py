@@ -17,7 +17,7 @@ from typing import Any
 
 import regex
 
-from release_gate.core.rules.literals import required_literals
+from release_gate.core.rules.literals import folded_literals, required_literals
 
 try:  # CPython's regex parser (private): used to refuse nested repeats and to decide joinability
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -39,18 +39,24 @@ class LinePattern:
     # Strings one of which every match contains (literals.py); None: no prefilter.
     literals: frozenset[str] | None
     # True when one search over the lines joined by "\n" finds (at least) every line that
-    # matches on its own. False for patterns that can see past a line's ends: lookarounds,
-    # \A and \Z, a `^`/`$` with MULTILINE switched off, conditional groups.
+    # matches on its own. False for patterns that can see past a line's ends: a lookaround
+    # whose body can take a "\n", \A and \Z, a `^`/`$` with MULTILINE switched off,
+    # conditional groups.
     joinable: bool
+    # When `literals` is None: lower-case ASCII strings one of which every match contains once
+    # the text is lower-cased, valid on ASCII text only (literals.folded_literals); None: none.
+    folded: frozenset[str] | None = None
 
     @classmethod
     def compile(cls, text: str) -> LinePattern:
         """Raises ValueError with a one-line reason for a pattern the gate refuses."""
         try:
             re.compile(text)
-            parsed = list(sre_parse.parse(text)) if sre_parse is not None else None
+            tree = sre_parse.parse(text) if sre_parse is not None else None
+            parsed = list(tree) if tree is not None else None
             nested = parsed is not None and _nested_unbounded_repeat(parsed)
-            joinable = parsed is not None and _joinable(parsed)
+            joinable = parsed is not None and _joinable(
+                parsed, dotall=bool(tree is not None and tree.state.flags & re.DOTALL))
             compiled = regex.compile(text, regex.MULTILINE | regex.VERSION0)
         except RecursionError:
             raise ValueError("invalid regular expression: groups nested too deeply") from None
@@ -60,7 +66,9 @@ class LinePattern:
             raise ValueError(
                 "a repeated group whose body is itself an unbounded repeat (like `(a+)+`) "
                 "can take exponential time; write the inner repeat once (`a+`)")
-        return cls(text, compiled, required_literals([text]), joinable)
+        literals = required_literals([text])
+        folded = folded_literals([text]) if literals is None else None
+        return cls(text, compiled, literals, joinable, folded)
 
 
 @dataclass
@@ -129,21 +137,97 @@ def _nested_unbounded_repeat(items: list[Any]) -> bool:
     return False
 
 
-def _joinable(items: list[Any], multiline: bool = True) -> bool:
+def _joinable(items: list[Any], multiline: bool = True, dotall: bool = False) -> bool:
+    """No part of the pattern answers differently at a line's end in the joined text (a
+    newline) than at the end of the line alone. `^`, `$` (MULTILINE), `\\b` and `\\B` see a
+    newline as they see the end of a string. A lookaround whose body can never take a newline
+    cannot tell them apart either: what it could match past the line's end would hold one."""
     for op, av in items:
-        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT, sre_constants.GROUPREF_EXISTS):
+        if op is sre_constants.GROUPREF_EXISTS:
+            return False
+        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT) and \
+                _may_take_newline(list(av[1]), dotall):
             return False
         if op is sre_constants.AT and (
                 av in (sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING)
                 or (not multiline and av in (sre_constants.AT_BEGINNING, sre_constants.AT_END))):
             return False
-        inner_multiline = multiline
+        inner_multiline, inner_dotall = multiline, dotall
         if op is sre_constants.SUBPATTERN:
             add_flags, del_flags = av[1], av[2]
             if del_flags & re.MULTILINE:
                 inner_multiline = False
             if add_flags & re.MULTILINE:
                 inner_multiline = True
-        if not all(_joinable(child, inner_multiline) for child in _children(op, av)):
+            inner_dotall = _scoped(dotall, add_flags, del_flags, re.DOTALL)
+        if not all(_joinable(child, inner_multiline, inner_dotall)
+                   for child in _children(op, av)):
             return False
     return True
+
+
+def _scoped(on: bool, add_flags: int, del_flags: int, flag: int) -> bool:
+    if del_flags & flag:
+        return False
+    return True if add_flags & flag else on
+
+
+# Character-class categories that hold "\n" (the others, \d, \w, \S and the like, do not).
+_CATEGORIES_WITH_NEWLINE = frozenset(
+    getattr(sre_constants, name, None) for name in (
+        "CATEGORY_NOT_DIGIT", "CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_LINEBREAK",
+        "CATEGORY_LOC_NOT_WORD", "CATEGORY_UNI_NOT_DIGIT", "CATEGORY_UNI_SPACE",
+        "CATEGORY_UNI_NOT_WORD", "CATEGORY_UNI_LINEBREAK"))
+_CATEGORIES_WITHOUT_NEWLINE = frozenset(
+    getattr(sre_constants, name, None) for name in (
+        "CATEGORY_DIGIT", "CATEGORY_NOT_SPACE", "CATEGORY_WORD", "CATEGORY_NOT_LINEBREAK",
+        "CATEGORY_LOC_WORD", "CATEGORY_UNI_DIGIT", "CATEGORY_UNI_NOT_SPACE",
+        "CATEGORY_UNI_WORD", "CATEGORY_UNI_NOT_LINEBREAK"))
+_NEWLINE = ord("\n")
+
+
+def _may_take_newline(items: list[Any], dotall: bool) -> bool:
+    """Whether some match of the sequence can hold a newline (True whenever unsure)."""
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            if av == _NEWLINE:
+                return True
+        elif op is sre_constants.NOT_LITERAL:
+            if av != _NEWLINE:
+                return True
+        elif op is sre_constants.ANY:
+            if dotall:
+                return True
+        elif op is sre_constants.IN:
+            if _class_holds_newline(av):
+                return True
+        elif op is sre_constants.AT:
+            continue  # consumes nothing
+        elif op is sre_constants.SUBPATTERN:
+            inner = _scoped(dotall, av[1], av[2], re.DOTALL)
+            if _may_take_newline(list(av[-1]), inner):
+                return True
+        elif op in (sre_constants.BRANCH, sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT,
+                    sre_constants.ASSERT, sre_constants.ASSERT_NOT,
+                    getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+                    getattr(sre_constants, "ATOMIC_GROUP", None)):
+            if any(_may_take_newline(child, dotall) for child in _children(op, av)):
+                return True
+        else:  # a backreference, a conditional group, anything not known here
+            return True
+    return False
+
+
+def _class_holds_newline(items: list[tuple[Any, Any]]) -> bool:
+    negated = bool(items) and items[0][0] is sre_constants.NEGATE
+    held = False
+    for op, av in items[1:] if negated else items:
+        if op is sre_constants.LITERAL:
+            held = held or av == _NEWLINE
+        elif op is sre_constants.RANGE:
+            held = held or av[0] <= _NEWLINE <= av[1]
+        elif op is sre_constants.CATEGORY and av in _CATEGORIES_WITH_NEWLINE:
+            held = True
+        elif not (op is sre_constants.CATEGORY and av in _CATEGORIES_WITHOUT_NEWLINE):
+            return True  # not known here: assume it holds one
+    return held != negated

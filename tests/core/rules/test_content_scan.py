@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from release_gate.core.changes import Line
@@ -45,3 +45,57 @@ def test_literal_prefilter_never_hides_a_match(texts: list[str]) -> None:
     assert [line.number for line, _ in got] == [
         line.number for line in lines
         if any(p.compiled.search(line.text) for p in strict.patterns)]
+
+
+# Lookarounds whose body never takes a "\n" see a line's end in the joined text as they see the
+# end of the line alone, so such patterns are scanned in one pass; `(?i)` patterns are
+# prefiltered by lower-cased literals on ASCII text. Both must find exactly the per-line lines,
+# with non-ASCII case partners (Kelvin sign, long s, dotted I) and line ends around.
+LOOKAROUND_ATOMS = [r"(?<![\w-])", r"(?![\w-])", r"(?!=)", r"(?<=a)", r"(?<!\s)", r"(?=\s)",
+                    r"(?=.)", r"(?s:(?=.))", r"(?=[^a])", r"(?![\S])", r"(?<=\d)", r"(?=$)",
+                    r"(?<!^)", r"(?=\b)"]
+WORD_ATOMS = ["-w", "REDIS_URL", "url", "origin", "sk", "a", r"\s*", r"\d", ":", "=", "^", "$"]
+FLAGS = ["", "(?i)", "(?i)(?s)", "(?s)"]
+lookaround_pattern = st.builds(
+    lambda flag, parts: flag + "".join(parts), st.sampled_from(FLAGS),
+    st.lists(st.one_of(st.sampled_from(LOOKAROUND_ATOMS), st.sampled_from(WORD_ATOMS)),
+             min_size=1, max_size=5))
+CASE_PIECES = st.sampled_from(["-w", "-W", "redis_url", "REDIS_URL", "Redis_Url", "URL", "uRl",
+                               "origin", "ORIGIN", "\u212a", "sK", "\u017fk", "\u0130", "a",
+                               " ", "\t", "=", ":", "1", "-", "x", "\r", ""])
+case_line = st.lists(CASE_PIECES, max_size=5).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(lookaround_pattern, min_size=1, max_size=3), st.lists(case_line, max_size=10))
+def test_lookarounds_and_case_folding_scan_as_per_line(patterns: list[str],
+                                                       texts: list[str]) -> None:
+    try:
+        check = ContentCheck.from_config({"patterns": patterns}, _unused_locate)
+    except AssertionError:
+        return  # a pattern the gate refuses (not what this test is about)
+    lines = tuple(Line(i + 1, text) for i, text in enumerate(texts))
+    got = [(line.number, word) for line, word in check._matching_lines("\n".join(texts), lines)]
+    expected = []
+    for line in lines:
+        matches = [m for p in check.patterns if (m := p.compiled.search(line.text)) is not None]
+        if matches:
+            expected.append((line.number, min(matches, key=lambda m: m.start()).group(0)))
+    assert got == expected
+
+
+def test_the_shipped_lookaround_and_case_insensitive_patterns_get_a_fast_path() -> None:
+    # rules.yaml's `-w` flag and settings-field patterns: one pass over the joined text and a
+    # literal prefilter, where they were searched line by line on every file of a large PR.
+    from release_gate.core.rules.patterns import LinePattern
+
+    flag = LinePattern.compile(r"(?<![\w-])-w(?:\d|(?![\w-]))")
+    assert flag.joinable and flag.literals == {"-w"}
+    field = LinePattern.compile(
+        r"(?i)^\s+(?:rp_id|origin|(?:token_)?signing_key|(?:tls_)?url)\s*:(?!=)")
+    assert field.joinable and field.literals is None
+    assert field.folded == {"rp_id", "origin", "signing_key", "url"}
+    assert LinePattern.compile(r"(?i)\bREDIS_(?:TLS_)?URL\b").folded == {"redis_"}
+    assert not LinePattern.compile(r"(?<!\s)x").joinable  # `\s` takes the "\n"
+    assert not LinePattern.compile(r"(?s)(?=.)x").joinable
+    assert LinePattern.compile("(?i)\u212aelvin").folded is None  # a non-ASCII literal
