@@ -466,15 +466,18 @@ def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container]
                             for pair in _bound(node.target, element))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             bindings.extend(_bound(node.optional_vars, node.context_expr))
-    changed = True
-    while changed:  # aliases of aliases, in any order (they only grow: this ends)
-        changed = False
+    # Aliases of aliases, in any order: each pass settles at least one more link of a chain,
+    # and a chain has at most one link per binding.
+    for _ in range(len(bindings)):
+        grown = False
         for name, value in bindings:
             reached = frozenset().union(*(_resolve(r.id, aliases, module, scope)
                                           for r in _roots(value)))
             if reached - aliases.get(name, frozenset()):
                 aliases[name] = aliases.get(name, frozenset()) | reached
-                changed = True
+                grown = True
+        if not grown:
+            break  # settled: the remaining passes would change nothing
     return aliases
 
 

@@ -435,6 +435,8 @@ HIDDEN = [
     ("an async loop", "async for s in _c:\n        s.clear()"),
     ("a comprehension over it", "[s.clear() for s in _c]"),
     ("with ... as", "with _c as s:\n        s.clear()"),
+    ("a long chain of aliases", "a = _c\n    b = a\n    c2 = b\n    d = c2\n    e = d\n"
+                                "    e[k] = 1"),
     ("a long chain of aliases, out of order", "for _ in ():\n        e[k] = 1\n        e = d\n"
                                               "        d = c2\n        c2 = b\n        b = a\n"
                                               "    a = _c"),
