@@ -52,6 +52,17 @@ _TYPE_NAMES = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "Ord
 # Reading through these gives (a part of) the same object: `s = _store.get(k); s.append(x)`.
 _SAME_OBJECT_METHODS = frozenset({"get", "setdefault", "__getitem__"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Methods `getattr(x, name)(...)` may call without mutating: any other name may mutate.
+_READ_ONLY_METHODS = frozenset({"get", "keys", "values", "items", "copy", "count", "index"})
+# Calls whose iteration yields the elements of their first argument (the same objects).
+_SAME_ELEMENTS = frozenset({"enumerate", "reversed", "iter", "sorted", "list", "tuple"})
+# What a starred target (`_head, *_rest = x`) is bound to: always a new list.
+_NEW_LIST = ast.List(elts=[], ctx=ast.Load())
+_UNKNOWN = ast.Constant(None)
+# Names an expression nested deeper than this is not read for: it is taken as a container
+# (container_kind) and as denoting every name in it (_roots). When unsure, it is state.
+_MAX_DEPTH = 8
+_TOO_DEEP = "value (nested too deep to tell)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +114,8 @@ def container_kind(value: ast.expr, depth: int = 0) -> str | None:
     When unsure, a container: `dict[str, bytes]()`, `{}.copy()`, `copy.deepcopy(...)` of one,
     either branch of `a if c else b` / `a or b`, a walrus, and a tuple holding one.
     """
-    if depth > 8:
-        return "value (nested too deep to tell)"  # unsure: state (fail closed)
+    if depth > _MAX_DEPTH:
+        return _TOO_DEEP
     for node_type, kind in _LITERAL_KINDS.items():
         if isinstance(value, node_type):
             return kind
@@ -181,15 +192,20 @@ def _unpacked(target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, ast
     if isinstance(target, ast.Name):
         yield target, value
     elif isinstance(target, (ast.Tuple, ast.List)):
-        values: list[ast.expr] = [ast.Constant(None)] * len(target.elts)  # unknown values
-        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
-            values = value.elts
-        for sub_target, sub_value in zip(target.elts, values, strict=True):
+        values = _same_shape(target, value)
+        for index, sub_target in enumerate(target.elts):
             if isinstance(sub_target, ast.Starred):
                 if isinstance(sub_target.value, ast.Name):
-                    yield sub_target.value, ast.List(elts=[], ctx=ast.Load())
-            else:
-                yield from _unpacked(sub_target, sub_value)
+                    yield sub_target.value, _NEW_LIST
+            else:  # the value of a part of an unknown value is unknown (starred names are not)
+                yield from _unpacked(sub_target, values[index] if values else _UNKNOWN)
+
+
+def _same_shape(target: ast.Tuple | ast.List, value: ast.expr) -> list[ast.expr] | None:
+    """The values `target`'s parts get one by one (`a, b = x, y`), or None when unknown."""
+    if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+        return value.elts
+    return None
 
 
 def _walrus_pairs(stmt: ast.stmt) -> Iterator[tuple[ast.Name, ast.expr]]:
@@ -260,9 +276,12 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> se
     return names
 
 
+_MODULE = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
+
+
 def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
     name = getattr(node, "name", "<lambda>")
-    qualname = name if parent.qualname == "<module>" else f"{parent.qualname}.{name}"
+    qualname = name if parent is _MODULE else f"{parent.qualname}.{name}"
     if isinstance(node, ast.ClassDef):
         # A class body runs at import time; its methods do not see its names.
         return _Scope(qualname, False, frozenset(), frozenset(), _closure(parent))
@@ -289,15 +308,16 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
 
 
 def _closure(parent: _Scope) -> frozenset[str]:
-    """The enclosing functions' locals a nested scope sees (a class body adds none)."""
-    return parent.enclosing_locals | (parent.local if parent.is_function else frozenset())
+    """The enclosing functions' locals a nested scope sees (a class body and the module have
+    no `local` names: they add none)."""
+    return parent.enclosing_locals | parent.local
 
 
 def _roots(node: ast.expr, depth: int = 0) -> list[ast.Name]:
     """The names an expression may denote an object of (or a part of): `x`, `x[k]`,
     `x.get(k)`, `a if c else b`, `a or b`, `(s := x)`, `getattr(x, ...)`."""
-    if depth > 8:
-        return []
+    if depth > _MAX_DEPTH:  # unsure: it may denote anything it names
+        return [name for name in ast.walk(node) if isinstance(name, ast.Name)]
     if isinstance(node, ast.Name):
         return [node]
     if isinstance(node, (ast.Subscript, ast.Starred)):
@@ -337,26 +357,32 @@ def _mutations_of(node: ast.AST) -> list[tuple[ast.Name, str]]:
     if (isinstance(func, ast.Call) and _dotted_last(func.func) == "getattr"
             and len(func.args) >= 2):
         attr = func.args[1]
-        if not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)
-                and attr.value not in _MUTATING_METHODS and not attr.value.startswith("__")
-                and attr.value in {"get", "keys", "values", "items", "copy", "count",
-                                   "index"}):
+        if not (isinstance(attr, ast.Constant) and attr.value in _READ_ONLY_METHODS):
             shown = attr.value if isinstance(attr, ast.Constant) else "?"
             return [(root, f"calls getattr(..., {shown!r})()") for root in _roots(func.args[0])]
     return []
 
 
-def _mentions(lines: list[str] | None, node: ast.AST, names: Iterable[str]) -> bool:
+def _mentions(lines: list[str] | None, node: ast.stmt | ast.expr, names: Iterable[str]) -> bool:
     """Whether the source of `node` contains any of `names` (True when unknown)."""
-    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-    if lines is None or start is None or end is None:
+    if lines is None:
         return True
-    segment = "\n".join(lines[start - 1:end])
-    if not segment.isascii():
+    text = lines[node.lineno - 1:node.end_lineno]
+    if not all(line.isascii() for line in text):
         # Python reads identifiers NFKC-normalised: `_ｃ[k] = v` writes `_c`, whose name is
         # not in the text. Only ASCII text is searched; anything else is read.
         return True
-    return any(name in segment for name in names)
+    return any(name in line for line in text for name in names)
+
+
+def _defaults(args: ast.arguments) -> list[tuple[ast.arg, ast.expr]]:
+    """Each parameter with a default, and the default (positional ones fill the last)."""
+    positional = [*args.posonlyargs, *args.args]
+    offset = len(positional) - len(args.defaults)
+    pairs = [(positional[offset + index], default) for index, default in enumerate(args.defaults)]
+    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults,
+                                                     strict=True) if default is not None]
+    return pairs
 
 
 def _default_containers(tree: ast.Module) -> tuple[dict[str, Container],
@@ -369,13 +395,7 @@ def _default_containers(tree: ast.Module) -> tuple[dict[str, Container],
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
-                         strict=True))
-        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-                  if d is not None]
-        for arg, default in pairs:
+        for arg, default in _defaults(node.args):
             kind = container_kind(default)
             if kind is None:
                 continue
@@ -405,12 +425,9 @@ def _bound(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr]]:
     elif isinstance(target, ast.Starred):
         yield from _bound(target.value, value)
     elif isinstance(target, (ast.Tuple, ast.List)):
-        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
-            for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
-                yield from _bound(sub_target, sub_value)
-        else:
-            for sub_target in target.elts:
-                yield from _bound(sub_target, value)
+        values = _same_shape(target, value)
+        for index, sub_target in enumerate(target.elts):
+            yield from _bound(sub_target, values[index] if values else value)
 
 
 def _iterated(value: ast.expr) -> list[ast.expr]:
@@ -424,13 +441,12 @@ def _iterated(value: ast.expr) -> list[ast.expr]:
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr in ("values", "items"):
             return [func.value]
-        if (_dotted_last(func) in ("enumerate", "reversed", "iter", "sorted", "list", "tuple")
-                and value.args):
+        if _dotted_last(func) in _SAME_ELEMENTS and value.args:
             return _iterated(value.args[0])
     return [value]
 
 
-def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container],
+def _aliases(scope_node: ast.AST, scope: _Scope, parent: _Scope, module: Mapping[str, Container],
              defaults: Mapping[str, str],
              enclosing: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """Local names that may denote a container: a default argument (`store=_challenges`, or
@@ -441,16 +457,9 @@ def _aliases(scope_node: ast.AST, scope: _Scope, module: Mapping[str, Container]
         if name not in scope.local or name in scope.nonlocal_names}
     aliases.update({p: frozenset({c}) for p, c in defaults.items()})
     if isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        args = scope_node.args
-        positional = [*args.posonlyargs, *args.args]
-        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
-                         strict=True))
-        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-                  if d is not None]
         # Defaults are evaluated where the `def` runs: the enclosing scope's names.
-        outer = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
-        for arg, default in pairs:
-            reached = frozenset().union(*(_resolve(r.id, enclosing, module, outer)
+        for arg, default in _defaults(scope_node.args):
+            reached = frozenset().union(*(_resolve(r.id, enclosing, module, parent)
                                           for r in _roots(default)))
             if reached:
                 aliases[arg.arg] = aliases.get(arg.arg, frozenset()) | reached
@@ -494,19 +503,19 @@ def scan_state(tree: ast.Module, lines: list[str] | None = None) -> StateReport:
         return StateReport({}, ())
     mentioned = set(module) | {p for params in default_params.values() for p in params}
     mutations: set[Mutation] = set()
-    module_scope = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
-    stack: list[tuple[ast.AST, _Scope, Mapping[str, frozenset[str]]]] = [
-        (tree, module_scope, {})]
+    stack: list[tuple[ast.AST, _Scope, _Scope, Mapping[str, frozenset[str]]]] = [
+        (tree, _MODULE, _MODULE, {})]
     while stack:
-        scope_node, scope, enclosing = stack.pop()
+        scope_node, scope, parent, enclosing = stack.pop()
         # A class body passes its function's aliases through to its methods.
-        aliases = (_aliases(scope_node, scope, module, default_params.get(id(scope_node), {}),
-                            enclosing) if scope.is_function else dict(enclosing))
+        aliases = (_aliases(scope_node, scope, parent, module,
+                            default_params.get(id(scope_node), {}), enclosing)
+                   if scope.is_function else dict(enclosing))
         names = mentioned | set(aliases)
         for node in _own_nodes(scope_node):
             if isinstance(node, _SCOPES):
                 if _mentions(lines, node, names):
-                    stack.append((node, _scope_of(node, scope), aliases))
+                    stack.append((node, _scope_of(node, scope), scope, aliases))
                 continue
             if not scope.is_function:
                 continue  # import-time filling of a table is not request-time state

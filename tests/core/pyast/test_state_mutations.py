@@ -268,6 +268,8 @@ SHADOWED = [
     ("a local seen from a class in the function",
      "def f():\n    _c = {}\n    class K:\n        def g(self, k):\n            _c[k] = 1\n"
      "    return K\n"),
+    ("a nested default bound to an enclosing local",
+     "def f():\n    _c = {}\n    def g(k, s=_c):\n        s[k] = 1\n    return g\n"),
     ("a nonlocal", "def f():\n    match load():\n        case {'c': _c}:\n            pass\n"
                    "    def g(k):\n        nonlocal _c\n        _c[k] = 1\n    return g\n"),
 ]
