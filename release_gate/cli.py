@@ -12,7 +12,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
@@ -102,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _missing_extra(str(args.command), error)
     except Exception as error:  # fail closed: an unexpected error is never a pass
         if os.environ.get("RELEASE_GATE_DEBUG"):
+            import traceback  # only here: every command would pay for it (bench/startup.py)
+
             traceback.print_exc()
         print(f"release-gate: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -134,6 +135,8 @@ def _missing_extra(command: str, error: ModuleNotFoundError) -> int:
 
 def _fail(error: Exception) -> None:
     if os.environ.get("RELEASE_GATE_DEBUG"):
+        import traceback
+
         traceback.print_exc()
     for one in getattr(error, "errors", None) or [error]:  # ConfigErrors: one line each
         print(f"release-gate: error: {one}", file=sys.stderr)

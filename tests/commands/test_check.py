@@ -303,3 +303,24 @@ def test_merge_item(items: list[str], expected: list[str]) -> None:
     for item in items:
         merge_item(checklist, item)
     assert checklist == expected
+
+
+def test_a_small_check_imports_no_engine_it_does_not_run(backend: GitRepo) -> None:
+    """`check`'s fixed cost (bench/startup.py): a README change runs no pattern on the `regex`
+    engine (literal prefilters rule it out), parses no Python, and never loads the GitHub,
+    HTTP or crypto libraries; a change to a route file does load the analyser."""
+    backend.commit({"README.md": "backend\nmore words\n"})
+    heavy = ("regex", "release_gate.core.pyast.routes", "release_gate.core.pyast.state",
+             "github", "httpx", "cryptography", "jsonschema", "traceback")
+    code = ("import sys; from release_gate.cli import main; "
+            f"code = main(['check', '--repo', {str(backend.root)!r}, '--base', 'main', "
+            "'--head', 'pr', '--format', 'json']); "
+            f"print(code, sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stderr.strip().splitlines()[-1] == "0 []"
+    backend.commit({"backend_v2/api/routes/auth.py": AUTH_PY + "# x\n"})
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stderr.strip().splitlines()[-1] == (
+        "3 ['release_gate.core.pyast.routes', 'release_gate.core.pyast.state']")

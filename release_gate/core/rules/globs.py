@@ -5,6 +5,9 @@ pathspec turns each glob into a regex; Python's `re` runs `*a*a*a*a*a*b` against
 name in time that grows with the name's length to the power of the stars (6 stars, 60
 characters: 3 s). So `re` (the fast engine here) only runs globs with at most two wildcards on
 paths of at most 1,024 characters, where backtracking is at worst quadratic in a short string.
+A `**` that is a whole path segment counts as one: it becomes `(?:.+/)?` or `(?:/.+)?/`, whose
+backtracking can stop only at a `/`, so it multiplies the rest's work by the number of
+directories at most (`**/*.py` and `backend_v2/api/**/*.py`: two wildcards).
 Everything else runs on the `regex` engine (far less backtracking, and a timeout): a matcher may
 spend GLOB_BUDGET_SECONDS there in one process; once it has, it answers its fail-closed value (a
 path glob: matching, so the file is judged; an `exclude` glob: not matching, so nothing is
@@ -20,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pathspec
-import regex
+
+from release_gate.core.rules.literals import required_literals
 
 if TYPE_CHECKING:
     from release_gate.core.rules.base import Locate
@@ -31,7 +35,7 @@ except ImportError:  # pragma: no cover
     _DIR_MARK = "ps_d"
 
 GLOB_BUDGET_SECONDS = 1.0
-MAX_FAST_WILDCARDS = 2  # `*`, `?` and `[` in one glob (`**` counts two)
+MAX_FAST_WILDCARDS = 2  # `*`, `?` and `[` in one glob (`**` counts two, a `/**/` segment one)
 MAX_FAST_PATH = 1024
 _NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
 # The tail pathspec gives a glob that may name a file or a directory (`*.gz`, `rules.yaml`):
@@ -64,6 +68,12 @@ def import_shadows(glob: str) -> tuple[str, ...]:
             f"{stem}.*.pyd", f"{stem}.pyc", f"{folder}{slash}__pycache__/{name}.*.pyc")
 
 
+def wildcards(glob: str) -> int:
+    """`*`, `?` and `[` in the glob, a `**` segment counted once (see the module docstring)."""
+    return sum(1 if part == "**" else sum(part.count(c) for c in "*?[")
+               for part in glob.split("/"))
+
+
 def written_as_directory(glob: str) -> bool:
     """`dir/` and `dir/**` name a directory's content; every other glob names files."""
     return glob.endswith("/") or glob.rstrip("/").endswith("/**") or glob.strip("/") == "**"
@@ -83,16 +93,23 @@ class PathMatcher:
     When no pattern is a negation (`!x`), the patterns are folded into ONE regex, so a path costs
     one C-level match instead of a Python loop over every pattern (bench/check_large.py: 3,000
     files x every rule). With negations, the patterns are tried in turn with pathspec's rule
-    (`_last_match_wins`).
+    (`_last_match_wins`). The `regex` engine's patterns (`combined`, `ordered`) are compiled on
+    first use: with simple globs and ordinary paths only `fast` runs, and compiling them all
+    took a third of the rules' load (`check`'s fixed cost, bench/startup.py).
     """
 
     patterns: tuple[str, ...]
-    combined: Any  # regex.Pattern[str] | None: every pattern, when none is a negation
-    ordered: tuple[tuple[Any, bool], ...]  # (regex.Pattern[str], include) in file order
-    fast: re.Pattern[str] | None  # `combined` on `re`, when every glob is simple enough
+    folded: str | None  # every pattern's regex in one, when none is a negation
+    used: tuple[tuple[str, bool], ...]  # (regex text, include) in file order
+    fast: re.Pattern[str] | None  # `folded` on `re`, when every glob is simple enough
+    # Without `fast`: strings one of which every match of `folded` contains (literals.py). A
+    # path holding none cannot match, and is answered without the `regex` engine (exactly:
+    # this is no timeout guess). `**/gunicorn*.conf*` needs "gunicorn".
+    needles: frozenset[str] | None = None
     on_timeout: bool = True  # the fail-closed answer once the time budget is spent
     files_only: bool = False  # a file glob excuses files, never directories (`exclude`)
     _spent: list[float] = field(default_factory=lambda: [0.0], compare=False, repr=False)
+    _engine: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def compile(cls, patterns: Sequence[str], *, on_timeout: bool = True,
@@ -111,31 +128,59 @@ class PathMatcher:
                 if files_only and not written_as_directory(glob.lstrip("!")):
                     text = _files_only(text)
                 used.append((text, bool(p.include)))
-        combined = fast = None
+        folded = fast = needles = None
         if used and all(include for _, include in used):
             folded = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', text)})" for text, _ in used)
-            combined = regex.compile(folded)
-            if all(sum(glob.count(c) for c in "*?[") <= MAX_FAST_WILDCARDS for glob in patterns):
+            if all(wildcards(glob) <= MAX_FAST_WILDCARDS for glob in patterns):
                 fast = re.compile(folded)
-        ordered = tuple((regex.compile(text), include) for text, include in used)
-        return cls(tuple(patterns), combined, ordered, fast, on_timeout, files_only)
+            else:
+                needles = required_literals([folded])
+        return cls(tuple(patterns), folded, tuple(used), fast, needles, on_timeout, files_only)
+
+    @property
+    def combined(self) -> Any:
+        """`folded` on the `regex` engine (a timeout), or None when a pattern is a negation."""
+        if self.folded is None:
+            return None
+        if "combined" not in self._engine:
+            import regex  # deferred with the compiling (see the class docstring)
+
+            self._engine["combined"] = regex.compile(self.folded)
+        return self._engine["combined"]
+
+    @property
+    def ordered(self) -> tuple[tuple[Any, bool], ...]:
+        """(regex.Pattern[str], include) of each pattern, in file order."""
+        if "ordered" not in self._engine:
+            import regex
+
+            self._engine["ordered"] = tuple((regex.compile(text), include)
+                                            for text, include in self.used)
+        return self._engine["ordered"]
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any], key: str, locate: Locate,
                     default: Sequence[str] = ()) -> PathMatcher:
         """The globs under `key`; a glob that does not compile is a located error (exit 2)."""
         patterns = raw.get(key, default)
+        excluding = key == "exclude"
+        try:
+            return cls.compile(patterns, on_timeout=not excluding, files_only=excluding)
+        except Exception:  # pathspec raises re.error, ValueError...: say which glob
+            pass
         for index, pattern in enumerate(patterns):
             try:
                 cls.compile([pattern])
-            except Exception as error:  # pathspec raises re.error, ValueError...
+            except Exception as error:
                 raise locate(f"{key}/{index}", f"invalid glob {pattern!r}: {error}") from None
-        excluding = key == "exclude"
+        # Each compiles alone but not together: config.py's backstop locates it at the rule.
         return cls.compile(patterns, on_timeout=not excluding, files_only=excluding)
 
     def matches(self, path: str) -> bool:
         if self.fast is not None and len(path) <= MAX_FAST_PATH:
             return self.fast.match(path) is not None
+        if self.needles is not None and not any(needle in path for needle in self.needles):
+            return False
         left = GLOB_BUDGET_SECONDS - self._spent[0]
         if left <= 0:
             return self.on_timeout

@@ -21,21 +21,24 @@ reason it does not, and the finding says so.
 
 from __future__ import annotations
 
+import ast
 import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from release_gate.core.changes import FileChange, FileStatus
 from release_gate.core.context import ChangeContext
 from release_gate.core.pyast.source import PythonSourceError, parse_python, source_lines
-from release_gate.core.pyast.state import Container, Mutation, StateReport, scan_state
 from release_gate.core.rules import pyscope
 from release_gate.core.rules.base import Rule
 from release_gate.core.rules.pyscope import PythonRule
 from release_gate.core.verdict import Finding
+
+if TYPE_CHECKING:  # the analyser itself is imported when a file in scope changed (_scan)
+    from release_gate.core.pyast.state import Container, Mutation, StateReport
 
 DEFAULT_SCOPE = ("backend_v2/api/**",)
 RCA = "RCA 2026-05-25 factor 1"
@@ -74,11 +77,19 @@ def allow_reason(lines: list[str], container: Container,
     return None
 
 
+def _scan(tree: ast.Module, lines: list[str] | None) -> StateReport:
+    # Deferred: `check`'s fixed cost (bench/startup.py) should not pay for the analyser on a
+    # change that touches no file in scope.
+    from release_gate.core.pyast.state import scan_state
+
+    return scan_state(tree, lines)
+
+
 def _load(path: str, data: bytes | None) -> StateReport | None:
     if data is None:
         return None
     try:
-        return scan_state(parse_python(path, data), source_lines(data))
+        return _scan(parse_python(path, data), source_lines(data))
     except PythonSourceError:
         return None
 
@@ -129,7 +140,7 @@ class ProcessLocalStateCheck(PythonRule):
             return [self.oversized(rule, path, len(data))]
         lines = source_lines(data) or []
         try:
-            head = scan_state(parse_python(path, data), lines or None)
+            head = _scan(parse_python(path, data), lines or None)
         except PythonSourceError as error:
             return [self.unparsable(rule, path, error)]
         mutated = head.mutated()

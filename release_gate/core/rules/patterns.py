@@ -6,6 +6,12 @@ written in Python `re` syntax and validated with `re`; they run on the `regex` e
 VERSION0 mode has `re`'s semantics and, unlike `re`, a timeout. A search that runs out of its
 time budget is reported by the caller as a match (fail closed); the budget is per pattern and
 per check, so a pathological pattern costs at most PATTERN_BUDGET_SECONDS in a whole check.
+
+The `regex` engine is imported and a pattern compiled on it only when the pattern first runs:
+most files of a change are ruled out by a literal prefilter, and on a small change no pattern
+may run at all (the import and the compiling were a tenth of `check`'s fixed cost,
+bench/startup.py). A pattern `regex` refused there would end the check with an error, never a
+pass; `re` has already accepted it, and VERSION0 is `regex`'s `re`-compatible mode.
 """
 
 from __future__ import annotations
@@ -14,8 +20,6 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
-
-import regex
 
 from release_gate.core.rules.literals import folded_literals, required_literals
 
@@ -35,7 +39,6 @@ class PatternTimedOut(Exception):
 @dataclass(frozen=True)
 class LinePattern:
     text: str
-    compiled: Any  # regex.Pattern[str] (the regex package ships no generic alias)
     # Strings one of which every match contains (literals.py); None: no prefilter.
     literals: frozenset[str] | None
     # True when one search over the lines joined by "\n" finds (at least) every line that
@@ -46,6 +49,16 @@ class LinePattern:
     # When `literals` is None: lower-case ASCII strings one of which every match contains once
     # the text is lower-cased, valid on ASCII text only (literals.folded_literals); None: none.
     folded: frozenset[str] | None = None
+    _engine: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def compiled(self) -> Any:
+        """The pattern on the `regex` engine (regex.Pattern[str]), compiled on first use."""
+        if not self._engine:
+            import regex
+
+            self._engine.append(regex.compile(self.text, regex.MULTILINE | regex.VERSION0))
+        return self._engine[0]
 
     @classmethod
     def compile(cls, text: str) -> LinePattern:
@@ -57,10 +70,9 @@ class LinePattern:
             nested = parsed is not None and _nested_unbounded_repeat(parsed)
             joinable = parsed is not None and _joinable(
                 parsed, dotall=bool(tree is not None and tree.state.flags & re.DOTALL))
-            compiled = regex.compile(text, regex.MULTILINE | regex.VERSION0)
         except RecursionError:
             raise ValueError("invalid regular expression: groups nested too deeply") from None
-        except (re.error, regex.error, OverflowError, ValueError) as error:
+        except (re.error, OverflowError, ValueError) as error:
             raise ValueError(f"invalid regular expression: {error}") from None
         if nested:
             raise ValueError(
@@ -68,7 +80,7 @@ class LinePattern:
                 "can take exponential time; write the inner repeat once (`a+`)")
         literals = required_literals([text])
         folded = folded_literals([text]) if literals is None else None
-        return cls(text, compiled, literals, joinable, folded)
+        return cls(text, literals, joinable, folded)
 
 
 @dataclass

@@ -59,3 +59,33 @@ def test_negation_falls_back_to_pathspec() -> None:
     matcher = PathMatcher.compile(["docs/**", "!docs/keep.md"])
     assert matcher.combined is None
     assert matcher.matches("docs/a.md") and not matcher.matches("docs/keep.md")
+
+
+def test_a_complex_glob_rules_out_paths_without_its_literal_before_the_slow_engine() -> None:
+    # `**/gunicorn*.conf*` has too many wildcards for `re`; a path without "gunicorn" cannot
+    # match it, so it is answered without the `regex` engine (and never compiles it).
+    matcher = PathMatcher.compile(["Procfile", "**/gunicorn*.conf*"])
+    assert matcher.fast is None and matcher.needles == {"Procfile", "gunicorn"}
+    assert not matcher.matches("pkg/module.py") and "combined" not in matcher._engine
+    assert matcher.matches("deploy/gunicorn.conf.py") and matcher.matches("Procfile")
+    assert not matcher.matches("deploy/gunicorn.py")
+
+
+@given(st.lists(SEGMENT, min_size=1, max_size=4).map("/".join))
+def test_the_literal_prefilter_agrees_with_pathspec(path: str) -> None:
+    patterns = ["**/gunicorn*.conf*", "backend_v2/**/*.p*", "Procfile"]
+    matcher = PathMatcher.compile(patterns)
+    assert matcher.needles is not None
+    assert matcher.matches(path) == pathspec.GitIgnoreSpec.from_lines(patterns).match_file(path)
+
+
+@given(st.sampled_from(["**/*.py", "a/**/*.py", "**/b/**", "a/**/c", "**/x.png"]),
+       st.lists(SEGMENT, min_size=1, max_size=5).map("/".join))
+def test_a_double_star_segment_runs_on_re_and_matches_like_pathspec(glob: str, path: str) -> None:
+    # A `**` segment counts as one wildcard: these run on `re` (fast), with pathspec's meaning,
+    # and a deep path of 1,024 characters is still answered (its backtracking stops at `/`).
+    matcher = PathMatcher.compile([glob])
+    assert matcher.fast is not None
+    assert matcher.matches(path) == pathspec.GitIgnoreSpec.from_lines([glob]).match_file(path)
+    deep = "a/" * 500 + "b/c.py"
+    assert matcher.matches(deep) == pathspec.GitIgnoreSpec.from_lines([glob]).match_file(deep)
