@@ -64,15 +64,14 @@ def comments(lines: list[str]) -> dict[int, str]:
 
 
 def allow_reason(lines: list[str], container: Container,
-                 real_comments: Mapping[int, str] | None = None) -> str | None:
+                 real_comments: Mapping[int, str]) -> str | None:
     """The reason given by an allow comment on the definition, "" for a bare allow, else None.
-    Only a comment token counts: `x = {"k": "# release-gate: allow-..."}` lifts nothing."""
-    if real_comments is None:
-        real_comments = comments(lines)
+    Only a comment token (`comments`) counts: `x = {"k": "# release-gate: allow-..."}` lifts
+    nothing. A reason without a word in it (`-- !`) is no reason."""
     for number in range(container.line, min(container.end_line, len(lines)) + 1):
         match = _ALLOW_RE.search(real_comments.get(number, ""))
         if match:
-            reason = (match.group("reason") or "").strip(" \t:-—")
+            reason = match.group("reason") or ""
             return reason if re.search(r"\w", reason) else ""
     return None
 
