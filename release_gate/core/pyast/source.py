@@ -62,6 +62,8 @@ def source_lines(data: bytes | str) -> list[str] | None:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
             data = data.decode(encoding)
-        except (SyntaxError, LookupError, UnicodeDecodeError):
+        except (SyntaxError, LookupError, ValueError):
+            # ValueError: UnicodeDecodeError, and the UnicodeError some codecs raise instead
+            # (`# coding: punycode`, `undefined`); parse_python then names the file.
             return None
     return re.split(r"\r\n|\r|\n", data)
