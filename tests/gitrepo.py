@@ -58,5 +58,33 @@ class GitRepo:
     def checkout(self, name: str) -> None:
         self.git("checkout", "-q", name)
 
+    def commit_on(self, branch: str, start: str, files: Mapping[str, str | bytes | None],
+                  message: str = "change") -> None:
+        """Commit `files` (None deletes) on a new `branch` off `start` in one `git fast-import`,
+        without touching the work tree: a generated test commits one branch per example, and
+        five git processes per example (checkout, add, commit, ...) were most of its time."""
+        stream = bytearray()
+        body = message.encode("utf-8")
+        stream += (f"commit refs/heads/{branch}\n"
+                   "committer Test <test@example.invalid> 1700000000 +0000\n"
+                   f"data {len(body)}\n").encode() + body + f"\nfrom refs/heads/{start}\n".encode()
+        for name, content in files.items():
+            if content is None:
+                stream += b"D " + _quoted(name) + b"\n"
+                continue
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            stream += b"M 100644 inline " + _quoted(name) + f"\ndata {len(data)}\n".encode()
+            stream += data + b"\n"
+        env = {**os.environ, **_ENV}
+        subprocess.run(["git", "fast-import", "--quiet"], cwd=self.root, env=env, check=True,
+                       input=bytes(stream), capture_output=True)
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD")
+
+
+def _quoted(path: str) -> bytes:
+    """A path as git fast-import reads it: C-style quoted, so spaces, quotes and newlines in a
+    hostile file name reach the tree as written."""
+    escaped = path.encode("utf-8").replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+    return b'"' + escaped.replace(b"\n", b"\\n").replace(b"\t", b"\\t") + b'"'

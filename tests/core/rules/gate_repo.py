@@ -81,16 +81,13 @@ class GateRepo:
         start = "main"
         if base:
             start = f"base{number}"
-            self.repo.branch(start, "main")
-            self.repo.commit(dict(base), "base change")
+            self.repo.commit_on(start, "main", base, "base change")
         head = f"pr{number}"
-        self.repo.branch(head, start)
-        self.repo.commit(dict(files), "pr")
+        self.repo.commit_on(head, start, files, "pr")
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = main(["check", "--repo", str(self.repo.root), "--base", start,
                          "--head", head, "--format", "json"])
-        self.repo.checkout("main")
         report: dict[str, Any] = json.loads(out.getvalue())
         report["exit"] = code
         return report
