@@ -21,12 +21,15 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -40,6 +43,68 @@ settings.register_profile("release-gate", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow],
                           derandomize=bool(os.environ.get("CI")), print_blob=True)
 settings.load_profile("release-gate")
+
+# ---------------------------------------------------------------- the fast lane
+
+# `pytest -m "not slow"` (README, "Development") is the quick loop: the pure core, the use cases
+# against the in-memory GitHub, the commands on real git repositories. A test that starts a
+# server (the fake GitHub or Heroku over TLS, the sandbox under an ASGI server, PostgreSQL, Redis,
+# a git daemon, a browser) is end-to-end: it is marked `slow` here, from what it uses, so a new
+# test is sorted without anyone remembering to mark it. Tests marked by hand (whole workflows in
+# the runner emulator, the time bounds) stay marked. So is a generated (hypothesis) test that
+# commits to a real git repository for each example: it is a fuzzer of `check` end to end, and
+# its listed examples and the rules' own tests keep the quick loop honest.
+GIT_REPOSITORY_HELPERS = frozenset({"tests.gitrepo", "tests.core.rules.gate_repo"})
+SERVER_HELPERS = frozenset({
+    "tests.fakes.github", "tests.fakes.heroku", "tests.fakes.tls", "tests.servers",
+    "tests.gitserver", "tests.chromium", "tests.smoke._harness", "tests.heroku._prod",
+    "tests.sandbox._target",
+})
+SERVER_FIXTURES = frozenset({"postgres_server", "redis_server"})
+
+
+def _uses(helpers: frozenset[str], namespace: dict[str, Any]) -> bool:
+    for value in namespace.values():
+        name = value.__name__ if isinstance(value, ModuleType) else getattr(
+            value, "__module__", None)
+        if name in helpers:
+            return True
+    return False
+
+
+def _uses_server_helpers(namespace: dict[str, Any]) -> bool:
+    return _uses(SERVER_HELPERS, namespace)
+
+
+def generates_git_repositories(item: pytest.Item) -> bool:
+    """A hypothesis test in a module that builds real git repositories."""
+    module = getattr(item, "module", None)
+    return (getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+            and module is not None and _uses(GIT_REPOSITORY_HELPERS, vars(module)))
+
+
+def starts_a_server(item: pytest.Item) -> bool:
+    """The test, or a fixture it uses, starts one of the servers above."""
+    module = getattr(item, "module", None)
+    if module is not None and _uses_server_helpers(vars(module)):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    for name, definitions in (info.name2fixturedefs.items() if info else ()):
+        if name in SERVER_FIXTURES:
+            return True
+        for definition in definitions:
+            home = sys.modules.get(getattr(definition.func, "__module__", ""))
+            if home is not None and home.__name__ != __name__ and _uses_server_helpers(
+                    vars(home)):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if starts_a_server(item) or generates_git_repositories(item):
+            item.add_marker(pytest.mark.slow)
+
 
 _START_ATTEMPTS = 3  # a free port can be taken by a parallel test run between pick and bind
 

@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["pytest"][
     "ini_options"]
@@ -43,12 +45,35 @@ def test_every_run_names_its_15_slowest_tests() -> None:
     assert "--durations=15" in PYTEST["addopts"].split()
 
 
+# Marked by what they use (tests/conftest.py, starts_a_server): the fake GitHub over TLS through
+# a conftest fixture, the fake Heroku imported by the module, the sandbox under an ASGI server,
+# PostgreSQL and Redis through the session fixtures.
+SERVER_TESTS = (
+    "tests/github/test_pr_gate.py",
+    "tests/heroku/test_api.py",
+    "tests/sandbox/test_http.py",
+    "tests/sandbox/test_faults.py",
+)
+# The quick loop keeps the decisions: the core, the use cases on the in-memory GitHub, `check` on
+# real git repositories.
+FAST_TESTS = (
+    "tests/core/test_evidence.py",
+    "tests/usecases/test_pr_gate.py",
+    "tests/commands/test_check.py",
+    "tests/core/rules/test_pairing_evasions.py",
+)
+
+
+@pytest.mark.slow  # runs pytest's collection twice
 def test_the_fast_lane_leaves_out_every_end_to_end_test() -> None:
-    slow = _collect("-m", "slow", *END_TO_END)
-    fast = _collect("-m", "not slow", *END_TO_END)
-    for module in END_TO_END:
+    every = (*END_TO_END, *SERVER_TESTS, *FAST_TESTS)
+    slow = _collect("-m", "slow", *every)
+    fast = _collect("-m", "not slow", *every)
+    for module in (*END_TO_END, *SERVER_TESTS):
         assert module in slow, module
         assert module not in fast, module
+    for module in FAST_TESTS:
+        assert module in fast, module
 
 
 def test_the_readme_shows_the_fast_lane_and_the_durations() -> None:

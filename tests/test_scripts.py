@@ -25,6 +25,7 @@ def _source_venv(tmp_path: Path, path: str, **env: str) -> list[str]:
     return done.stdout.split()
 
 
+@pytest.mark.slow  # makes a virtual environment
 @pytest.mark.skipif(not glob.glob("/usr/lib/python3*/EXTERNALLY-MANAGED"),
                     reason="needs a system Python marked externally managed (PEP 668)")
 def test_the_system_python_gets_a_virtual_environment(tmp_path: Path) -> None:

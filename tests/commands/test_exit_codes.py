@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs release-gate as a process
+
 OPTIONS = {"challenge": "dGVzdGNoYWxsZW5nZXRlc3RjaGFsbGVuZ2U",
            "rp": {"id": "localhost", "name": "x"},
            "user": {"id": "dXNlcg", "name": "a", "displayName": "a"},

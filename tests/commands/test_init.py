@@ -145,6 +145,7 @@ def changes(layout: Layout) -> dict[str, tuple[dict[str, str], int, str]]:
 CASES = [(layout, change) for layout in LAYOUTS for change in changes(layout)]
 
 
+@pytest.mark.slow  # `init` then `check` on a repository per layout and change
 @pytest.mark.parametrize(("layout", "change"), CASES,
                          ids=[f"{layout.name}: {change}" for layout, change in CASES])
 def test_after_init_every_sensitive_change_is_flagged(

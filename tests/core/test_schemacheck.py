@@ -69,6 +69,7 @@ def test_the_shipped_policy_is_valid_without_jsonschema() -> None:
     assert schemacheck.is_valid(SCHEMA, SHIPPED) is True
 
 
+@pytest.mark.slow  # every mutation of the shipped policy through jsonschema too
 def test_both_validators_agree_on_every_mutation_of_the_shipped_policy() -> None:
     checked = disagreements = 0
     for doc in _mutants():

@@ -104,6 +104,7 @@ def commit(root: Path, files: dict[str, bytes], previous: dict[str, bytes]) -> N
     git(root, "commit", "-q", "--allow-empty", "-m", "change")
 
 
+@pytest.mark.slow  # generated: a real repository and a `check` per example
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(change(), st.sampled_from(ATTRIBUTES), st.sampled_from(["repository", "environment"]))

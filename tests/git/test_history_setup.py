@@ -182,6 +182,7 @@ def _judge(clone: Path, base: str, head: str, github_merge_base: str
     return evaluation, files
 
 
+@pytest.mark.slow  # clones each history shape twice
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_both_set_ups_give_the_same_verdict_and_the_new_one_fetches_less(
         tmp_path: Path, shape: Callable[[GitRepo], tuple[str, str]]) -> None:

@@ -163,6 +163,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.mark.slow  # `check` under every git setting in three scopes
 @pytest.mark.usefixtures("clean_env")
 @pytest.mark.parametrize("scope", ["repository", "global", "environment"])
 @pytest.mark.parametrize(("key", "value"), SETTINGS, ids=[f"{k}={v}" for k, v in SETTINGS])

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs the smoke against the sandbox, as processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CUSTOM = """smoke:

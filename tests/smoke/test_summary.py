@@ -7,6 +7,8 @@ import json
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
+
 from release_gate.smoke import report, summary
 from release_gate.smoke.result import (
     Diagnosis,
@@ -38,6 +40,7 @@ def _main(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.mark.slow  # a smoke against the sandbox, as a process
 def test_a_failed_run_says_where_why_and_what_next(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report.to_dict(_failed())), "utf-8")
@@ -66,6 +69,7 @@ def _run_sandbox(tmp_path: Path, *extra: str) -> tuple[dict, str]:
     return json.loads(path.read_text("utf-8")), text
 
 
+@pytest.mark.slow  # two smokes against the sandbox, as processes
 def test_a_pass_and_a_fail_look_different_and_name_the_target_used(tmp_path: Path) -> None:
     passed, pass_text = _run_sandbox(tmp_path)
     failed, fail_text = _run_sandbox(tmp_path, "--sandbox-fault", "challenge-store-split")
