@@ -13,7 +13,10 @@ directory each round, the git work of one gate job:
        GitHub names fetched the same way (release_gate/git/fetch.py), `git diff` from it
        (its blobs fetched lazily),
 
-and reports the median wall time and the bytes received (the packs written). Not timed: writing
+and then the first evaluation on that clone, as `release-gate pr` makes it once GitHub has
+named the commits: the base's rules.yaml read, the shipped rules run over the diff, the blobs
+they read fetched lazily. It reports the median wall time of each and the bytes received (the
+packs written, blobs included). Not timed: writing
 the base's 5,000 files into the work tree (the same in both set-ups, whatever the history: the
 file system's cost, seconds on a loaded box). Target: the new set-up within 0.5 s at both sizes.
 Run: python bench/git_setup.py [--commits 1000] [--runs 3]
@@ -40,8 +43,9 @@ from bench.common import RESULTS, Row
 FILES = 5000
 SIZES = (1000, 100_000)
 TARGET_S = 0.5
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: the shipped rules.yaml and a migration on an auth table
 PR_REF = "refs/pull/7/head"
+RULES = (Path(__file__).resolve().parents[1] / "rules.yaml").read_bytes()
 
 
 def git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -67,7 +71,8 @@ def _stream(commits: int) -> Iterator[bytes]:
         return f"pkg_{i % 50}/mod_{i}.py"
 
     yield commit("refs/heads/main", 1, "initial",
-                 [(path(i), f"value_{i} = {i}\n".encode()) for i in range(FILES)], None)
+                 [(path(i), f"value_{i} = {i}\n".encode()) for i in range(FILES)]
+                 + [("rules.yaml", RULES)], None)
     fork = commits - 20
     for n in range(2, commits + 1):
         i = n % FILES
@@ -75,7 +80,8 @@ def _stream(commits: int) -> Iterator[bytes]:
                      [(path(i), f"value_{i} = {n}\n".encode())], f":{n - 1}")
         if n == fork:
             changes = [(path(k), f"value_{k} = 'pr'\n".encode()) for k in range(10)]
-            changes.append(("backend_v2/db/versions/0042_orders.py", b"op = 'add'\n"))
+            changes.append(("backend_v2/db/versions/0042_credentials.py",
+                            b"op.add_column('webauthn_credentials', sa.Column('aaguid'))\n"))
             yield commit(PR_REF, commits + 1, "the PR", changes, f":{fork}")
 
 
@@ -125,10 +131,14 @@ def _received(clone: Path) -> int:
                                           *objects.glob("??/*")] if p.is_file())
 
 
-def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str) -> None:
-    """One gate job's git work (see the module docstring)."""
+def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str
+        ) -> tuple[float, float]:
+    """One gate job's git work, then its first evaluation (see the module docstring): the
+    seconds of each."""
+    from release_gate.core import config, engine
     from release_gate.git import fetch
 
+    started = time.perf_counter()
     clone.mkdir()
     git(clone, "init", "-q")
     git(clone, "remote", "add", "origin", url)
@@ -143,26 +153,35 @@ def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str
         f"+{PR_REF}:refs/remotes/pull/7/head")
     with fetch.clone_context(clone, base, head, lambda: merge_base) as ctx:
         assert len(ctx.changes.files) == 11, ctx.changes.files
+        set_up = time.perf_counter()
+        rules = ctx.read_base("rules.yaml")
+        assert rules is not None, "rules.yaml is missing at the base"
+        evaluation = engine.evaluate(config.load_text(rules.decode("utf-8"), "rules.yaml"), ctx)
+        assert any(f.path.endswith("0042_credentials.py") for f in evaluation.findings), \
+            evaluation.findings
+    return set_up - started, time.perf_counter() - set_up
 
 
-def measure(commits: int, runs: int) -> dict[str, tuple[float, int]]:
+def measure(commits: int, runs: int) -> dict[str, tuple[float, float, int]]:
+    """setup -> (median seconds of the git work, of the first evaluation, bytes received)."""
     origin = build(commits)
     base = git(origin, "rev-parse", "main")
     head = git(origin, "rev-parse", PR_REF)
     merge_base = git(origin, "merge-base", base, head)  # what compare's merge_base_commit says
-    times: dict[str, list[float]] = {"old": [], "new": []}
+    times: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
     sizes: dict[str, int] = {}
     with daemon(origin) as url, tempfile.TemporaryDirectory() as tmp:
         for n in range(runs + 1):  # round 0 warms the daemon and the page cache
             for setup in ("old", "new"):
                 clone = Path(tmp) / f"{setup}-{n}"
-                started = time.perf_counter()
-                job(url, clone, base, head, merge_base, setup)
+                took = job(url, clone, base, head, merge_base, setup)
                 if n:
-                    times[setup].append(time.perf_counter() - started)
+                    times[setup].append(took)
                 sizes[setup] = _received(clone)
                 shutil.rmtree(clone)
-    return {setup: (statistics.median(times[setup]), sizes[setup]) for setup in times}
+    return {setup: (statistics.median(t[0] for t in times[setup]),
+                    statistics.median(t[1] for t in times[setup]), sizes[setup])
+            for setup in times}
 
 
 def _kb(size: int) -> str:
@@ -174,15 +193,17 @@ def rows(quick: bool) -> list[Row]:
     found: list[Row] = []
     for commits in SIZES:
         result = measure(commits, runs)
-        new_s, new_bytes = result["new"]
-        old_s, old_bytes = result["old"]
+        new_s, new_first, new_bytes = result["new"]
+        old_s, old_first, old_bytes = result["old"]
         how = (f"{commits:,} commits, {FILES:,} files, merge base 20 commits behind the base, "
                f"served by a local `git daemon` (filters allowed); a fresh clone per round, "
-               f"median of {runs}; bytes: the packs received")
+               f"median of {runs}; bytes: the packs received; then the first evaluation (the "
+               f"base's rules.yaml, the shipped rules, the blobs they read fetched lazily)")
         found.append(Row(f"gate job git set-up at {commits:,} commits (new: depth 1, merge "
-                         f"base fetched)", f"<= {TARGET_S:g} s",
-                         f"{new_s:.2f} s, {_kb(new_bytes)} (old set-up: {old_s:.2f} s, "
-                         f"{_kb(old_bytes)})", how, "git_setup", new_s <= TARGET_S))
+                         f"base fetched), then its first evaluation", f"<= {TARGET_S:g} s",
+                         f"{new_s:.2f} s, then {new_first:.2f} s; {_kb(new_bytes)} (old "
+                         f"set-up: {old_s:.2f} s, then {old_first:.2f} s; {_kb(old_bytes)})",
+                         how, "git_setup", new_s <= TARGET_S))
     return found
 
 
@@ -192,8 +213,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     for commits in args.commits or SIZES:
-        for setup, (seconds, size) in measure(commits, args.runs).items():
-            print(f"{commits:>7,} commits  {setup}: {seconds:.3f} s  {_kb(size)}")
+        for setup, (seconds, first, size) in measure(commits, args.runs).items():
+            print(f"{commits:>7,} commits  {setup}: git work {seconds:.3f} s, first evaluation "
+                  f"{first:.3f} s, {_kb(size)}")
 
 
 if __name__ == "__main__":
