@@ -233,11 +233,12 @@ def module_containers(tree: ast.Module) -> dict[str, Container]:
 
 @dataclass(frozen=True)
 class _Scope:
+    """A function's names (a class body and the module bind none that functions see)."""
     qualname: str
-    is_function: bool
-    local: frozenset[str]
-    declared_global: frozenset[str]
     enclosing_locals: frozenset[str]  # locals of enclosing functions (closures see them)
+    is_function: bool = False
+    local: frozenset[str] = frozenset()
+    declared_global: frozenset[str] = frozenset()
     nonlocal_names: frozenset[str] = frozenset()
 
 
@@ -276,7 +277,7 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> se
     return names
 
 
-_MODULE = _Scope("<module>", False, frozenset(), frozenset(), frozenset())
+_MODULE = _Scope("<module>", frozenset())
 
 
 def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
@@ -284,7 +285,7 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
     qualname = name if parent is _MODULE else f"{parent.qualname}.{name}"
     if isinstance(node, ast.ClassDef):
         # A class body runs at import time; its methods do not see its names.
-        return _Scope(qualname, False, frozenset(), frozenset(), _closure(parent))
+        return _Scope(qualname, _closure(parent))
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
     local = _parameters(node)
     declared: set[str] = set()
@@ -303,8 +304,8 @@ def _scope_of(node: ast.AST, parent: _Scope) -> _Scope:
         elif isinstance(child, ast.ExceptHandler) and child.name:
             local.add(child.name)
     local -= declared
-    return _Scope(qualname, True, frozenset(local | nonlocal_names), frozenset(declared),
-                  _closure(parent) - declared, frozenset(nonlocal_names))
+    return _Scope(qualname, _closure(parent) - declared, True, frozenset(local | nonlocal_names),
+                  frozenset(declared), frozenset(nonlocal_names))
 
 
 def _closure(parent: _Scope) -> frozenset[str]:
@@ -380,8 +381,8 @@ def _defaults(args: ast.arguments) -> list[tuple[ast.arg, ast.expr]]:
     positional = [*args.posonlyargs, *args.args]
     offset = len(positional) - len(args.defaults)
     pairs = [(positional[offset + index], default) for index, default in enumerate(args.defaults)]
-    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults,
-                                                     strict=True) if default is not None]
+    pairs += [(arg, default) for index, arg in enumerate(args.kwonlyargs)
+              if (default := args.kw_defaults[index]) is not None]  # None: no default
     return pairs
 
 
@@ -478,14 +479,13 @@ def _aliases(scope_node: ast.AST, scope: _Scope, parent: _Scope, module: Mapping
     # Aliases of aliases, in any order: each pass settles at least one more link of a chain,
     # and a chain has at most one link per binding.
     for _ in range(len(bindings)):
-        grown = False
+        before = dict(aliases)
         for name, value in bindings:
             reached = frozenset().union(*(_resolve(r.id, aliases, module, scope)
                                           for r in _roots(value)))
-            if reached - aliases.get(name, frozenset()):
+            if reached:
                 aliases[name] = aliases.get(name, frozenset()) | reached
-                grown = True
-        if not grown:
+        if aliases == before:
             break  # settled: the remaining passes would change nothing
     return aliases
 

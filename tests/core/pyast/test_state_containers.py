@@ -297,6 +297,21 @@ def test_an_immutable_or_unknown_default_is_no_container(source: str) -> None:
     assert report(source) == StateReport({}, ())
 
 
+def test_every_default_of_a_function_is_its_own_container() -> None:
+    found = report("""
+        def put(k, _a=[], _b={}, /, _c=set(), *, _d=None, _e=collections.deque(), _f):
+            _a.append(k)
+            _b[k] = 1
+            _c.add(k)
+            _e.append(k)
+    """)
+    assert {n: c.kind for n, c in found.containers.items()} == {
+        "put(_a=...)": f"list {DEFAULT}", "put(_b=...)": f"dict {DEFAULT}",
+        "put(_c=...)": f"set {DEFAULT}", "put(_e=...)": f"deque {DEFAULT}"}
+    assert [m.container for m in found.mutations] == [
+        "put(_a=...)", "put(_b=...)", "put(_c=...)", "put(_e=...)"]
+
+
 def test_defaults_and_module_containers_together() -> None:
     found = report("""
         _m = {}

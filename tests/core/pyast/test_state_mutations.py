@@ -235,6 +235,18 @@ def test_a_default_bound_to_a_container_and_a_new_one() -> None:
         ("_c", "f", "assigns an item", 3), ("f(store=...)", "f", "assigns an item", 3)]
 
 
+def test_a_name_bound_twice_may_denote_either() -> None:
+    assert found("""
+        _a = {}
+        _b = {}
+        def f(k):
+            s = _a
+            s = _b
+            t = s
+            t[k] = 1
+    """) == [("_a", "f", "assigns an item", 7), ("_b", "f", "assigns an item", 7)]
+
+
 def test_a_default_bound_to_something_else() -> None:
     assert found("_c = {}\nOTHER = 1\ndef f(k, store=OTHER, n=_c):\n    store[k] = 1\n") == []
 
