@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from release_gate.core.changes import FileChange, Line
+from release_gate.core.changes import ChangeSet, FileChange, Line
 from release_gate.core.context import ChangeContext
 from release_gate.core.rules.base import Locate, Rule
 from release_gate.core.rules.globs import PathMatcher
@@ -18,6 +18,8 @@ from release_gate.core.rules.patterns import (
     PatternTimedOut,
 )
 from release_gate.core.verdict import Finding
+
+_CORPUS_FROM = 64  # covered files from which ContentCheck scans the change set's whole text
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,7 @@ class ContentCheck:
 
     def evaluate(self, rule: Rule, ctx: ChangeContext) -> Iterable[Finding]:
         clock = PatternClock()  # each pattern's time budget, for this whole check
-        for change in ctx.changes.files:
-            covered = [path for path in change.paths if self.covers(path)]
-            if not covered:
-                continue
+        for change, covered in self._covering(ctx.changes):
             if not change.content_known:
                 reason = change.unknown_reason or "content not readable"
                 yield rule.finding(
@@ -85,6 +84,44 @@ class ContentCheck:
                     "treated as matching (fail closed).")
             if finding is not None:
                 yield finding
+
+    def _covering(self, changes: ChangeSet) -> list[tuple[FileChange, list[str]]]:
+        """Each file this rule covers that a pattern may match, with its covered paths. On many
+        files the whole change set's text is scanned once per literal (`_candidates`; joining
+        it is paid once for every rule); a few, as `backend_v2/db/**` covers: file by file."""
+        files = changes.files
+        candidates = None
+        if not self.paths and len(files) >= _CORPUS_FROM:  # every path but the excluded
+            candidates = self._candidates(changes)
+        covering = []
+        for index, change in enumerate(files):
+            if candidates is not None and change.content_known and index not in candidates:
+                continue  # no pattern's prefilter lets it through: _first_match finds nothing
+            covered = [path for path in change.paths if self.covers(path)]
+            if covered:
+                covering.append((change, covered))
+        if candidates is None and self.paths and len(covering) >= _CORPUS_FROM:
+            candidates = self._candidates(changes)
+            if candidates is not None:
+                where = {id(change): index for index, change in enumerate(files)}
+                covering = [(change, covered) for change, covered in covering
+                            if not change.content_known or where[id(change)] in candidates]
+        return covering
+
+    def _candidates(self, changes: ChangeSet) -> set[int] | None:
+        """The files some pattern's literal prefilter (`_lines_matching`) lets through, found
+        by scanning the whole change set's text once per literal; None: every file (a pattern
+        without literals, or folded literals on a change set that is not all ASCII)."""
+        corpus = changes.corpus
+        found: set[int] = set()
+        for pattern in self.patterns:
+            if pattern.literals is not None:
+                found |= corpus.files_holding(pattern.literals)
+            elif pattern.folded is not None and corpus.lowered is not None:
+                found |= corpus.files_holding(pattern.folded, lowered=True)
+            else:
+                return None
+        return found
 
     def _first_match(self, rule: Rule, change: FileChange, path: str,
                      clock: PatternClock) -> Finding | None:

@@ -99,3 +99,48 @@ def test_the_shipped_lookaround_and_case_insensitive_patterns_get_a_fast_path() 
     assert not LinePattern.compile(r"(?<!\s)x").joinable  # `\s` takes the "\n"
     assert not LinePattern.compile(r"(?s)(?=.)x").joinable
     assert LinePattern.compile("(?i)\u212aelvin").folded is None  # a non-ASCII literal
+
+
+# On many files, a content rule finds its candidate files by one scan of the whole change set's
+# text per literal (changes.Corpus). The findings must be exactly those of the file-by-file scan,
+# whatever the files hold: literals at a text's start or end, split over two files, only in
+# removed lines, in other cases, next to non-ASCII text, or in files the rule does not cover.
+SHIPPED = [rule for rule in __import__("release_gate.core.config", fromlist=["load_file"])
+           .load_file(str(__import__("pathlib").Path(__file__).resolve().parents[3]
+                          / "rules.yaml")).rules if rule.kind == "content"]
+ASCII_PIECES = ["REDIS_URL", "redis_url", "Redis_", "URL", "-w", "-w4", "-", "w", "--preload",
+                "workers = 2", "  origin: str", "users", "x", " ", "\n", "env_prefix", "prefix"]
+file_text = st.lists(st.sampled_from(ASCII_PIECES), max_size=6).map("".join)
+file_path = st.sampled_from(["app.py", "docs/a.md", "logo.png", "backend_v2/db/v/1.py",
+                             "settings.py", "Procfile", "rules.yaml", "x.txt"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(file_path, file_text, file_text, st.booleans()), min_size=64,
+                max_size=90),
+       st.one_of(st.just(""), st.sampled_from(["\u017f", "\u212a", "\u0130", "\u00e9"])))
+def test_the_whole_change_set_scan_finds_what_the_file_by_file_scan_finds(
+        files: list[tuple[str, str, str, bool]], non_ascii: str) -> None:
+    from release_gate.core.changes import ChangeSet, FileChange, FileStatus
+    from release_gate.core.rules import content
+    from tests.fakes.context import FakeContext
+
+    def lines(text: str) -> tuple[Line, ...]:
+        return tuple(Line(i + 1, part) for i, part in enumerate(text.split("\n"))) if text else ()
+
+    if non_ascii:  # one file with a character whose case partner is ASCII
+        files = [*files, ("x.txt", f"{non_ascii}ey_{non_ascii}", "", True)]
+    changes = ChangeSet("b" * 40, "h" * 40, tuple(
+        FileChange(f"{i}/{path}", FileStatus.MODIFIED, added=lines(added),
+                   removed=lines(removed), content_known=known)
+        for i, (path, added, removed, known) in enumerate(files)))
+    for rule in SHIPPED:
+        scanned = rule.evaluate(FakeContext(changes))
+        original = content._CORPUS_FROM
+        content._CORPUS_FROM = 10**9  # file by file
+        try:
+            one_by_one = rule.evaluate(FakeContext(ChangeSet(changes.base, changes.head,
+                                                             changes.files)))
+        finally:
+            content._CORPUS_FROM = original
+        assert scanned == one_by_one, rule.id
