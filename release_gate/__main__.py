@@ -1,3 +1,3 @@
-from release_gate.cli import main
+from release_gate.cli import entry
 
-raise SystemExit(main())
+entry()

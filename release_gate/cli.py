@@ -76,6 +76,30 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+# Commands after which the process only ends: `check` (a CI step, a pre-push hook) then
+# skips the interpreter's teardown, which frees every object and module one by one: a sixth
+# of its fixed cost (bench/startup.py). Its output is flushed first; it leaves no thread, and
+# its git processes and temporary files are closed before main() returns.
+QUICK_EXIT = frozenset({"check"})
+EXIT_FLUSH_FAILED = 120  # what Python itself returns when stdout cannot be flushed at exit
+
+
+def entry() -> NoReturn:
+    """The console script and `python -m release_gate`: main(), then the process ends."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if next((arg for arg in argv if arg in COMMANDS), None) not in QUICK_EXIT:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
+    except (OSError, ValueError):
+        code = EXIT_FLUSH_FAILED  # the verdict may not have been written: never a pass
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]

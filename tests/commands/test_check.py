@@ -324,3 +324,21 @@ def test_a_small_check_imports_no_engine_it_does_not_run(backend: GitRepo) -> No
                             check=True)
     assert result.stderr.strip().splitlines()[-1] == (
         "3 ['release_gate.core.pyast.routes', 'release_gate.core.pyast.state']")
+
+
+def test_the_process_ends_with_its_verdict_written_or_not_zero(backend: GitRepo) -> None:
+    """`check` ends without the interpreter's teardown (cli.entry): its output is flushed
+    first, and an output that cannot be written is never exit 0."""
+    backend.commit({"README.md": "backend\nmore words\n"})
+    argv = [sys.executable, "-m", "release_gate", "check", "--repo", str(backend.root),
+            "--base", "main", "--head", "pr", "--format", "json"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "clear"
+    with open("/dev/full", "w") as full:  # every write fails: ENOSPC
+        failed = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, check=False)
+    assert failed.returncode not in (0, 3)
+    reader = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader leaves before the verdict is written
+    reader.stderr.read()
+    assert reader.wait() in (0, 141)  # quiet, as with `| head`: the pipe's end is not an error
