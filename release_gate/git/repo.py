@@ -191,6 +191,7 @@ class GitContext:
         self._changes = changes
         self._batch: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._blobs: dict[tuple[str, str], bytes | None] = {}
 
     @classmethod
     def from_repo(cls, repo: Path | str, base: str, head: str, *,
@@ -257,6 +258,14 @@ class GitContext:
         return tuple(p.decode("utf-8", "surrogateescape") for p in output.split(b"\0") if p)
 
     def _read(self, rev: str, path: str) -> bytes | None:
+        # Each AST rule reads both sides of the files in its scope: one cat-file round trip
+        # per blob and check, not per rule.
+        key = (rev, path)
+        if key not in self._blobs:
+            self._blobs[key] = self._read_uncached(rev, path)
+        return self._blobs[key]
+
+    def _read_uncached(self, rev: str, path: str) -> bytes | None:
         if "\n" in path:  # the batch protocol is line-based
             return read_blob(self.repo, rev, path)
         with self._lock:

@@ -7,6 +7,7 @@ file that does not parse is a finding, never a crash and never a silent pass.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import sys
@@ -31,7 +32,7 @@ def parse_python(path: str, data: bytes | str) -> ast.Module:
         raise PythonSourceError(path, None, "contains NUL bytes (a binary file, or text in an "
                                             "encoding Python source cannot use)")
     try:
-        return ast.parse(data, filename=path)
+        return _parsed(path, data)
     except SyntaxError as error:
         message = error.msg or "invalid syntax"
         if "unicode error" in message or "encoding" in message:
@@ -47,6 +48,13 @@ def parse_python(path: str, data: bytes | str) -> ast.Module:
         # ValueError: null bytes on older Pythons; RecursionError: absurdly deep expressions.
         raise PythonSourceError(
             path, None, f"cannot be parsed as {PARSER} ({type(error).__name__})") from None
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(path: str, data: bytes | str) -> ast.Module:
+    """One parse per file and check: the route and the state rules read the same files. The
+    analysers only read the tree, never change it, so they can share it."""
+    return ast.parse(data, filename=path)
 
 
 def _line_count(data: bytes | str) -> int:

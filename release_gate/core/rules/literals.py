@@ -49,13 +49,29 @@ def _required(patterns: list[str], *, folded: bool) -> frozenset[str] | None:
             parsed = sre_parse.parse(pattern)
         except (re.error, RecursionError):
             return None
-        if parsed.state.flags & re.IGNORECASE and not folded:
-            return None
-        literals = _of_sequence(list(parsed), folded)
+        literals = _of_tree(parsed, folded=folded)
         if literals is None:
             return None
         found |= literals
     return frozenset(found)
+
+
+def literals_of_parsed(parsed: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """(required_literals, folded_literals when there are none) of one pattern already parsed
+    by `re._parser` (patterns.py parses each pattern once)."""
+    literals = _of_tree(parsed, folded=False)
+    if literals is not None:
+        return frozenset(literals), None
+    folded = _of_tree(parsed, folded=True)
+    if folded is None or not all(literal.isascii() for literal in folded):
+        return None, None
+    return None, frozenset(literal.lower() for literal in folded)
+
+
+def _of_tree(parsed: Any, *, folded: bool) -> set[str] | None:
+    if parsed.state.flags & re.IGNORECASE and not folded:
+        return None
+    return _of_sequence(list(parsed), folded)
 
 
 def _of_sequence(items: list[tuple[Any, Any]], folded: bool) -> set[str] | None:

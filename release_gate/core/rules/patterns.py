@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from release_gate.core.rules.literals import folded_literals, required_literals
+from release_gate.core.rules.literals import literals_of_parsed, required_literals
 
 try:  # CPython's regex parser (private): used to refuse nested repeats and to decide joinability
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -78,8 +78,10 @@ class LinePattern:
             raise ValueError(
                 "a repeated group whose body is itself an unbounded repeat (like `(a+)+`) "
                 "can take exponential time; write the inner repeat once (`a+`)")
-        literals = required_literals([text])
-        folded = folded_literals([text]) if literals is None else None
+        if tree is not None:
+            literals, folded = literals_of_parsed(tree)
+        else:  # pragma: no cover
+            literals, folded = required_literals([text]), None
         return cls(text, literals, joinable, folded)
 
 
