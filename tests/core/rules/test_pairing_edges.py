@@ -154,3 +154,67 @@ def test_an_opaque_begin_path_in_an_untouched_file_is_old_debt() -> None:
     opaque = auth(prefix="/register") + "\n@router.post(settings.BEGIN_X)\ndef dyn(): ...\n"
     base = {**BASE, TOKEN: opaque}
     assert judge(pr(base, {**base, AUTH: auth(*OLD, body="return 1")})) == []
+
+
+# --- one file that cannot be judged hides nothing else -----------------------------------------
+# BAD sorts before every other file in scope, so it is met first on each side.
+BAD = "backend_v2/api/aaa.py"
+ORPHAN_AND_UNRESOLVED = (auth(*OLD, "/begin-x", "/verify-y")
+                         + '\npost = router.post\n\n\n@post("/begin-y")\ndef aliased(): ...\n')
+HEAD_BAD = {
+    "unreadable": "X = 2\n",  # and its content is unknown to the adapter
+    "absent but known": "X = 2\n",  # content known, yet not in the head tree
+    "oversized": "X = 2\n" + "#" * MAX_PYTHON_BYTES + "\n",
+    "unparsable": "def broken(:\n",
+}
+
+
+@pytest.mark.parametrize("bad", list(HEAD_BAD))
+def test_a_touched_file_that_cannot_be_judged_at_the_head_hides_no_other_finding(
+        bad: str) -> None:
+    base = {**BASE, BAD: "X = 1\n"}
+    head = {**BASE, BAD: HEAD_BAD[bad], AUTH: ORPHAN_AND_UNRESOLVED}
+    ctx = pr(base, head)
+    if bad == "unreadable":
+        ctx = without(ctx, head=BAD, unreadable=BAD)
+    elif bad == "absent but known":
+        ctx = without(ctx, head=BAD)
+    found = where(judge(ctx))
+    expected = [(AUTH, line_of(ORPHAN_AND_UNRESOLVED, '"/begin-x"')),
+                (AUTH, line_of(ORPHAN_AND_UNRESOLVED, '"/begin-y"'))]
+    assert sorted(f for f in found if f[0] == AUTH) == expected
+    bad_findings = [f for f in found if f[0] == BAD]
+    assert len(bad_findings) == (0 if bad == "absent but known" else 1)
+
+
+BASE_BAD = {"unreadable": None, "without route words": "X = 1\n",
+            # route words, so its size is judged (a base without them declared no route)
+            "oversized": "X = 1  # no route\n" + "#" * MAX_PYTHON_BYTES + "\n",
+            "unparsable": "def broken(:  # route\n"}
+
+
+@pytest.mark.parametrize("bad", list(BASE_BAD))
+def test_a_touched_file_that_cannot_be_judged_at_the_base_hides_no_other_base(bad: str) -> None:
+    # The other touched file's base is still read: the twin it held is named as removed.
+    base = {**BASE, BAD: BASE_BAD[bad] or "X = 1\n", AUTH: auth(*OLD, "/begin-x", "/verify-x")}
+    head = {**BASE, BAD: "X = 2\n", AUTH: auth(*OLD, "/begin-x")}
+    ctx = pr(base, head)
+    if BASE_BAD[bad] is None:
+        ctx = without(ctx, base=BAD)
+    (finding,) = judge(ctx)
+    assert (finding.path, finding.line) == (AUTH, line_of(head[AUTH], '"/begin-x"'))
+    twin_line = line_of(base[AUTH], '"/verify-x"')
+    assert f"this PR removed or renamed it (at the base: {AUTH} line {twin_line})" in (
+        finding.message)
+
+
+@pytest.mark.parametrize("bad", list(BASE_BAD))
+def test_an_unknown_base_met_after_another_touched_file_still_counts_old_debt(bad: str) -> None:
+    # BAD's base is judged first (whatever it is); AUTH's base does not parse, so old debt in
+    # the untouched token_verify.py counts as this PR's (fail closed).
+    base = {**OLD_DEBT[0], BAD: BASE_BAD[bad] or "X = 1\n", AUTH: "def broken(:\n  '/verify'\n"}
+    head = {**OLD_DEBT[1], BAD: "X = 2\n"}
+    ctx = pr(base, head)
+    if BASE_BAD[bad] is None:
+        ctx = without(ctx, base=BAD)
+    assert where(judge(ctx)) == [(TOKEN, LEGACY_LINE)]
