@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import typing
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +18,14 @@ import pytest
 
 from release_gate.core.target import Target, TargetKind
 from release_gate.smoke.diagnosis import Symptom, diagnose
-from release_gate.smoke.result import FailureKind, SmokeResult, SmokeVerdict, StepId, StepRecord
+from release_gate.smoke.result import (
+    Failure,
+    FailureKind,
+    SmokeResult,
+    SmokeVerdict,
+    StepId,
+    StepRecord,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "release_gate"
 # The words of the typed names: compared as bare strings, they are the breach.
@@ -90,6 +98,15 @@ def test_a_symptom_of_an_unknown_kind_is_refused_not_left_unmatched() -> None:
     with pytest.raises(ValueError):
         Symptom(StepId.VERIFY, "htp", 400)
     assert diagnose(Symptom("2", "http", 404)).id == "registration-disabled"
+
+
+def test_a_step_is_a_step_id_everywhere_it_is_recorded() -> None:
+    assert Symptom("4", "http", 400).step is StepId.VERIFY
+    with pytest.raises(ValueError):
+        Symptom("6", "http", 400)  # no such step: refused, not left matching no row
+    hints = typing.get_type_hints
+    for holder in (StepRecord, Failure, Symptom):
+        assert hints(holder)["step"] is StepId, holder
 
 
 def test_the_typed_names_keep_their_words_in_json() -> None:

@@ -63,7 +63,7 @@ _ERROR_PAGE = re.compile(r"herokucdn\.com/error-pages/([a-z-]+)\.html")
 class Symptom:
     """What the runner saw when a step failed."""
 
-    step: str
+    step: StepId
     kind: FailureKind
     http_status: int | None = None
     body: str = ""
@@ -85,9 +85,10 @@ class Symptom:
     on_heroku: bool = True
 
     def __post_init__(self) -> None:
-        # A kind given as its word ("http") becomes the enum member, and an unknown word is
-        # refused here rather than matching no row.
+        # A kind or step given as its word ("http", "4") becomes the enum member, and an
+        # unknown word is refused here rather than matching no row.
         object.__setattr__(self, "kind", FailureKind(self.kind))
+        object.__setattr__(self, "step", StepId(self.step))
 
     @property
     def body_lower(self) -> str:
@@ -132,7 +133,7 @@ Row = tuple[Callable[[Symptom], bool], Callable[[Symptom], Diagnosis]]
 Message = Callable[[Symptom], str]
 
 
-def _http(step: str, statuses: int | tuple[int, ...], needle: Message | None = None
+def _http(step: StepId, statuses: int | tuple[int, ...], needle: Message | None = None
           ) -> Callable[[Symptom], bool]:
     wanted = statuses if isinstance(statuses, tuple) else (statuses,)
 
@@ -269,7 +270,8 @@ def _settles_verify(log: str) -> bool:
     return MISS_LOG in log or VERIFY_FAILED_LOG in log
 
 
-def log_awaited(step: str, kind: FailureKind, status: int | None) -> Callable[[str], bool] | None:
+def log_awaited(step: StepId, kind: FailureKind,
+                status: int | None) -> Callable[[str], bool] | None:
     """What the target's log must show before this failure is diagnosed: a step-4 400 is read
     from the log (`_verify_failed_is_miss`), whose delivery may lag the response."""
     read_from_log = (step, kind, status) == (StepId.VERIFY, FailureKind.HTTP, 400)

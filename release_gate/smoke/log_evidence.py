@@ -107,7 +107,7 @@ class LogEvidence:
         self._source: LogSource | None = None
         self.judgement: Judgement | None = None
 
-    def before(self, step: str, plan: Any, state: Any, result: SmokeResult) -> None:
+    def before(self, step: StepId, plan: Any, state: Any, result: SmokeResult) -> None:
         if step != StepId.BEGIN or self._source is not None:
             return
         try:
@@ -119,7 +119,7 @@ class LogEvidence:
         plan.out.step(StepId.BEGIN, f"following the app's log ({self._where}) for the RCA's "
                            "challenge-store lines")
 
-    def after(self, step: str, plan: Any, state: Any, result: SmokeResult) -> None:
+    def after(self, step: StepId, plan: Any, state: Any, result: SmokeResult) -> None:
         if step != StepId.VERIFY or self._source is None:
             return
         start = time.perf_counter()

@@ -38,7 +38,8 @@ def login(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
             options if isinstance(options, Mapping) else {},
             origin=state.registration.origin, rp_id=plan.rp_id or plan.settings.rp_id)
     except ClientRefused as refused:
-        raise client_refused("login", f"POST {endpoints.login_begin}", refused, start) from None
+        raise client_refused(StepId.LOGIN, f"POST {endpoints.login_begin}", refused,
+                             start) from None
     except AuthenticatorError as error:
         raise StepFailed(StepId.LOGIN, f"POST {endpoints.login_begin}", str(error),
                          kind=FailureKind.CHECK, exchange=first, detail=str(error)) from None

@@ -13,6 +13,7 @@ from release_gate.smoke.authenticator import SyntheticAuthenticator
 from release_gate.smoke.backend_types import Database, Minter
 from release_gate.smoke.client import ApiClient
 from release_gate.smoke.deadline import Deadline
+from release_gate.smoke.result import StepId
 from release_gate.smoke.transcript import Transcript
 
 LOG_BYTES = 1024 * 1024  # the RCA's lines are near the end; a run logs a few kB
@@ -49,9 +50,9 @@ class ServerLog:
 class StepHook(Protocol):
     """Runs around each step (the Heroku log evidence); may raise the steps' StepFailed."""
 
-    def before(self, step: str, plan: Any, state: Any, result: Any) -> None: ...
+    def before(self, step: StepId, plan: Any, state: Any, result: Any) -> None: ...
 
-    def after(self, step: str, plan: Any, state: Any, result: Any) -> None: ...
+    def after(self, step: StepId, plan: Any, state: Any, result: Any) -> None: ...
 
 
 @dataclass
@@ -70,7 +71,7 @@ class SmokePlan:
     target_note: str = ""  # shown after the API URL, e.g. "local sandbox, fault verify-no-commit"
     server_log: ServerLog | None = None
     authenticator: SyntheticAuthenticator = field(default_factory=SyntheticAuthenticator)
-    pause_after: tuple[str, float] | None = None  # test hook: (step, seconds)
+    pause_after: tuple[StepId, float] | None = None  # test hook: (step, seconds)
     # The steps' deadline (smoke.timeouts.total); requests and the SIGALRM timer share it.
     deadline: Deadline = field(default_factory=lambda: Deadline(None))
     hooks: Sequence[StepHook] = ()

@@ -59,7 +59,7 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class StepRecord:
-    step: str  # a StepId
+    step: StepId
     title: str
     ok: bool
     ms: float  # this step's own latency (request, command or query)
@@ -69,7 +69,7 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class Failure:
-    step: str
+    step: StepId
     title: str
     message: str
     diagnosis: Diagnosis

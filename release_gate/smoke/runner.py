@@ -38,8 +38,8 @@ ALARM_GRACE_S = 0.5
 EXCERPT_SCAN = 64 * 1024  # the diagnosis looks for its phrases in the start of a body
 
 
-def planned_steps(plan: SmokePlan) -> list[tuple[str, Step]]:
-    chosen: list[tuple[str, Step]] = [
+def planned_steps(plan: SmokePlan) -> list[tuple[StepId, Step]]:
+    chosen: list[tuple[StepId, Step]] = [
         (StepId.MINT, steps.mint), (StepId.BEGIN, steps.begin), (StepId.CREDENTIAL, steps.build),
         (StepId.VERIFY, steps.verify), (StepId.DATABASE, steps.check_database)]
     if plan.settings.steps.login:
@@ -57,7 +57,7 @@ def run_smoke(plan: SmokePlan, *, guard: SignalGuard | None = None,
                          started_at=started)
     state = steps.RunState()
     wall = time.perf_counter()
-    current: str = StepId.HEALTH
+    current = StepId.HEALTH
     with guard.installed():  # no-op when the caller (session.smoke) installed it already
         api = f"{result.api_url} ({plan.target_note})" if plan.target_note else result.api_url
         plan.out.header(title=plan.settings.title, started_at=started, api_url=api,
@@ -121,12 +121,12 @@ def _heroku_line(plan: SmokePlan) -> str:
     return f"n/a ({plan.target}: mint and database check run locally)"
 
 
-def _check_time(plan: SmokePlan, step: str) -> None:
+def _check_time(plan: SmokePlan, step: StepId) -> None:
     if plan.deadline.expired():
         raise _out_of_time(step, plan.deadline)
 
 
-def _out_of_time(step: str, deadline: Deadline) -> steps.StepFailed:
+def _out_of_time(step: StepId, deadline: Deadline) -> steps.StepFailed:
     message = f"{deadline.what or 'the deadline'} ran out"
     return steps.StepFailed(step, "deadline", message, kind=FailureKind.DEADLINE, detail=message)
 
@@ -140,7 +140,7 @@ def _setup_lines(plan: SmokePlan) -> list[tuple[str, str]]:
             ("RP id", rp_id or "rp.id of the registration options (smoke.rp_id unset)")]
 
 
-def _maybe_pause(plan: SmokePlan, step: str) -> None:
+def _maybe_pause(plan: SmokePlan, step: StepId) -> None:
     # Test hook (RELEASE_GATE_SMOKE_PAUSE_AFTER_STEP): hold the run after a step so a test can
     # deliver SIGTERM at a known point and check that teardown still runs.
     if plan.pause_after is None or plan.pause_after[0] != step:

@@ -20,6 +20,7 @@ from release_gate.core.target import Target, TargetKind
 from release_gate.errors import GateError, SmokeRefused
 from release_gate.smoke import fences
 from release_gate.smoke.masking import Masker
+from release_gate.smoke.result import StepId
 from release_gate.smoke.signals import SignalGuard
 from release_gate.smoke.transcript import Transcript
 
@@ -71,7 +72,7 @@ class _Run:
     heroku_app: str
     out: Transcript
     guard: SignalGuard
-    pause: tuple[str, float] | None
+    pause: tuple[StepId, float] | None
     deploy: DeploymentGuard | None = None
 
 
@@ -279,15 +280,16 @@ def rerun_command(run: _Run, api_url: str) -> str:
     return f"{run.settings.env.allow_prod}=1 release-gate smoke --target {target}"
 
 
-def _pause(env: Mapping[str, str]) -> tuple[str, float] | None:
+def _pause(env: Mapping[str, str]) -> tuple[StepId, float] | None:
     raw = env.get(PAUSE_ENV)
     if not raw:
         return None
     step, _, seconds = raw.partition(":")
     try:
-        return step.strip(), float(seconds) if seconds else 60.0
+        return StepId(step.strip()), float(seconds) if seconds else 60.0
     except ValueError:
-        raise SmokeRefused(f"{PAUSE_ENV} must be STEP or STEP:SECONDS, not {raw!r}") from None
+        raise SmokeRefused(f"{PAUSE_ENV} must be STEP or STEP:SECONDS with STEP one of "
+                           f"{', '.join(StepId)}, not {raw!r}") from None
 
 
 def cleanup(email: str, settings: SmokeSettings, *, env: Mapping[str, str],

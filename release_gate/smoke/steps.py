@@ -29,7 +29,7 @@ from release_gate.smoke.transcript import prefix
 
 
 class StepFailed(Exception):
-    def __init__(self, step: str, title: str, message: str, *, kind: FailureKind,
+    def __init__(self, step: StepId, title: str, message: str, *, kind: FailureKind,
                  exchange: Exchange | None = None, code: str = "", detail: str = "",
                  latency_ms: float | None = None, output: str = "") -> None:
         super().__init__(message)
@@ -57,7 +57,7 @@ def _backend_kind(error: BackendError) -> FailureKind:
     return FailureKind.TIMEOUT if error.timed_out else FailureKind.BACKEND
 
 
-def record(result: SmokeResult, step: str, title: str, ms: float, *,
+def record(result: SmokeResult, step: StepId, title: str, ms: float, *,
            status: int | None = None, detail: str = "") -> None:
     result.steps.append(StepRecord(step, title, True, ms, status, detail))
 
@@ -76,7 +76,7 @@ def fill(template: Any, values: Mapping[str, Any]) -> Any:
     return template
 
 
-def post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
+def post(plan: SmokePlan, state: RunState, step: StepId, path: str, body: Any,
          *, writes: bool) -> Exchange:
     title = f"POST {path}"
     if writes:
@@ -90,7 +90,7 @@ def post(plan: SmokePlan, state: RunState, step: str, path: str, body: Any,
     return exchange
 
 
-def check_complete(plan: SmokePlan, state: RunState, step: str, title: str,
+def check_complete(plan: SmokePlan, state: RunState, step: StepId, title: str,
                    exchange: Exchange, *, writes: bool) -> None:
     """A cut-off answer (no status, a deadline, a body over the cap) fails the step, whatever
     its status said: half a body proves nothing."""
@@ -247,7 +247,7 @@ def build(plan: SmokePlan, state: RunState, result: SmokeResult) -> None:
                        "clientData challenge matches options challenge")
 
 
-def client_refused(step: str, title: str, refused: ClientRefused, start: float) -> StepFailed:
+def client_refused(step: StepId, title: str, refused: ClientRefused, start: float) -> StepFailed:
     """A browser would refuse before signing: the run fails here, before verify is sent."""
     return StepFailed(step, title, f"a real device would refuse: {refused}",
                       kind=FailureKind.CLIENT,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from release_gate.smoke.masking import Masker
-from release_gate.smoke.result import SmokeResult
+from release_gate.smoke.result import SmokeResult, StepId
 
 BAR = "=" * 60
 BODY_LIMIT = 4000  # smoke.limits.excerpt_chars
@@ -44,7 +44,7 @@ class Transcript:
             # A closed pipe (`| head`) must not cost the teardown: stop printing, keep going.
             self.broken = True
 
-    def step(self, step: str, text: str) -> None:
+    def step(self, step: StepId, text: str) -> None:
         label = f"step {step}" if step[:1].isdigit() else step
         self.line(f"[{label}] {text}")
 
@@ -61,7 +61,7 @@ class Transcript:
         self.line(f"Test email: {email}")
         self.line(BAR)
 
-    def body(self, step: str, body: str) -> None:
+    def body(self, step: StepId, body: str) -> None:
         """Print a body; the caller has cut it to an excerpt (smoke.limits.excerpt_chars)."""
         self.step(step, f"response body: {body if body else '(empty)'}")
 

@@ -15,6 +15,7 @@ from release_gate.smoke.result import (
     Failure,
     SmokeResult,
     SmokeVerdict,
+    StepId,
     StepRecord,
     Teardown,
 )
@@ -28,8 +29,10 @@ def _failed() -> SmokeResult:
     return SmokeResult(
         target="prod", api_url="https://api.example", email="smoke-test+1@example.net",
         started_at="2026-11-30T05:00:00Z", verdict=SmokeVerdict.FAIL,
-        steps=[StepRecord("1", "mint", True, 12.5), StepRecord("5", "db | check", False, 3.0)],
-        failure=Failure(step="5", title="db check", message="cred_count=0", diagnosis=diagnosis),
+        steps=[StepRecord(StepId.MINT, "mint", True, 12.5),
+               StepRecord(StepId.DATABASE, "db | check", False, 3.0)],
+        failure=Failure(step=StepId.DATABASE, title="db check", message="cred_count=0",
+                        diagnosis=diagnosis),
         teardown=Teardown(ran=True, ok=True, deleted={"user": 1}), interrupted="SIGINT")
 
 
