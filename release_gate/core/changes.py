@@ -61,6 +61,15 @@ class FileChange:
     def removed_text(self) -> str:
         return _joined(self.removed)
 
+    @property
+    def scan_text(self) -> str:
+        """A text holding every added and removed line whole, perhaps with more around them
+        (never less): a literal without a newline that is in no line is not in it either.
+        From git, the patch body both sides share, so no side is joined for it."""
+        body = getattr(self.added, "haystack", None)
+        shared = isinstance(body, str) and getattr(self.removed, "haystack", None) is body
+        return str(body) if shared else f"{self.added_text}\n{self.removed_text}"
+
 
 def _joined(lines: Sequence[Line]) -> str:
     joined = getattr(lines, "joined_text", None)  # a lazy sequence joins without numbering
@@ -113,16 +122,15 @@ class ChangeSet:
 
     @cached_property
     def corpus(self) -> Corpus:
-        """Every file's added and removed text in one string (made once, for every rule)."""
-        return Corpus([text for change in self.files
-                       for text in (change.added_text, change.removed_text)])
+        """Every file's `scan_text` in one string (made once, for every rule)."""
+        return Corpus([change.scan_text for change in self.files])
 
 
 class Corpus:
     """The changed texts of a whole change set joined by newlines: which files hold a literal
     is then one C-level `str.find` scan per literal, where a test per file and pattern was a
     Python call each (a 3,000-file PR times every content pattern, bench/check_large.py).
-    Text `2 * i` is file i's added text, `2 * i + 1` its removed text."""
+    Text i is file i's `scan_text`: a literal holding a newline cannot be looked up here."""
 
     def __init__(self, texts: list[str]) -> None:
         self.text = "\n".join(texts)
@@ -138,20 +146,19 @@ class Corpus:
         return self.text.lower() if self.text.isascii() else None
 
     def files_holding(self, needles: Iterable[str], *, lowered: bool = False) -> set[int]:
-        """The indexes of the files whose added or removed text (lower-cased when `lowered`,
-        which needs `self.lowered`) holds one of the needles; a needle that runs over a text's
-        end may add a file that holds none (never leave one out)."""
+        """The indexes of the files whose text (lower-cased when `lowered`, which needs
+        `self.lowered`) holds one of the needles (none may hold a newline)."""
         text = self.lowered if lowered else self.text
         assert text is not None, "lowered needs an ASCII corpus"
         found: set[int] = set()
         starts, count = self.starts, len(self.starts)
         for needle in needles:
+            assert "\n" not in needle, "a newline may join two lines, or two files"
             position = text.find(needle)
             while position >= 0:
                 index = bisect_right(starts, position) - 1
-                found.add(index // 2)
-                following = index + 1 if index % 2 else index + 2  # the next file's first text
-                if following >= count:
+                found.add(index)
+                if index + 1 >= count:
                     break
-                position = text.find(needle, starts[following])
+                position = text.find(needle, starts[index + 1])
         return found

@@ -171,6 +171,12 @@ class PatchLines(Sequence[Line]):
         self._joined: str | None = None
 
     @property
+    def haystack(self) -> str:
+        """The file's patch body: every added and removed line whole (and the diff's own
+        markers); changes.FileChange.scan_text looks for a content rule's literals in it."""
+        return self._hunks.body
+
+    @property
     def joined_text(self) -> str:
         """The lines' texts joined by newlines: equal to "\\n".join(l.text for l in self)."""
         if self._joined is None:

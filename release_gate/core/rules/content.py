@@ -115,9 +115,10 @@ class ContentCheck:
         corpus = changes.corpus
         found: set[int] = set()
         for pattern in self.patterns:
-            if pattern.literals is not None:
+            if pattern.literals is not None and _single_line(pattern.literals):
                 found |= corpus.files_holding(pattern.literals)
-            elif pattern.folded is not None and corpus.lowered is not None:
+            elif pattern.literals is None and pattern.folded is not None \
+                    and _single_line(pattern.folded) and corpus.lowered is not None:
                 found |= corpus.files_holding(pattern.folded, lowered=True)
             else:
                 return None
@@ -152,6 +153,10 @@ class ContentCheck:
                 if index not in best or start < best[index][0]:
                     best[index] = (start, word)
         return [(lines[index], best[index][1]) for index in sorted(best)]
+
+
+def _single_line(literals: frozenset[str]) -> bool:
+    return not any("\n" in literal for literal in literals)
 
 
 class _TimedOut(Exception):
