@@ -8,6 +8,7 @@ for. Nothing here decides policy.
 from __future__ import annotations
 
 import posixpath
+import re
 import subprocess
 import tempfile
 import threading
@@ -71,6 +72,26 @@ def resolve(repo: Path, rev: str) -> str:
     except GitError:
         raise GitLookupError(f"unknown revision {rev!r} in {repo}") from None
     return out.decode().strip()
+
+
+_OBJECT_NAME = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def _resolve_together(repo: Path, head: str, other: str) -> tuple[str, str, str] | None:
+    """(git dir, head commit, other commit) from one `git rev-parse`, where three processes
+    did it (check's fixed cost, bench/startup.py); None on any doubt (the caller then asks one
+    at a time, and says which one is wrong)."""
+    if head.startswith("-") or other.startswith("-"):
+        return None  # an option to rev-parse (its --end-of-options is printed, not obeyed)
+    try:
+        out = run_git(repo, ["rev-parse", "--absolute-git-dir", f"{head}^{{commit}}",
+                             f"{other}^{{commit}}"])
+    except GitError:
+        return None
+    lines = out.decode("utf-8", "surrogateescape").split("\n")
+    if len(lines) != 4 or lines[3] or not all(_OBJECT_NAME.fullmatch(x) for x in lines[1:3]):
+        return None
+    return lines[0], lines[1], lines[2]
 
 
 def _merge_base(repo: Path, base: str, head: str) -> str:
@@ -220,10 +241,14 @@ class GitContext:
         (fetch.py), so the diff runs from it and `base` is not read.
         """
         repo = Path(repo)
-        directory = git_dir(repo)
-        head_sha = resolve(repo, head)
-        base_sha = (resolve(repo, merge_base) if merge_base is not None
-                    else _merge_base(repo, resolve(repo, base), head_sha))
+        other = merge_base if merge_base is not None else base
+        together = _resolve_together(repo, head, other)
+        if together is None:  # one at a time, for the error that says which one
+            directory, head_sha = git_dir(repo), resolve(repo, head)
+            other_sha = resolve(repo, other)
+        else:
+            directory, head_sha, other_sha = together
+        base_sha = other_sha if merge_base is not None else _merge_base(repo, other_sha, head_sha)
         return PendingDiff(cls, repo, directory, base_sha, head_sha)
 
     def _whole(self, change: FileChange) -> FileChange:

@@ -126,3 +126,25 @@ def test_a_started_diff_left_unfinished_leaves_no_process_or_file(repo: GitRepo)
         assert process is not None and directory.is_dir()
     assert process.poll() is not None  # git was stopped (or had ended) and reaped
     assert not directory.exists()
+
+
+def test_one_rev_parse_resolves_like_three_and_doubt_falls_back(tmp_path: Path) -> None:
+    """check's fixed cost: the git dir and both commits come from one `git rev-parse`; a name
+    that is also a file (ambiguous to rev-parse without --verify) or unknown gives None, and
+    the caller resolves one at a time (the same commits, or the error naming the revision)."""
+    from release_gate.git import repo as git_repo
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "r")
+    repo.commit({"main": "a file named like the branch\n"})
+    repo.branch("pr")
+    repo.commit({"x.txt": "x\n"})
+    one = git_repo._resolve_together(repo.root, "pr", "HEAD~1")
+    assert one == (git_repo.git_dir(repo.root), git_repo.resolve(repo.root, "pr"),
+                   git_repo.resolve(repo.root, "HEAD~1"))
+    assert git_repo._resolve_together(repo.root, "pr", "nope") is None
+    assert git_repo._resolve_together(tmp_path / "missing", "pr", "main") is None
+    with git_repo.GitContext.from_repo(repo.root, "main", "pr") as ctx:  # "main": file and branch
+        assert ctx.changes.head == git_repo.resolve(repo.root, "pr")
+        assert [f.path for f in ctx.changes.files] == ["x.txt"]
+    assert git_repo._resolve_together(repo.root, "--all", "main") is None
