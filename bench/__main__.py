@@ -3,6 +3,9 @@
     python -m bench              every benchmark, full runs (a few minutes), rewrites the doc
     python -m bench --quick      fewer rounds (under a minute once bench/results/ is built)
     python -m bench --only NAME  just these benchmarks; prints their rows, writes nothing
+    python -m bench --only NAME --keep
+                                 just these benchmarks, and rewrites the doc with their rows
+                                 replaced and every other row kept (each row keeps its date)
 
 Each benchmark is a module of bench/ with `rows(quick) -> list[Row]` (and its own command line
 for a closer look). The doc is one table; see bench/report.py.
@@ -23,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, Row, load_average
-from bench.report import Run, render
+from bench.report import Run, parse, render
 
 # In the order of the table: the gate's check, its start-up, the gate job's git set-up, its API
 # use, the smoke (local, on Heroku, with a deploy), the gate job's install, the test suite.
@@ -50,6 +53,16 @@ def collect(names: list[str], *, quick: bool) -> list[Row]:
     return rows
 
 
+def merged(kept: list[Row], fresh: list[Row], measured: set[str]) -> list[Row]:
+    """The table in BENCHMARKS order: the measured benchmarks' fresh rows, and every other
+    benchmark's rows as they were (with their own dates)."""
+    rows: list[Row] = []
+    for name in BENCHMARKS:
+        source = fresh if name in measured else kept
+        rows.extend(row for row in source if row.benchmark == name)
+    return rows
+
+
 def _machine() -> str:
     git = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False)
     return (f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, Python "
@@ -62,16 +75,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (under a minute)")
     parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --only: rewrite the doc, keeping the other benchmarks' rows")
     args = parser.parse_args(argv)
+    if args.keep and not args.only:
+        parser.error("--keep goes with --only (a full run rewrites every row)")
     started = time.perf_counter()
     load_before = load_average()
     rows = collect(args.only or list(BENCHMARKS), quick=args.quick)
-    run = Run(date=datetime.now(UTC).strftime("%Y-%m-%d"),
-              mode="quick" if args.quick else "full", machine=_machine(),
+    mode = "partial" if args.keep else "quick" if args.quick else "full"
+    run = Run(date=datetime.now(UTC).strftime("%Y-%m-%d"), mode=mode, machine=_machine(),
               load_before=load_before, load_after=load_average(),
               seconds=time.perf_counter() - started)
+    if args.keep:
+        rows = merged(parse(DOC.read_text("utf-8"))[0], rows, set(args.only))
     text = render(rows, run)
-    if args.only:
+    if args.only and not args.keep:
         print(text)
         return 0
     DOC.write_text(text, "utf-8")

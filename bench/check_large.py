@@ -6,8 +6,10 @@ interleaved in the same rounds and on the same range:
   - `git diff --raw -p -z -U0 base...head` (the one git command check runs: its floor), and
   - `release-gate check --base base --head head --format json` (the whole command: Python start,
     rules load, one `git diff`, parse, every rule, render),
-and reports medians (wall and CPU) and the ratio check / numstat. Target: within 3x of git.
-Run: python bench/check_large.py [--runs 5]
+and reports medians (wall and CPU) and the ratio check / numstat. Target: CPU (user + sys of
+check and its git processes) within 2.5x of numstat's; `git diff -p` alone is about 1.3x, so
+the budget leaves about one numstat for Python. The wall ratio is reported (two cores overlap
+git and Python). Run: python bench/check_large.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _path(i: int) -> str:
     return f"pkg_{i % 30}/sub_{i % 7}/module_{i}.py"
 
 
-TARGET_RATIO = 3.0
+TARGET_CPU_RATIO = 2.5
 TARGET_WALL_MS = 1000.0
 
 # Run in a child: where `check`'s CPU goes on the large PR, phase by phase (user + sys).
@@ -85,7 +87,7 @@ def cpu():
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (own.ru_utime + own.ru_stime) * 1000, (kids.ru_utime + kids.ru_stime) * 1000
 start = cpu()
-from release_gate.core import engine, policy
+from release_gate.core import policy, reach
 from release_gate import git
 from release_gate.render import json as render_json
 imported = cpu()
@@ -95,7 +97,8 @@ with pending:
     parsed = cpu()
     chosen = policy.from_file(sys.argv[2])
     loaded = cpu()
-    render_json.render(engine.evaluate(chosen.config, ctx))
+    render_json.render(reach.judge(chosen, ctx))
+    ctx.close()
     judged = cpu()
 print(json.dumps({"start-up": start[0], "imports": imported[0] - start[0],
                   "git processes": judged[1] - imported[1],
@@ -139,16 +142,17 @@ def rows(quick: bool) -> list[Row]:
     shape, wall, cpu = measure(runs)
     split = phases(runs)
     ratio = wall["check"] / wall["numstat"]
+    cpu_ratio = cpu["check"] / cpu["numstat"]
     how = (f"PR of {shape}; `release-gate check --format json` and `git diff --numstat`, "
-           f"interleaved, median of {runs} (wall; CPU: user+sys)")
+           f"interleaved, median of {runs} (wall; CPU: user+sys of each process and its "
+           "children)")
     return [
-        Row("`check` on the large PR / `git diff --numstat` (wall)", f"<= {TARGET_RATIO:g}x",
-            f"{ratio:.1f}x ({wall['check']:.0f} ms / {wall['numstat']:.0f} ms)", how,
-            "check_large", ratio <= TARGET_RATIO),
-        Row("`check` on the large PR / `git diff --numstat` (CPU)", f"<= {TARGET_RATIO:g}x",
-            f"{cpu['check'] / cpu['numstat']:.1f}x ({cpu['check']:.0f} ms / "
-            f"{cpu['numstat']:.0f} ms)", how, "check_large",
-            cpu["check"] / cpu["numstat"] <= TARGET_RATIO),
+        Row("`check` on the large PR / `git diff --numstat` (CPU)",
+            f"<= {TARGET_CPU_RATIO:g}x", f"{cpu_ratio:.2f}x ({cpu['check']:.0f} ms / "
+            f"{cpu['numstat']:.0f} ms)", how, "check_large", cpu_ratio <= TARGET_CPU_RATIO),
+        Row("`check` on the large PR / `git diff --numstat` (wall)", "(reported)",
+            f"{ratio:.2f}x ({wall['check']:.0f} ms / {wall['numstat']:.0f} ms)", how,
+            "check_large"),
         Row("`check` on the large PR, wall time", f"< {TARGET_WALL_MS / 1000:g} s",
             f"{wall['check']:.0f} ms", how, "check_large", wall["check"] < TARGET_WALL_MS),
         Row("`git diff -p` (what check reads) / `git diff --numstat`", "(the floor)",

@@ -32,6 +32,7 @@ class Row:
     how: str
     benchmark: str  # the bench/ module that measured it (tests check it exists)
     met: bool | None = None  # None: no target, or only reported
+    date: str | None = None  # when it was measured; None: in this run (`python -m bench --keep`)
 
 
 @dataclass(frozen=True)

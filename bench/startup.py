@@ -53,6 +53,9 @@ def measure(runs: int) -> SideBySide:
         }, runs)
 
 
+TARGET_CHECK_RATIO = 3.0  # CPU of `check` on a 2-commit repository / `python -c pass`
+
+
 def rows(quick: bool) -> list[Row]:
     runs = 5 if quick else 15
     t = measure(runs)
@@ -65,9 +68,10 @@ def rows(quick: bool) -> list[Row]:
         Row("`release-gate --help` / `python -c pass`", "(reported)",
             f"{help_wall:.1f}x wall, {help_cpu:.1f}x CPU ({t.wall_ms['help']:.0f} ms / "
             f"{t.wall_ms['pass']:.0f} ms)", how, "startup"),
-        Row("`check` on a 2-commit repository / `python -c pass` (check's fixed cost)",
-            "(reported)", f"{check_wall:.1f}x wall, {check_cpu:.1f}x CPU "
-            f"({t.wall_ms['check']:.0f} ms / {t.wall_ms['pass']:.0f} ms)", how, "startup"),
+        Row("`check` on a 2-commit repository / `python -c pass` (check's fixed cost, CPU)",
+            f"<= {TARGET_CHECK_RATIO:g}x", f"{check_cpu:.2f}x CPU ({t.cpu_ms['check']:.0f} ms / "
+            f"{t.cpu_ms['pass']:.0f} ms); {check_wall:.1f}x wall ({t.wall_ms['check']:.0f} ms / "
+            f"{t.wall_ms['pass']:.0f} ms)", how, "startup", check_cpu <= TARGET_CHECK_RATIO),
         Row("the same `check`, no bytecode cached / `python -c pass`", "(reported)",
             f"{cold_wall:.1f}x wall ({t.wall_ms['cold']:.0f} ms)",
             "same rounds; every module compiled from source", "startup"),

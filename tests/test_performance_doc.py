@@ -43,3 +43,27 @@ def test_a_row_without_a_benchmark_is_refused() -> None:
     forged = text.replace(f"(`bench/{rows[0].benchmark}.py`)", "(by hand)", 1)
     with pytest.raises(ValueError, match="names no bench/ module"):
         report.parse(forged)
+
+
+def test_a_partial_run_replaces_its_rows_and_keeps_the_others_with_their_dates() -> None:
+    """`python -m bench --only NAME --keep`: a slow benchmark need not be re-run to refresh
+    another's rows; a kept row still says when it was measured."""
+    from bench.__main__ import merged
+    from bench.common import Row
+
+    rows, run = report.parse(DOC)
+    kept = [Row(r.figure, r.target, r.measured, r.how, r.benchmark, r.met, "2020-01-01")
+            for r in rows]
+    fresh = [Row("`check` on the large PR / `git diff --numstat` (CPU)", "<= 2.5x", "2.00x",
+                 "side by side", "check_large", True)]
+    table = merged(kept, fresh, {"check_large"})
+    assert [r for r in table if r.benchmark == "check_large"] == fresh
+    assert [r for r in table if r.benchmark != "check_large"] == [
+        r for r in kept if r.benchmark != "check_large"]
+    assert [r.benchmark for r in table] == sorted(
+        (r.benchmark for r in table), key=BENCHMARKS.index)
+    text = report.render(table, run)
+    assert f"2.00x **met** | side by side (`bench/check_large.py`) | {run.date} |" in text
+    assert "| 2020-01-01 |" in text and report.parse(text)[0] == [
+        Row(r.figure, r.target, r.measured, r.how, r.benchmark, r.met, r.date or run.date)
+        for r in table]
