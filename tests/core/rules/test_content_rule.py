@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line
 from release_gate.core.rules import patterns as pattern_module
+from release_gate.core.rules.patterns import LinePattern
 from release_gate.core.verdict import Finding
 from release_gate.errors import ConfigError
 from tests.fakes.context import FakeContext
@@ -99,12 +100,41 @@ def test_what_imports_as_the_module_is_read_and_nothing_else() -> None:
     assert [f.path for f in found] == ["app/settings/__init__.py"]
 
 
-# One pattern of each way of scanning: one pass over the joined lines, or line by line (a
-# lookbehind or a `^` without MULTILINE can see past a line's ends, docs/rules.md).
-ONE_PASS_AND_LINE_BY_LINE = ["redis://\\S+", "(?<![\\w])redis://\\S+", "(?-m:^)c = redis://\\S+"]
+# Patterns of both ways of scanning (patterns.py `joinable`): one pass over the joined lines
+# (a lookaround whose body never takes a newline included), or line by line (a lookaround that
+# can take one, a `^` without MULTILINE, `\A`: they could see past a line's ends).
+ONE_PASS = ["redis://\\S+", "(?<![\\w])redis://\\S+"]
+LINE_BY_LINE = ["redis://\\S+(?=\\s|$)", "(?-m:^)c = redis://\\S+", "\\Ac = redis://\\S+",
+                "(?i)REDIS://\\S+(?=\\s|$)"]  # (?i): its literal is looked for lower-cased
 
 
-@pytest.mark.parametrize("pattern", ONE_PASS_AND_LINE_BY_LINE)
+def test_the_patterns_here_take_both_ways_of_scanning() -> None:
+    # a precondition of the tests below, which mean to reach both scans through the rule
+    assert [LinePattern.compile(p).joinable for p in ONE_PASS + LINE_BY_LINE] == \
+        [True] * len(ONE_PASS) + [False] * len(LINE_BY_LINE)
+    assert [LinePattern.compile(p).joinable for p in GENERATED] == \
+        [True, True, True, False, False, True, True, True, False]
+    assert [LinePattern.compile(p).joinable for p in (SLOW_ONE_PASS, SLOW_LINE_BY_LINE)] == \
+        [True, False]
+    assert [LinePattern.compile(p).joinable for p in CASELESS] == [True, False]
+
+
+# A case-insensitive pattern also matches letters outside ASCII: `(?i)s` matches "ſ" (long s),
+# `(?i)k` the Kelvin sign "K", which lower-casing does not turn into ASCII. The lower-cased
+# literal is no prefilter for such text.
+CASELESS = ["(?i)secret_key", "(?i)secret_key(?=\\s|$)"]
+
+
+@pytest.mark.parametrize("pattern", CASELESS)
+@pytest.mark.parametrize("word", ["ſecret_key", "secret_\u212aey", "SECRET_KEY", "Secret_Key"])
+def test_a_case_insensitive_pattern_matches_every_spelling_of_its_word(pattern: str,
+                                                                       word: str) -> None:
+    (finding,) = _findings(_change("app/settings.py", ["a = 1", f"{word} = env()"]),
+                           rules=_rule(pattern))
+    assert finding.message == f"d: line 11 adds `{word}`."
+
+
+@pytest.mark.parametrize("pattern", ONE_PASS + LINE_BY_LINE)
 def test_lines_without_a_required_literal_are_skipped_and_later_ones_read(pattern: str) -> None:
     (finding,) = _findings(_change("app/settings.py", ["a = 1", "b = 2", "c = redis://cache"]),
                            rules=_rule(pattern))
@@ -138,18 +168,19 @@ def test_an_invalid_glob_of_a_content_rule_is_located(key: str) -> None:
 
 # --- generated: the finding is what a plain per-line search with Python's `re` says -----------
 
-# Joinable and line-by-line patterns, with and without a required literal; two that match at
-# the same place; one that matches an empty line; one whose `\s` could run into the next line.
-GENERATED = ["REDIS_URL", "REDIS_\\w+", "(?<![\\w])workers\\b", "(?-m:^)key", "^$", "=\\s+$",
-             "(?i)Worker"]
-GENERATED_RULES = _rule(*(p.replace("\\\\", "\\") for p in GENERATED))
-PIECES = st.sampled_from(["REDIS_URL", "REDIS_", "TLS", "workers", "_workers", "key", " key",
-                          "=", " ", "\t", "", "x", "é"])
+# One-pass and line-by-line patterns, with and without a required literal (or one looked for in
+# the lower-cased text, for `(?i)`); two that match at the same place; one that matches an
+# empty line; one whose `\s` could run into the next line.
+GENERATED = ["REDIS_URL", "REDIS_\\w+", "(?<![\\w])workers\\b", "(?-m:^)key",
+             "workers(?=\\s|$)", "^$", "=\\s+$", "(?i)Worker", "(?i)(?-m:^)\\s*tls"]
+GENERATED_RULES = _rule(*GENERATED)
+PIECES = st.sampled_from(["REDIS_URL", "REDIS_", "TLS", "workers", "_workers", "WORKER", "key",
+                          " key", "=", " ", "\t", "", "x", "é", "wor\u212aer", "tlſ"])
 LINES = st.lists(st.lists(PIECES, max_size=4).map("".join), max_size=8)
 
 
 def _expected(added: Sequence[str], removed: Sequence[str]) -> str | None:
-    compiled = [re.compile(p.replace("\\\\", "\\"), re.MULTILINE) for p in GENERATED]
+    compiled = [re.compile(p, re.MULTILINE) for p in GENERATED]
 
     def hits(texts: Sequence[str], first: int) -> list[tuple[int, str]]:
         found = []
@@ -176,6 +207,7 @@ def _expected(added: Sequence[str], removed: Sequence[str]) -> str | None:
 @example(["x", "workers"], [])
 @example(["REDIS_URLTLS"], [])
 @example(["key =", "x key", " ", "key"], ["REDIS_TLS"])
+@example(["x", " tlſ", "wor\u212aers"], [])  # (?i) letters outside ASCII
 def test_the_finding_names_what_a_per_line_search_finds(added: list[str],
                                                         removed: list[str]) -> None:
     found = _findings(_change("deploy/app.env", added, removed), rules=GENERATED_RULES)
@@ -186,6 +218,8 @@ def test_the_finding_names_what_a_per_line_search_finds(added: list[str],
 # --- the time budget: per pattern and per check, a timeout says where it happened -------------
 
 SLOW_LINE = "key=" + "a" * 60 + "b"  # (a|aa)+$ backtracks exponentially on it
+SLOW_ONE_PASS = "key=(a|aa)+$"
+SLOW_LINE_BY_LINE = "(?-m:^)key=(a|aa)+$"
 
 
 @pytest.fixture()
@@ -194,9 +228,9 @@ def short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(("pattern", "added", "line", "budget"), [
-    # line by line (a lookbehind): the search of that line alone runs out
-    ("(?<!z)key=(a|aa)+$", [SLOW_LINE, "ok"], 10, 0.1),
-    ("(?<!z)key=(a|aa)+$", ["key=ab", SLOW_LINE], 11, 0.1),
+    # line by line: the search of that line alone runs out
+    (SLOW_LINE_BY_LINE, [SLOW_LINE, "ok"], 10, 0.1),
+    (SLOW_LINE_BY_LINE, ["key=ab", SLOW_LINE], 11, 0.1),
     # one pass: the joined lines match across the break at once, the line alone backtracks (a
     # larger budget, so that the quick joined search never runs out on a loaded machine)
     ("key=(x|xx)+\\s+$", ["key=" + "x" * 60, ""], 10, 0.3),
@@ -214,22 +248,26 @@ def test_a_timeout_on_one_line_names_that_line(pattern: str, added: list[str], l
 @pytest.mark.usefixtures("short_budget")
 def test_a_timeout_of_the_one_pass_scan_names_the_file() -> None:
     (finding,) = _findings(_change("deploy/app.env", ["ok", SLOW_LINE]),
-                           rules=_rule("key=(a|aa)+$"))
+                           rules=_rule(SLOW_ONE_PASS))
     assert (finding.path, finding.line) == ("deploy/app.env", None)
     assert "timed out on deploy/app.env (time budget" in finding.message
 
 
 @pytest.mark.usefixtures("short_budget")
-@pytest.mark.parametrize("pattern", ["key=(a|aa)+$", "(?<!z)key=(a|aa)+$"])
+@pytest.mark.parametrize(("pattern", "harmless"), [
+    (SLOW_ONE_PASS, "key=ab"), (SLOW_LINE_BY_LINE, "key=ab"),
+    # (?i): the literal "key=" is looked for in the lower-cased text, so "KEY=" is searched
+    ("(?i)" + SLOW_ONE_PASS, "KEY=ab"), ("(?i)" + SLOW_LINE_BY_LINE, "KEY=ab"),
+])
 @pytest.mark.parametrize("side", ["added", "removed"])
 def test_a_pattern_that_spent_its_budget_matches_every_later_file_it_would_search(
-        pattern: str, side: str) -> None:
+        pattern: str, harmless: str, side: str) -> None:
     # The budget is per pattern for the whole check (docs/reliability.md): a PR of many slow
     # files costs it once, and the files after the first timeout are treated as matching
     # without a search, however harmless their lines. A file holding none of the pattern's
     # required literals ("key=") cannot match it and is still not searched.
     found = _findings(_change("deploy/a.env", [SLOW_LINE]),
-                      _change("deploy/b.env", **{side: ["key=ab"]}),
+                      _change("deploy/b.env", **{side: [harmless]}),
                       _change("deploy/c.env", **{side: ["no literal here"]}),
                       rules=_rule(pattern))
     assert [f.path for f in found] == ["deploy/a.env", "deploy/b.env"]
