@@ -95,8 +95,7 @@ def build(commits: int) -> Path:
     git(origin, "init", "-q", "--bare", "-b", "main")
     git(origin, "fast-import", "--quiet", stdin=b"".join(_stream(commits)))
     git(origin, "repack", "-a", "-d", "-q", "--write-bitmap-index")  # as a large host has
-    for key in ("uploadpack.allowFilter", "uploadpack.allowReachableSHA1InWant"):
-        git(origin, "config", key, "true")
+    serve_as_origin(origin)
     (origin / "git-daemon-export-ok").touch()
     stamp.write_text(BUILD_VERSION)
     return origin
@@ -131,17 +130,16 @@ def _received(clone: Path) -> int:
                                           *objects.glob("??/*")] if p.is_file())
 
 
-def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str
-        ) -> tuple[float, float]:
-    """One gate job's git work, then its first evaluation (see the module docstring): the
-    seconds of each."""
-    from release_gate.core import config, engine
-    from release_gate.git import fetch
-
-    started = time.perf_counter()
+def shallow_clone(url: str, clone: Path) -> None:
+    """An empty clone whose `origin` is `url` (what the workflow's checkout starts from)."""
     clone.mkdir()
     git(clone, "init", "-q")
     git(clone, "remote", "add", "origin", url)
+
+
+def fetch_as_workflow(clone: Path, base: str, setup: str = "new") -> None:
+    """The workflow's git fetches (action.yml): the base at depth 1, then the PR head
+    (`PR_REF`) at depth 1 with no blobs. "old" is the set-up before it (whole branches)."""
     quiet = ["fetch", "--no-tags", "--quiet", "--filter=blob:none"]
     if setup == "old":
         git(clone, *quiet, "origin", "+refs/heads/*:refs/remotes/origin/*")
@@ -151,6 +149,25 @@ def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str
     head_fetch = ["--depth=1"] if setup == "new" else []
     git(clone, "fetch", "--no-tags", "--quiet", *head_fetch, "--filter=blob:none", "origin",
         f"+{PR_REF}:refs/remotes/pull/7/head")
+
+
+def serve_as_origin(repo: Path) -> None:
+    """Let `repo` answer a shallow partial clone as GitHub does: filters and any reachable
+    commit by SHA allowed."""
+    for key in ("uploadpack.allowFilter", "uploadpack.allowReachableSHA1InWant"):
+        git(repo, "config", key, "true")
+
+
+def job(url: str, clone: Path, base: str, head: str, merge_base: str, setup: str
+        ) -> tuple[float, float]:
+    """One gate job's git work, then its first evaluation (see the module docstring): the
+    seconds of each."""
+    from release_gate.core import config, engine
+    from release_gate.git import fetch
+
+    started = time.perf_counter()
+    shallow_clone(url, clone)
+    fetch_as_workflow(clone, base, setup)
     with fetch.clone_context(clone, base, head, lambda: merge_base) as ctx:
         assert len(ctx.changes.files) == 11, ctx.changes.files
         set_up = time.perf_counter()

@@ -10,7 +10,10 @@ Three set-ups are measured:
 
   workflow   as .github/workflows/release-gate.yml runs it: the pull_request_target event
              payload (GITHUB_EVENT_PATH) supplies the PR, `--rules` reads the base checkout,
-             `--clone` is that checkout with the PR head fetched (file reads by git, not API);
+             `--clone` is a shallow partial clone made as action.yml makes it (the base at
+             depth 1, the PR head at depth 1 without blobs, an `origin` serving the rest), so
+             the gate asks the compare API for the merge base and fetches it (git/fetch.py);
+             file reads are by git, not the API;
   no-clone   the same without `--clone`: every file a rule reads is a contents API call;
   bare       `release-gate pr --pr N` with nothing but the API (reads the PR and rules.yaml).
 
@@ -34,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import git_setup  # noqa: E402
 from bench.common import Row  # noqa: E402
 from release_gate import cli  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
@@ -45,6 +49,17 @@ FILES = 50
 
 def _short(route: str) -> str:
     return route.replace("/repos/{owner}/{repo}", "")
+
+
+def _workflow_checkout(repo: GitRepo, base: str, head: str, checkout: Path) -> Path:
+    """The clone the workflow has when the gate runs (action.yml): the base at depth 1 and the
+    PR head at depth 1 without blobs, its `origin` serving the rest over git's file:// transport
+    (which honours depth and filters, unlike a plain path)."""
+    git_setup.git(repo.root, "update-ref", git_setup.PR_REF, head)
+    git_setup.serve_as_origin(repo.root)
+    git_setup.shallow_clone(repo.root.as_uri(), checkout)
+    git_setup.fetch_as_workflow(checkout, base)
+    return checkout
 
 
 def measure(setup: str, tmp: Path) -> list[tuple[str, Counter[tuple[str, str]]]]:
@@ -75,7 +90,7 @@ def measure(setup: str, tmp: Path) -> list[tuple[str, Counter[tuple[str, str]]]]
             env.update(GITHUB_EVENT_NAME="pull_request_target", GITHUB_EVENT_PATH=str(event))
             args += ["--rules", str(rules)]
         if setup == "workflow":
-            args += ["--clone", str(clone.root)]
+            args += ["--clone", str(_workflow_checkout(clone, base, head, tmp / "checkout"))]
         os.environ.update(env)
         rounds = []
         for label in ("first", "re-run"):
