@@ -32,16 +32,20 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from tests.servers import free_port
 
 # Generated tests assert behaviour, never speed (speed lives in bench/): no per-example deadline
 # and no "too slow" health check, which fail a correct test on a loaded 2-CPU machine. Under CI
 # the examples are derandomized, so a red run is reproducible from the same commit.
+# Under scripts/mutation (RELEASE_GATE_MUTATION set) a failing example only has to fail:
+# shrinking it to the smallest one took minutes per killed mutant of the whole-change-set scan.
+_NO_SHRINK = ({"phases": [Phase.explicit, Phase.reuse, Phase.generate]}
+              if os.environ.get("RELEASE_GATE_MUTATION") else {})
 settings.register_profile("release-gate", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow],
-                          derandomize=bool(os.environ.get("CI")), print_blob=True)
+                          derandomize=bool(os.environ.get("CI")), print_blob=True, **_NO_SHRINK)
 settings.load_profile("release-gate")
 
 # ---------------------------------------------------------------- the fast lane
