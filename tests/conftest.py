@@ -16,6 +16,7 @@ on free ports, so a worker's databases, Redis keys and `flush()` never touch ano
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import pwd
@@ -29,7 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -67,8 +67,11 @@ SERVER_HELPERS = frozenset({
 SERVER_FIXTURES = frozenset({"postgres_server", "redis_server"})
 
 
-def _uses(helpers: frozenset[str], namespace: dict[str, Any]) -> bool:
-    for value in namespace.values():
+@functools.cache
+def _uses(helpers: frozenset[str], module_name: str) -> bool:
+    """The module imports one of `helpers` (or a name from one); once per module, not per test."""
+    module = sys.modules.get(module_name)
+    for value in vars(module).values() if module is not None else ():
         name = value.__name__ if isinstance(value, ModuleType) else getattr(
             value, "__module__", None)
         if name in helpers:
@@ -76,30 +79,25 @@ def _uses(helpers: frozenset[str], namespace: dict[str, Any]) -> bool:
     return False
 
 
-def _uses_server_helpers(namespace: dict[str, Any]) -> bool:
-    return _uses(SERVER_HELPERS, namespace)
-
-
 def generates_git_repositories(item: pytest.Item) -> bool:
     """A hypothesis test in a module that builds real git repositories."""
     module = getattr(item, "module", None)
     return (getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
-            and module is not None and _uses(GIT_REPOSITORY_HELPERS, vars(module)))
+            and module is not None and _uses(GIT_REPOSITORY_HELPERS, module.__name__))
 
 
 def starts_a_server(item: pytest.Item) -> bool:
     """The test, or a fixture it uses, starts one of the servers above."""
     module = getattr(item, "module", None)
-    if module is not None and _uses_server_helpers(vars(module)):
+    if module is not None and _uses(SERVER_HELPERS, module.__name__):
         return True
     info = getattr(item, "_fixtureinfo", None)
     for name, definitions in (info.name2fixturedefs.items() if info else ()):
         if name in SERVER_FIXTURES:
             return True
         for definition in definitions:
-            home = sys.modules.get(getattr(definition.func, "__module__", ""))
-            if home is not None and home.__name__ != __name__ and _uses_server_helpers(
-                    vars(home)):
+            home = getattr(definition.func, "__module__", "")
+            if home != __name__ and _uses(SERVER_HELPERS, home):
                 return True
     return False
 

@@ -8,6 +8,7 @@ import pytest
 
 from release_gate.core import config, engine
 from release_gate.core.changes import ChangeSet, FileChange, FileStatus, Line, arrived_whole
+from release_gate.core.verdict import Evaluation
 from tests.fakes.context import FakeContext
 
 RULES = """version: 1
@@ -21,10 +22,13 @@ rules:
 FILES = 70  # above the count from which the whole change set's text is scanned at once
 
 
+def _evaluate(files: list[FileChange]) -> Evaluation:
+    return engine.evaluate(config.load_text(RULES, "rules.yaml"),
+                           FakeContext(ChangeSet("b" * 40, "h" * 40, tuple(files))))
+
+
 def _judge(files: list[FileChange]) -> set[str]:
-    evaluation = engine.evaluate(config.load_text(RULES, "rules.yaml"),
-                                 FakeContext(ChangeSet("b" * 40, "h" * 40, tuple(files))))
-    return {finding.path for finding in evaluation.findings if finding.rule == "redis"}
+    return {finding.path for finding in _evaluate(files).findings if finding.rule == "redis"}
 
 
 def _file(index: int, text: str) -> FileChange:
@@ -48,7 +52,5 @@ def test_a_rename_that_arrives_whole_is_read_not_reported_unreadable() -> None:
                         unknown_reason="no patch")
     whole = arrived_whole(listed, b"x = 1\n", b"REDIS_URL = 'redis://h'\n")
     assert whole.content_known is True and whole.unknown_reason is None
-    evaluation = engine.evaluate(config.load_text(RULES, "rules.yaml"),
-                                 FakeContext(ChangeSet("b" * 40, "h" * 40, (whole,))))
-    (finding,) = evaluation.findings
+    (finding,) = _evaluate([whole]).findings
     assert finding.line == 1 and "could not be read" not in finding.message
